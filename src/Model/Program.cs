@@ -1,0 +1,2 @@
+Console.WriteLine("not yet");
+return 1;

@@ -1,0 +1,26 @@
+using FreesoundTagging.Runtime;
+using TorchSharp;
+using Xunit;
+
+namespace FreesoundTagging.Tests;
+
+[Collection(TorchCollection.Name)]
+public class TorchLoadTests
+{
+    [Fact]
+    public void LibtorchLoadsAndRunsATensorOp()
+    {
+        TorchRuntime.Initialise();
+        using var a = torch.arange(6, dtype: torch.float32).reshape(2, 3);
+        using var b = torch.ones(3, 2);
+        using var c = a.matmul(b);
+        Assert.Equal(new float[] { 3, 3, 12, 12 }, c.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void MallocTuningIsAppliedOnLinux()
+    {
+        TorchRuntime.Initialise();
+        Assert.Equal(OperatingSystem.IsLinux(), NativeMemoryTuning.IsApplied);
+    }
+}
