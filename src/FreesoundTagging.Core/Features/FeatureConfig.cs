@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+
+namespace FreesoundTagging.Features;
+
+/// <summary>How a clip becomes a log-mel matrix. Travels with the arrays and with the model, so no later stage
+/// re-types a setting. Defaults reproduce the original inputs.py (librosa 0.6).</summary>
+public sealed record FeatureConfig
+{
+    /// <summary>Clips are resampled to this rate (Hz) before anything else.</summary>
+    public int SampleRate { get; init; } = 44100;
+
+    /// <summary>STFT size and Hann window length, in samples (librosa n_fft).</summary>
+    public int FftSize { get; init; } = 2048;
+
+    /// <summary>Samples between frames (librosa hop_length): 441 = 10 ms at 44.1 kHz.</summary>
+    public int HopLength { get; init; } = 441;
+
+    /// <summary>Mel bands (librosa n_mels).</summary>
+    public int MelCount { get; init; } = 64;
+
+    public double FMinHz { get; init; } = 125.0;
+
+    public double FMaxHz { get; init; } = 7500.0;
+
+    /// <summary>How the signal is padded by FftSize/2 on both sides (librosa center=True).</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<StftPadMode>))]
+    public StftPadMode PadMode { get; init; } = StftPadMode.Reflect;
+
+    /// <summary>Features are ln(mel power + LogOffset).</summary>
+    public double LogOffset { get; init; } = 0.001;
+
+    /// <summary>Rows per clip in the arrays: longer clips are truncated, shorter ones zero-padded. 3001 = 30 s.</summary>
+    public int MaxFrames { get; init; } = 3001;
+
+    /// <summary>The recipe of the original inputs.py.</summary>
+    public static FeatureConfig Original { get; } = new();
+
+    /// <summary>Frames librosa produces for <paramref name="sampleCount"/> samples with center=True.</summary>
+    public int FrameCount(long sampleCount) => (int)(1 + sampleCount / HopLength);
+
+    /// <summary>Every problem with these settings, empty when they are usable.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (SampleRate <= 0) problems.Add($"SampleRate must be positive (got {SampleRate})");
+        if (FftSize < 2) problems.Add($"FftSize must be at least 2 (got {FftSize})");
+        if (HopLength <= 0) problems.Add($"HopLength must be positive (got {HopLength})");
+        if (MelCount <= 0) problems.Add($"MelCount must be positive (got {MelCount})");
+        if (FMinHz < 0) problems.Add($"FMinHz must not be negative (got {FMinHz})");
+        if (FMaxHz <= FMinHz) problems.Add($"FMaxHz ({FMaxHz}) must exceed FMinHz ({FMinHz})");
+        if (SampleRate > 0 && FMaxHz > SampleRate / 2.0) problems.Add($"FMaxHz ({FMaxHz}) must not exceed the Nyquist frequency ({SampleRate / 2.0})");
+        if (!(LogOffset > 0)) problems.Add($"LogOffset must be positive (got {LogOffset})");
+        if (MaxFrames <= 0) problems.Add($"MaxFrames must be positive (got {MaxFrames})");
+        if (!Enum.IsDefined(PadMode)) problems.Add($"PadMode {PadMode} is unknown");
+        return problems;
+    }
+
+    /// <exception cref="InvalidSettingsException">Lists every problem at once.</exception>
+    public FeatureConfig EnsureValid()
+    {
+        var problems = Problems();
+        if (problems.Count > 0) throw new InvalidSettingsException(problems, "feature settings");
+        return this;
+    }
+}
+
+/// <summary>Padding for centred frames: Reflect is librosa 0.6 (the original), Constant is librosa ≥ 0.10.</summary>
+public enum StftPadMode
+{
+    Reflect,
+    Constant,
+}
