@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using FreesoundTagging.Audio;
+using FreesoundTagging.Features;
+using FreesoundTagging.IO;
+using FreesoundTagging.Runtime;
+using TorchSharp;
+
+namespace FreesoundTagging.Datasets;
+
+/// <summary>
+/// train.csv + audio folder → samples.npy (N, MaxFrames, MelCount), labels.npy (N, C) one-hot and dataset.json.
+/// Rows stream to disk in CSV order while clips are decoded on all cores, so memory stays flat however many
+/// clips there are. Outputs appear under their final names only when the run completes.
+/// </summary>
+public static class DatasetBuilder
+{
+    /// <exception cref="InvalidInputException">Bad folder, CSV, or (without SkipInvalid) an unreadable clip.</exception>
+    public static InputsResult Build(InputsRequest request, IProgress<ExtractionProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var problems = request.Problems();
+        if (problems.Count > 0) throw new InvalidSettingsException(problems, "inputs settings");
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
+        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException("output folder does not exist", request.OutDir);
+
+        var manifest = TrainManifest.Read(request.TrainCsv);
+        var rows = manifest.Rows
+            .Where(r => !request.VerifiedOnly || r.ManuallyVerified)
+            .Where((_, i) => i % request.ShardCount == request.ShardIndex)
+            .ToList();
+        if (rows.Count == 0) throw new InvalidCsvException(request.VerifiedOnly ? "no manually verified rows" : "no rows in this shard", request.TrainCsv);
+
+        var skipped = new List<SkippedClip>();
+        var missing = rows.Where(r => !File.Exists(Path.Combine(request.AudioDir, r.Fname))).ToList();
+        if (missing.Count > 0 && !request.SkipInvalid)
+            throw new InvalidAudioException($"listed in {Path.GetFileName(request.TrainCsv)} but not found" + (missing.Count > 1 ? $" (and {missing.Count - 1} more missing)" : ""), Path.Combine(request.AudioDir, missing[0].Fname));
+        skipped.AddRange(missing.Select(m => new SkippedClip(m.Fname, "file not found")));
+        rows = rows.Except(missing).ToList();
+
+        StaleTempFiles.Remove(request.OutDir, DatasetInfo.SamplesFileName, DatasetInfo.LabelsFileName, DatasetInfo.FileName);
+        string samplesPath = Path.Combine(request.OutDir, DatasetInfo.SamplesFileName);
+        string labelsPath = Path.Combine(request.OutDir, DatasetInfo.LabelsFileName);
+        string datasetPath = Path.Combine(request.OutDir, DatasetInfo.FileName);
+        FeatureConfig features = request.Features;
+        int classCount = manifest.Classes.Count;
+        var classIndex = manifest.Classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
+
+        var stopwatch = Stopwatch.StartNew();
+        var kept = new List<(TrainRow Row, int Frames)>(rows.Count);
+        var truncated = new List<string>();
+        var shortRead = new List<string>();
+        double audioSeconds = 0;
+
+        TorchRuntime.Initialise();
+        int torchThreads = torch.get_num_threads();
+        // Clips are spread over the cores; libtorch's own pool would only oversubscribe them.
+        torch.set_num_threads(1);
+        try
+        {
+            using var samples = new NpyRowWriter(samplesPath, request.Dtype, features.MaxFrames, features.MelCount);
+            using var labels = new NpyRowWriter(labelsPath, request.Dtype, classCount);
+            using var extractor = new LogMelExtractor(features);
+            var row = new float[features.MaxFrames * features.MelCount];
+            var oneHot = new float[classCount];
+            int chunkSize = Math.Max(8, request.Threads * 4);
+            var results = new ClipResult[chunkSize];
+            var options = new ParallelOptions { MaxDegreeOfParallelism = request.Threads, CancellationToken = cancel };
+
+            for (int start = 0; start < rows.Count; start += chunkSize)
+            {
+                int count = Math.Min(chunkSize, rows.Count - start);
+                Parallel.For(0, count, options, i => results[i] = ExtractOne(extractor, request.AudioDir, rows[start + i].Fname, features.SampleRate));
+                for (int i = 0; i < count; i++)
+                {
+                    var (trainRow, result) = (rows[start + i], results[i]);
+                    results[i] = default;
+                    if (result.Error is not null)
+                    {
+                        if (!request.SkipInvalid) throw result.Error;
+                        skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
+                        continue;
+                    }
+                    LogMel mel = result.Mel!;
+                    int used = Math.Min(mel.Frames, features.MaxFrames);
+                    Array.Clear(row);
+                    mel.Values.AsSpan(0, used * features.MelCount).CopyTo(row);
+                    samples.WriteRow(row);
+                    Array.Clear(oneHot);
+                    oneHot[classIndex[trainRow.Label]] = 1f;
+                    labels.WriteRow(oneHot);
+                    kept.Add((trainRow, mel.Frames));
+                    if (mel.Frames > features.MaxFrames) truncated.Add(trainRow.Fname);
+                    if (result.ShortRead) shortRead.Add(trainRow.Fname);
+                    audioSeconds += result.Seconds;
+                }
+                progress?.Report(new ExtractionProgress(start + count, rows.Count, audioSeconds, stopwatch.Elapsed));
+            }
+            if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
+
+            var info = new DatasetInfo
+            {
+                Features = features,
+                Classes = manifest.Classes,
+                Fnames = kept.Select(k => k.Row.Fname).ToList(),
+                Frames = kept.Select(k => k.Frames).ToList(),
+                Verified = kept.Select(k => k.Row.ManuallyVerified).ToList(),
+                Dtype = request.Dtype,
+                Shard = request.ShardCount > 1 ? $"{request.ShardIndex}/{request.ShardCount}" : null,
+                SourceCsv = Path.GetFileName(request.TrainCsv),
+            };
+            // dataset.json marks a complete set: drop the old one before replacing the arrays, write it last.
+            File.Delete(datasetPath);
+            samples.Commit();
+            labels.Commit();
+            info.Write(datasetPath);
+            return new InputsResult(samplesPath, labelsPath, datasetPath, info, skipped, truncated, shortRead, audioSeconds, stopwatch.Elapsed);
+        }
+        finally
+        {
+            torch.set_num_threads(torchThreads);
+        }
+    }
+
+    private static ClipResult ExtractOne(LogMelExtractor extractor, string audioDir, string fname, int sampleRate)
+    {
+        string path = Path.Combine(audioDir, fname);
+        try
+        {
+            LoadedAudio audio = AudioLoader.LoadMono(path, sampleRate);
+            if (audio.Samples.Length == 0) throw new InvalidAudioException("empty clip: no samples", path);
+            return new ClipResult(extractor.Extract(audio.Samples), null, audio.Truncated, audio.Samples.Length / (double)sampleRate);
+        }
+        catch (InvalidInputException e)
+        {
+            return new ClipResult(null, e.Path is null ? new InvalidAudioException(e.Message, path, e) : e, false, 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new ClipResult(null, new InvalidAudioException($"cannot read ({e.Message})", path, e), false, 0);
+        }
+    }
+
+    private readonly record struct ClipResult(LogMel? Mel, InvalidInputException? Error, bool ShortRead, double Seconds);
+}

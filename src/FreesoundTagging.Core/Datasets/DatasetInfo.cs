@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FreesoundTagging.Features;
+using FreesoundTagging.IO;
+
+namespace FreesoundTagging.Datasets;
+
+/// <summary>
+/// The sidecar <c>dataset.json</c> that <c>inputs</c> writes beside samples.npy and labels.npy: the feature
+/// settings, the class list (the labels.npy columns), and per row the file name, true frame count and whether
+/// the label was manually verified. Later stages read settings from here instead of having them re-typed.
+/// It is written last, so its presence marks a complete set of outputs.
+/// </summary>
+public sealed record DatasetInfo
+{
+    public const string FileName = "dataset.json";
+    public const string SamplesFileName = "samples.npy";
+    public const string LabelsFileName = "labels.npy";
+    public const int CurrentFormat = 1;
+
+    public int Format { get; init; } = CurrentFormat;
+
+    public required FeatureConfig Features { get; init; }
+
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    public required IReadOnlyList<string> Fnames { get; init; }
+
+    /// <summary>Frames each clip really has (before padding or truncation to Features.MaxFrames).</summary>
+    public required IReadOnlyList<int> Frames { get; init; }
+
+    public required IReadOnlyList<bool> Verified { get; init; }
+
+    [JsonConverter(typeof(JsonStringEnumConverter<NpyDtype>))]
+    public NpyDtype Dtype { get; init; } = NpyDtype.Float32;
+
+    /// <summary>"K/N" when this is shard K of N (inputs --shard), else null.</summary>
+    public string? Shard { get; init; }
+
+    public string? SourceCsv { get; init; }
+
+    public int RowCount => Fnames.Count;
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+    /// <exception cref="InvalidInputException">Missing (inputs did not finish), unreadable or inconsistent.</exception>
+    public static DatasetInfo Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new InvalidInputException($"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete)", path);
+        DatasetInfo? info;
+        try
+        {
+            info = JsonSerializer.Deserialize<DatasetInfo>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"unreadable {FileName} ({e.Message})", path, e);
+        }
+        if (info is null) throw new InvalidInputException($"empty {FileName}", path);
+        if (info.Format != CurrentFormat) throw new InvalidInputException($"{FileName} format {info.Format} is not supported (expected {CurrentFormat})", path);
+        if (info.Frames.Count != info.Fnames.Count || info.Verified.Count != info.Fnames.Count)
+            throw new InvalidInputException($"{FileName} lists {info.Fnames.Count} files but {info.Frames.Count} frame counts", path);
+        info.Features.EnsureValid();
+        return info;
+    }
+}

@@ -1,0 +1,38 @@
+namespace FreesoundTagging.IO;
+
+/// <summary>One row of train.csv.</summary>
+public sealed record TrainRow(string Fname, string Label, bool ManuallyVerified);
+
+/// <summary>
+/// train.csv (fname,label[,manually_verified]). The class list is the labels in order of first appearance, as
+/// the original inputs.py built its one-hot columns.
+/// </summary>
+public sealed record TrainManifest(string Path, IReadOnlyList<TrainRow> Rows, IReadOnlyList<string> Classes)
+{
+    /// <exception cref="InvalidCsvException">Missing columns, duplicate or unsafe fnames, empty labels.</exception>
+    public static TrainManifest Read(string path)
+    {
+        var records = CsvTable.Read(path, ["fname", "label"], ["manually_verified"]);
+        var rows = new List<TrainRow>(records.Count);
+        foreach (var r in records)
+        {
+            string fname = CsvTable.CheckFileName(r.Values[0], path, r.Line);
+            string label = r.Values[1];
+            if (label.Length == 0) throw new InvalidCsvException($"line {r.Line}: empty label for '{fname}'", path);
+            if (label.Contains(' ')) throw new InvalidCsvException($"line {r.Line}: label '{label}' contains a space (submissions separate labels with spaces)", path);
+            bool verified = r.Values[2] switch
+            {
+                "" or "1" or "True" or "true" => true,
+                "0" or "False" or "false" => false,
+                var v => throw new InvalidCsvException($"line {r.Line}: manually_verified must be 0 or 1 (got '{v}')", path),
+            };
+            rows.Add(new TrainRow(fname, label, verified));
+        }
+        CsvTable.CheckUnique(rows.Select((row, i) => (row.Fname, records[i].Line)), path);
+        var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).ToList();
+        return new TrainManifest(path, rows, classes);
+    }
+
+    /// <summary>Class order from a train.csv without keeping its rows: what predict checks a model against.</summary>
+    public static IReadOnlyList<string> ReadClasses(string path) => Read(path).Classes;
+}
