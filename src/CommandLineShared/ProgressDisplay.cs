@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace FreesoundTagging.CommandLine;
+
+/// <summary>
+/// Shows a long job's progress: a Spectre.Console bar (with rate and ETA) on a terminal, and when output is
+/// redirected one plain line at most every few seconds, so logs stay readable.
+/// </summary>
+internal static class ProgressDisplay
+{
+    /// <summary>Runs <paramref name="work"/>, giving it a callback to report (done, total, suffix).</summary>
+    public static T Run<T>(string description, Func<Action<double, double, string>, T> work)
+    {
+        if (!Terminal.StdoutIsInteractive) return RunPlain(description, work);
+        T result = default!;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
+                result = work((done, total, suffix) =>
+                {
+                    task.MaxValue = Math.Max(total, 1);
+                    task.Value = done;
+                    task.Description = Markup.Escape($"{description} {suffix}");
+                });
+                task.Value = task.MaxValue;
+            });
+        return result;
+    }
+
+    private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work)
+    {
+        var clock = Stopwatch.StartNew();
+        var last = TimeSpan.FromSeconds(-10);
+        return work((done, total, suffix) =>
+        {
+            bool finished = done >= total;
+            if (!finished && clock.Elapsed - last < TimeSpan.FromSeconds(5)) return;
+            last = clock.Elapsed;
+            string eta = done > 0 && !finished ? $", ETA {Terminal.Duration(TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done))}" : "";
+            Console.WriteLine($"{description}: {done:0}/{total:0} ({100 * done / Math.Max(total, 1):0}%) {suffix}{eta}");
+        });
+    }
+}

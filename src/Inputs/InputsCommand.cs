@@ -1,0 +1,80 @@
+using System.CommandLine;
+using FreesoundTagging.CommandLine;
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Features;
+using FreesoundTagging.IO;
+
+namespace FreesoundTagging.Inputs;
+
+/// <summary><c>inputs &lt;audio_train_dir&gt; &lt;train.csv&gt;</c>: WAVs → samples.npy, labels.npy, dataset.json.</summary>
+public static class InputsCommand
+{
+    public static int Run(string[] args) => CommandRunner.Invoke(Create(), args);
+
+    public static RootCommand Create()
+    {
+        var audioDir = new Argument<string>("audio_train_dir") { Description = "Folder holding the WAV files named in train.csv" };
+        var trainCsv = new Argument<string>("train.csv") { Description = "CSV with columns fname,label[,manually_verified]" };
+        var outDir = new Option<string>("--out-dir", "-o") { Description = "Where to write samples.npy, labels.npy and dataset.json", DefaultValueFactory = _ => "." };
+        var maxFrames = new Option<int>("--max-frames") { Description = "Rows per clip (10 ms each); longer clips are truncated with a warning", DefaultValueFactory = _ => FeatureConfig.Original.MaxFrames };
+        var dtype = new Option<string>("--dtype") { Description = "float32, or float64 as the original wrote", DefaultValueFactory = _ => "float32" };
+        dtype.AcceptOnlyFromAmong("float32", "float64");
+        var verifiedOnly = new Option<bool>("--verified-only") { Description = "Keep only rows with manually_verified = 1" };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip missing or unreadable clips (listed in a warning) instead of stopping" };
+        var shard = new Option<string?>("--shard") { Description = "K/N: process every N-th row starting at K (0-based), for splitting work across machines" };
+        var threads = new Option<int>("--threads") { Description = "Clips decoded in parallel", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        var command = new RootCommand("Turn a folder of WAV clips and train.csv into log-mel arrays for training (numpy .npy).")
+        {
+            audioDir, trainCsv, outDir, maxFrames, dtype, verifiedOnly, skipInvalid, shard, threads,
+        };
+        command.SetAction(parse => CommandRunner.Run(cancel =>
+        {
+            var (shardIndex, shardCount) = ParseShard(parse.GetValue(shard));
+            var request = new InputsRequest
+            {
+                AudioDir = parse.GetRequiredValue(audioDir),
+                TrainCsv = parse.GetRequiredValue(trainCsv),
+                OutDir = parse.GetRequiredValue(outDir),
+                Features = FeatureConfig.Original with { MaxFrames = parse.GetValue(maxFrames) },
+                Dtype = NpyDtypeExtensions.Parse(parse.GetRequiredValue(dtype)),
+                VerifiedOnly = parse.GetValue(verifiedOnly),
+                SkipInvalid = parse.GetValue(skipInvalid),
+                ShardIndex = shardIndex,
+                ShardCount = shardCount,
+                Threads = parse.GetValue(threads),
+            };
+            var result = ProgressDisplay.Run("inputs", report => DatasetBuilder.Build(request,
+                new Progress<ExtractionProgress>(p => report(p.Done, p.Total,
+                    $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
+            Summarise(result);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    internal static (int Index, int Count) ParseShard(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return (0, 1);
+        string[] parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int k) && int.TryParse(parts[1], out int n) && n >= 1 && k >= 0 && k < n)
+            return (k, n);
+        throw new InvalidInputException($"--shard must be K/N with 0 <= K < N (got '{text}')");
+    }
+
+    private static void Summarise(InputsResult r)
+    {
+        foreach (var s in r.Skipped.Take(10)) CommandRunner.Warning($"skipped {s.Fname}: {s.Reason}");
+        if (r.Skipped.Count > 10) CommandRunner.Warning($"skipped {r.Skipped.Count - 10} more clips");
+        if (r.TruncatedClips.Count > 0)
+            CommandRunner.Warning($"{r.TruncatedClips.Count} clip(s) longer than {r.Dataset.Features.MaxFrames} frames were truncated (e.g. {string.Join(", ", r.TruncatedClips.Take(3))}); raise --max-frames to keep them whole");
+        if (r.ShortReadClips.Count > 0)
+            CommandRunner.Warning($"{r.ShortReadClips.Count} file(s) end inside their data chunk and were read as far as they go (e.g. {string.Join(", ", r.ShortReadClips.Take(3))})");
+        var d = r.Dataset;
+        double wall = Math.Max(r.Elapsed.TotalSeconds, 1e-9);
+        Console.WriteLine($"wrote {r.SamplesPath} ({d.RowCount}, {d.Features.MaxFrames}, {d.Features.MelCount}) {d.Dtype.Name()}");
+        Console.WriteLine($"wrote {r.LabelsPath} ({d.RowCount}, {d.Classes.Count}) one-hot over {d.Classes.Count} classes");
+        Console.WriteLine($"wrote {r.DatasetPath}");
+        Console.WriteLine($"{d.RowCount} clips, {r.AudioSeconds / 60:0.0} min of audio in {Terminal.Duration(r.Elapsed)} ({d.RowCount / wall:0.0} clips/s, {r.AudioSeconds / wall:0} audio-s per s)");
+    }
+}
