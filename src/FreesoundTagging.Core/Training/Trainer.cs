@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Training;
+
+/// <summary>The trained network and how it got there.</summary>
+public sealed record TrainingOutcome(nn.Module<Tensor, Tensor> Model, IReadOnlyList<EpochRecord> History, int Seed, TimeSpan Elapsed);
+
+/// <summary>
+/// Trains a classifier on a <see cref="TrainingSet"/> with Adam and soft-target cross-entropy. Batches are
+/// assembled from the memory-mapped arrays on a background task while the previous step runs; each step runs
+/// in its own dispose scope. A checkpoint is written after every epoch and when cancelled mid-epoch, and
+/// <c>resume</c> continues from it at the same step with the same optimizer state.
+/// </summary>
+public sealed class Trainer
+{
+    // Owned by the caller, who disposes it after training.
+    [NumSharp.NDBorrowed]
+    private readonly TrainingSet _data;
+    private readonly TrainingOptions _options;
+    private readonly Func<nn.Module<Tensor, Tensor>> _createModel;
+    private readonly string _checkpointPath;
+
+    public Trainer(TrainingSet data, TrainingOptions options, Func<nn.Module<Tensor, Tensor>> createModel, string checkpointPath)
+    {
+        var problems = options.Problems();
+        if (problems.Count > 0) throw new InvalidSettingsException(problems, "training options");
+        _data = data;
+        _options = options;
+        _createModel = createModel;
+        _checkpointPath = checkpointPath;
+    }
+
+    public TrainingOutcome Run(bool resume, IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, CancellationToken cancel = default)
+    {
+        TorchRuntime.Initialise(_options.Threads);
+        Device device = TorchRuntime.ResolveDevice(_options.Device);
+        CheckpointState? saved = resume ? TrainingCheckpoint.ReadState(_checkpointPath) : null;
+        string fingerprint = DataFingerprint();
+        if (saved is not null) CheckResumable(saved, fingerprint);
+        int seed = saved?.Seed ?? _options.Seed ?? Random.Shared.Next();
+        torch.manual_seed(seed);
+
+        var model = _createModel();
+        model.to(device);
+        var optimizer = optim.Adam(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
+        if (saved is not null) TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
+
+        var (trainRows, validationRows) = StratifiedSplit.Split(_data.Labels, _options.ValidationFraction, seed);
+        if (trainRows.Length == 0) throw new InvalidInputException("no rows left to train on");
+        var history = new List<EpochRecord>(saved?.History ?? []);
+        var clock = Stopwatch.StartNew();
+        int maxFrames = _data.Features.MaxFrames;
+
+        using var assembler = new BatchAssembler(_data, _options.BatchSize, maxFrames);
+        for (int epoch = saved?.Epoch ?? 0; epoch < _options.Epochs; epoch++)
+        {
+            var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, seed, epoch);
+            bool continuing = saved is not null && saved.Epoch == epoch;
+            int firstStep = continuing ? saved!.Step : 0;
+            double lossSum = continuing ? saved!.LossSum : 0;
+            long correct = continuing ? saved!.Correct : 0, seen = continuing ? saved!.Seen : 0;
+            double priorSeconds = continuing ? saved!.EpochSeconds : 0;
+            saved = null;
+            var epochClock = Stopwatch.StartNew();
+            model.train();
+            Task<AssembledBatch>? next = firstStep < batches.Count ? assembler.StartAsync(batches[firstStep]) : null;
+            for (int step = firstStep; step < batches.Count; step++)
+            {
+                AssembledBatch batch = next!.Result;
+                next = step + 1 < batches.Count ? assembler.StartAsync(batches[step + 1]) : null;
+                using (var scope = NewDisposeScope())
+                {
+                    var x = batch.Samples(device);
+                    var y = batch.Targets(device);
+                    var logits = model.forward(x);
+                    var loss = SoftTargetLoss(logits, y);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    lossSum += loss.item<float>() * batch.Count;
+                    correct += logits.argmax(1).eq(y.argmax(1)).sum().item<long>();
+                    seen += batch.Count;
+                }
+                assembler.Release(batch);
+                double seconds = epochClock.Elapsed.TotalSeconds;
+                progress?.Report(new TrainingProgress(epoch + 1, _options.Epochs, step + 1, batches.Count, lossSum / seen, correct / (double)seen, (step + 1 - firstStep) / Math.Max(seconds, 1e-9)));
+                if (cancel.IsCancellationRequested)
+                {
+                    next?.Wait();
+                    SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds);
+                    throw new OperationCanceledException(cancel);
+                }
+            }
+            double trainLoss = lossSum / Math.Max(seen, 1), trainAccuracy = correct / (double)Math.Max(seen, 1);
+            (double Loss, double Accuracy, double Map3)? validation = validationRows.Length > 0 ? Evaluate(model, device, assembler, validationRows) : null;
+            var record = new EpochRecord(epoch + 1, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy, validation?.Map3, priorSeconds + epochClock.Elapsed.TotalSeconds);
+            history.Add(record);
+            SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch + 1, 0, 0, 0, 0, 0);
+            epochDone?.Invoke(record);
+        }
+        model.eval();
+        return new TrainingOutcome(model, history, seed, clock.Elapsed);
+    }
+
+    /// <summary>Mean over the batch of -Σ y·log softmax(logits): stable, and accepts soft targets.</summary>
+    public static Tensor SoftTargetLoss(Tensor logits, Tensor targets) =>
+        -(targets * nn.functional.log_softmax(logits, 1)).sum(1).mean();
+
+    private (double Loss, double Accuracy, double Map3) Evaluate(nn.Module<Tensor, Tensor> model, Device device, BatchAssembler assembler, int[] rows)
+    {
+        model.eval();
+        int classes = _data.Classes.Count;
+        var batches = BatchPlan.ForEpoch(rows, _data.Frames, _options.BatchSize, _data.Features.MaxFrames, _options.Bucket, 0, 0);
+        var scores = new float[rows.Length * classes];
+        var truth = new List<int>(rows.Length);
+        double lossSum = 0;
+        int offset = 0;
+        using (no_grad())
+        {
+            foreach (var plan in batches)
+            {
+                var batch = assembler.StartAsync(plan).Result;
+                using (var scope = NewDisposeScope())
+                {
+                    var logits = model.forward(batch.Samples(device));
+                    lossSum += SoftTargetLoss(logits, batch.Targets(device)).item<float>() * batch.Count;
+                    softmax(logits, 1).cpu().data<float>().CopyTo(scores, offset * classes);
+                }
+                truth.AddRange(plan.Rows.Select(r => _data.Labels[r]));
+                offset += batch.Count;
+                assembler.Release(batch);
+            }
+        }
+        model.train();
+        return (lossSum / rows.Length, RankingMetrics.Accuracy(scores, classes, truth), RankingMetrics.MeanAveragePrecisionAt3(scores, classes, truth));
+    }
+
+    private void SaveCheckpoint(nn.Module model, OptimizerHelper optimizer, int seed, string fingerprint, List<EpochRecord> history,
+        int epoch, int step, double lossSum, long correct, long seen, double seconds) =>
+        TrainingCheckpoint.Save(_checkpointPath, new CheckpointState
+        {
+            Options = _options,
+            Seed = seed,
+            Epoch = epoch,
+            Step = step,
+            LossSum = lossSum,
+            Correct = correct,
+            Seen = seen,
+            EpochSeconds = seconds,
+            History = history.ToList(),
+            DataFingerprint = fingerprint,
+        }, model, optimizer);
+
+    private void CheckResumable(CheckpointState saved, string fingerprint)
+    {
+        if (saved.DataFingerprint != fingerprint)
+            throw new InvalidModelException("checkpoint was made on other data (rows or classes differ); start without --resume", _checkpointPath);
+        var o = saved.Options;
+        if (o.Variant != _options.Variant || o.BatchSize != _options.BatchSize || o.Bucket != _options.Bucket || o.ValidationFraction != _options.ValidationFraction)
+            throw new InvalidModelException($"checkpoint was made with other settings (variant {o.Variant}, batch {o.BatchSize}, validation {o.ValidationFraction}, bucket {o.Bucket}); resume with the same ones", _checkpointPath);
+        if (saved.Epoch >= _options.Epochs)
+            throw new InvalidModelException($"checkpoint has already finished {saved.Epoch} of {_options.Epochs} epochs; raise --epochs to train further", _checkpointPath);
+    }
+
+    private string DataFingerprint()
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(',', _data.Classes).Append('|').Append(_data.Count).Append('|');
+        for (int i = 0; i < _data.Count; i++) text.Append(_data.Fnames[i]).Append(':').Append(_data.Labels[i]).Append(';');
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+}

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FreesoundTagging.IO;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Training;
+
+/// <summary>Where training stands: resume at (Epoch, Step) with these running sums and history.</summary>
+public sealed record CheckpointState
+{
+    public required TrainingOptions Options { get; init; }
+
+    public required int Seed { get; init; }
+
+    /// <summary>0-based epoch to continue in.</summary>
+    public required int Epoch { get; init; }
+
+    /// <summary>Batches of <see cref="Epoch"/> already done.</summary>
+    public required int Step { get; init; }
+
+    public double LossSum { get; init; }
+
+    public long Correct { get; init; }
+
+    public long Seen { get; init; }
+
+    public double EpochSeconds { get; init; }
+
+    public required IReadOnlyList<EpochRecord> History { get; init; }
+
+    /// <summary>Fingerprint of the data (rows, classes) so a resume on other data is refused.</summary>
+    public required string DataFingerprint { get; init; }
+}
+
+/// <summary>
+/// An interrupted run's full state in one file: progress as JSON, the model's weights and Adam's moments,
+/// sealed with a SHA-256 so a torn or truncated checkpoint is refused rather than half-loaded.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    private static readonly byte[] Magic = "FSTCKPT1"u8.ToArray();
+
+    public static void Save(string path, CheckpointState state, nn.Module model, OptimizerHelper optimizer)
+    {
+        using var body = new MemoryStream();
+        using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
+        {
+            byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, Datasets.DatasetInfo.Json);
+            writer.Write(json.Length);
+            writer.Write(json);
+            WriteSection(writer, w => model.save(w));
+            WriteSection(writer, optimizer.save_state_dict);
+        }
+        using var file = AtomicFile.Create(path);
+        file.Stream.Write(Magic);
+        body.Position = 0;
+        body.CopyTo(file.Stream);
+        file.Stream.Write(SHA256.HashData(body.GetBuffer().AsSpan(0, (int)body.Length)));
+        file.Commit();
+    }
+
+    /// <summary>Reads a checkpoint's state and restores weights and optimizer moments into the given objects.</summary>
+    /// <exception cref="InvalidModelException">Not a checkpoint, truncated or corrupt.</exception>
+    public static CheckpointState Load(string path, nn.Module model, OptimizerHelper optimizer)
+    {
+        var (state, weights, moments) = Read(path);
+        try
+        {
+            using (var reader = new BinaryReader(new MemoryStream(weights))) model.load(reader);
+            using (var reader = new BinaryReader(new MemoryStream(moments))) optimizer.load_state_dict(reader);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException)
+        {
+            throw new InvalidModelException($"checkpoint does not fit this model ({e.Message})", path, e);
+        }
+        return state;
+    }
+
+    /// <summary>Only the state (for checks before building a model).</summary>
+    public static CheckpointState ReadState(string path) => Read(path).State;
+
+    private static (CheckpointState State, byte[] Weights, byte[] Moments) Read(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidModelException("checkpoint not found (nothing to resume)", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw new InvalidModelException("not a training checkpoint", path);
+        var body = bytes.AsSpan(Magic.Length, bytes.Length - Magic.Length - 32);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
+            throw new InvalidModelException("checkpoint is truncated or corrupt (checksum mismatch)", path);
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(body.ToArray()));
+            byte[] json = reader.ReadBytes(reader.ReadInt32());
+            var state = JsonSerializer.Deserialize<CheckpointState>(json, Datasets.DatasetInfo.Json)
+                ?? throw new InvalidModelException("empty checkpoint state", path);
+            byte[] weights = reader.ReadBytes(reader.ReadInt32());
+            byte[] moments = reader.ReadBytes(reader.ReadInt32());
+            return (state, weights, moments);
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException or IOException)
+        {
+            throw new InvalidModelException($"unreadable checkpoint ({e.Message})", path, e);
+        }
+    }
+
+    private static void WriteSection(BinaryWriter writer, Action<BinaryWriter> write)
+    {
+        using var section = new MemoryStream();
+        using (var w = new BinaryWriter(section, Encoding.UTF8, leaveOpen: true)) write(w);
+        writer.Write((int)section.Length);
+        writer.Write(section.GetBuffer(), 0, (int)section.Length);
+    }
+}

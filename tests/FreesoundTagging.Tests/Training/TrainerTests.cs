@@ -1,0 +1,134 @@
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Runtime;
+using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Tests.Training;
+
+[Collection(TorchCollection.Name)]
+public class TrainerTests
+{
+    public TrainerTests() => TorchRuntime.Initialise(1);
+
+    /// <summary>A deliberately tiny model (max over time, then linear) so trainer mechanics test in milliseconds.</summary>
+    private sealed class TinyModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly TorchSharp.Modules.Linear head;
+
+        public TinyModel(int mels, int classes) : base(nameof(TinyModel))
+        {
+            head = nn.Linear(mels, classes);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => head.forward(input.amax(1));
+    }
+
+    private static TrainingOptions Options(int epochs = 4) => new()
+    {
+        Variant = "tiny", Epochs = epochs, BatchSize = 8, Seed = 7, Device = "cpu", Threads = 1, LearningRate = 0.05,
+    };
+
+    [Fact]
+    public void LossFallsAndHistoryHasOneRecordPerEpoch()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 48, classes: 4);
+        using var data = TrainingSet.Open([files]);
+        var outcome = new Trainer(data, Options(), () => new TinyModel(16, 4), dir.File("m.ckpt")).Run(resume: false);
+
+        Assert.Equal(4, outcome.History.Count);
+        Assert.True(outcome.History[^1].TrainLoss < outcome.History[0].TrainLoss * 0.7, $"loss {outcome.History[0].TrainLoss} -> {outcome.History[^1].TrainLoss}");
+        Assert.True(outcome.History[^1].TrainAccuracy > 0.5);
+        Assert.True(File.Exists(dir.File("m.ckpt")));
+    }
+
+    [Fact]
+    public void ValidationReportsLossAccuracyAndMap3()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 60, classes: 4);
+        using var data = TrainingSet.Open([files]);
+        var outcome = new Trainer(data, Options(3) with { ValidationFraction = 0.2 }, () => new TinyModel(16, 4), dir.File("m.ckpt")).Run(resume: false);
+        var last = outcome.History[^1];
+        Assert.NotNull(last.ValidationLoss);
+        Assert.InRange(last.ValidationMap3!.Value, last.ValidationAccuracy!.Value, 1.0);
+    }
+
+    [Fact]
+    public void InterruptedThenResumedRunEndsWhereAnUninterruptedOneDoes()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 40, classes: 4);
+        using var data = TrainingSet.Open([files]);
+
+        var straight = new Trainer(data, Options(3), () => new TinyModel(16, 4), dir.File("a.ckpt")).Run(resume: false);
+
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch == 2 && p.Step == 2) cancel.Cancel(); });
+        var interrupted = new Trainer(data, Options(3), () => new TinyModel(16, 4), dir.File("b.ckpt"));
+        Assert.Throws<OperationCanceledException>(() => interrupted.Run(resume: false, progress, cancel: cancel.Token));
+        var state = TrainingCheckpoint.ReadState(dir.File("b.ckpt"));
+        Assert.Equal((1, 2), (state.Epoch, state.Step));
+
+        var resumed = new Trainer(data, Options(3), () => new TinyModel(16, 4), dir.File("b.ckpt")).Run(resume: true);
+
+        Assert.Equal(3, resumed.History.Count);
+        Assert.Equal(straight.History.Select(h => h.TrainLoss), resumed.History.Select(h => h.TrainLoss), new ToleranceComparer(1e-6));
+        foreach (var (a, b) in straight.Model.parameters().Zip(resumed.Model.parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7));
+    }
+
+    [Fact]
+    public void ResumeRefusesOtherSettingsAndFinishedRuns()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 16, classes: 2);
+        using var data = TrainingSet.Open([files]);
+        new Trainer(data, Options(1), () => new TinyModel(16, 2), dir.File("c.ckpt")).Run(resume: false);
+
+        Assert.Contains("already finished", Assert.Throws<InvalidModelException>(() =>
+            new Trainer(data, Options(1), () => new TinyModel(16, 2), dir.File("c.ckpt")).Run(resume: true)).Message);
+        Assert.Contains("other settings", Assert.Throws<InvalidModelException>(() =>
+            new Trainer(data, Options(2) with { BatchSize = 4 }, () => new TinyModel(16, 2), dir.File("c.ckpt")).Run(resume: true)).Message);
+        Assert.Contains("nothing to resume", Assert.Throws<InvalidModelException>(() =>
+            new Trainer(data, Options(2), () => new TinyModel(16, 2), dir.File("none.ckpt")).Run(resume: true)).Message);
+    }
+
+    [Fact]
+    public void ACorruptCheckpointIsRefused()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 16, classes: 2);
+        using var data = TrainingSet.Open([files]);
+        new Trainer(data, Options(1), () => new TinyModel(16, 2), dir.File("d.ckpt")).Run(resume: false);
+        byte[] bytes = File.ReadAllBytes(dir.File("d.ckpt"));
+        File.WriteAllBytes(dir.File("d.ckpt"), bytes[..(bytes.Length / 2)]);
+        Assert.Contains("truncated or corrupt", Assert.Throws<InvalidModelException>(() => TrainingCheckpoint.ReadState(dir.File("d.ckpt"))).Message);
+    }
+
+    [Fact]
+    public void SoftTargetLossMatchesTheDefinition()
+    {
+        using var logits = tensor(new float[] { 1, 2, 3, 0, 0, 0 }, new long[] { 2, 3 });
+        using var targets = tensor(new float[] { 0, 0, 1, 0.5f, 0.5f, 0 }, new long[] { 2, 3 });
+        double first = -Math.Log(Math.Exp(3) / (Math.Exp(1) + Math.Exp(2) + Math.Exp(3)));
+        double second = Math.Log(3);
+        Assert.Equal((first + second) / 2, Trainer.SoftTargetLoss(logits, targets).item<float>(), 5);
+    }
+
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance * Math.Max(1, Math.Abs(a));
+
+        public int GetHashCode(double value) => 0;
+    }
+}
