@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace FreesoundTagging.Audio;
 
 /// <summary>
@@ -35,15 +38,19 @@ public static class Resampler
     }
 
     /// <summary>resampy.interpn's loop, in double.</summary>
+    /// <remarks>
+    /// The taps are read without bounds checks: resampy's i_max and k_max keep every index inside the table and
+    /// the input, and the one assumption they rest on (n &lt; input length) is checked per output.
+    /// </remarks>
     private static void Interpolate(ReadOnlySpan<float> x, Span<float> y, double ratio)
     {
-        double[] window = KaiserBestFilter.Window;
-        double[] delta = KaiserBestFilter.Delta;
         const int table = KaiserBestFilter.SamplesPerZeroCrossing;
-        int windowLength = window.Length;
+        const int windowLength = KaiserBestFilter.Length;
+        ref double taps = ref MemoryMarshal.GetArrayDataReference(KaiserBestFilter.Interleaved);
+        ref float input = ref MemoryMarshal.GetReference(x);
         // Downsampling widens the filter (scale < 1) to cut below the new Nyquist frequency. resampy scales the
         // table by `scale` before differencing it; scaling each sum instead differs by ~1e-16 relative and
-        // spares a 3 MiB copy of the table per call.
+        // spares a 6 MiB copy of the table per call.
         double scale = Math.Min(1.0, ratio);
         int indexStep = (int)(scale * table);
         int inputLength = x.Length;
@@ -54,6 +61,7 @@ public static class Resampler
             // resampy 0.4.2's t_out = arange(n_out) * (1 / ratio): rounded the same way, not accumulated.
             double time = t * timeIncrement;
             int n = (int)time;
+            if ((uint)n >= (uint)inputLength) break;
 
             double frac = scale * (time - n);
             double indexFrac = frac * table;
@@ -62,7 +70,7 @@ public static class Resampler
             double sum = 0;
             int iMax = Math.Min(n + 1, (windowLength - offset) / indexStep);
             for (int i = 0, j = offset; i < iMax; i++, j += indexStep)
-                sum += (window[j] + eta * delta[j]) * x[n - i];
+                sum += (Unsafe.Add(ref taps, 2 * j) + eta * Unsafe.Add(ref taps, 2 * j + 1)) * Unsafe.Add(ref input, n - i);
 
             frac = scale - frac;
             indexFrac = frac * table;
@@ -70,7 +78,7 @@ public static class Resampler
             eta = indexFrac - offset;
             int kMax = Math.Min(inputLength - n - 1, (windowLength - offset) / indexStep);
             for (int k = 0, j = offset; k < kMax; k++, j += indexStep)
-                sum += (window[j] + eta * delta[j]) * x[n + k + 1];
+                sum += (Unsafe.Add(ref taps, 2 * j) + eta * Unsafe.Add(ref taps, 2 * j + 1)) * Unsafe.Add(ref input, n + k + 1);
 
             y[t] = (float)(scale * sum);
         }
