@@ -40,12 +40,17 @@ public sealed class AudioClip
         if (ChannelCount == 1) return Samples;
         int channels = ChannelCount;
         var mono = new float[FrameCount];
-        ReadOnlySpan<float> source = Samples;
-        for (int f = 0; f < mono.Length; f++)
+        float[] source = Samples;
+        if (channels == 2)
         {
-            var frame = source.Slice(f * channels, channels);
-            float sum = frame[0];
-            for (int c = 1; c < frame.Length; c++) sum += frame[c];
+            // Stereo is the common case: same arithmetic, without the inner loop.
+            for (int f = 0, i = 0; f < mono.Length; f++, i += 2) mono[f] = (source[i] + source[i + 1]) / 2f;
+            return mono;
+        }
+        for (int f = 0, i = 0; f < mono.Length; f++)
+        {
+            float sum = source[i++];
+            for (int c = 1; c < channels; c++) sum += source[i++];
             mono[f] = sum / channels;
         }
         return mono;

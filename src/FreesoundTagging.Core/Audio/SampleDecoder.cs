@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace FreesoundTagging.Audio;
 
@@ -22,8 +24,7 @@ internal static class SampleDecoder
                 for (int i = 0; i < count; i++) destination[i] = (source[i] - 128) * (1f / 128f);
                 return -1;
             case SampleEncoding.Pcm16:
-                for (int i = 0; i < count; i++)
-                    destination[i] = BinaryPrimitives.ReadInt16LittleEndian(source.Slice(2 * i, 2)) * (1f / 32768f);
+                DecodePcm16(source[..(2 * count)], destination);
                 return -1;
             case SampleEncoding.Pcm24:
                 for (int i = 0, j = 0; i < count; i++, j += 3)
@@ -46,6 +47,26 @@ internal static class SampleDecoder
             default:
                 throw new ArgumentOutOfRangeException(nameof(encoding), encoding, null);
         }
+    }
+
+    /// <summary>16-bit is nearly every clip, so it gets a SIMD loop: widen to int, convert, scale (exact).</summary>
+    private static void DecodePcm16(ReadOnlySpan<byte> source, Span<float> destination)
+    {
+        int i = 0;
+        if (BitConverter.IsLittleEndian && Vector.IsHardwareAccelerated)
+        {
+            var shorts = MemoryMarshal.Cast<byte, short>(source);
+            var floats = destination;
+            var scale = new Vector<float>(1f / 32768f);
+            for (; i <= shorts.Length - Vector<short>.Count; i += Vector<short>.Count)
+            {
+                Vector.Widen(new Vector<short>(shorts[i..]), out var low, out var high);
+                (Vector.ConvertToSingle(low) * scale).CopyTo(floats[i..]);
+                (Vector.ConvertToSingle(high) * scale).CopyTo(floats[(i + Vector<int>.Count)..]);
+            }
+        }
+        for (; i < destination.Length; i++)
+            destination[i] = BinaryPrimitives.ReadInt16LittleEndian(source.Slice(2 * i, 2)) * (1f / 32768f);
     }
 
     private static int FirstNonFinite(ReadOnlySpan<float> samples)
