@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using FreesoundTagging.Audio;
+using FreesoundTagging.Features;
+using FreesoundTagging.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Inference;
+
+/// <summary>
+/// Scores audio files with a trained network, extracting features with the settings the model was trained
+/// with. Features are computed on all cores; inference runs in batches of clips of equal length. A clip shorter
+/// than the training frame count is zero-padded to it, as in training; a longer one is fed whole (the
+/// networks end in a global max over time, so the whole clip counts rather than its first 30 s).
+/// </summary>
+public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig features, int batchSize = 64, int threads = 0, string device = "auto")
+{
+    public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
+    {
+        int cores = threads > 0 ? threads : Environment.ProcessorCount;
+        TorchRuntime.Initialise(cores);
+        var dev = TorchRuntime.ResolveDevice(device);
+        model.to(dev);
+        model.eval();
+        var clock = Stopwatch.StartNew();
+        var results = new ClipPrediction[paths.Count];
+        double audioSeconds = 0;
+        int done = 0;
+        using var extractor = new LogMelExtractor(features);
+        int chunk = Math.Max(batchSize, 64);
+        for (int start = 0; start < paths.Count; start += chunk)
+        {
+            int count = Math.Min(chunk, paths.Count - start);
+            var mels = new (LogMel? Mel, string? Error, double Seconds)[count];
+            torch.set_num_threads(1);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
+                i => mels[i] = Extract(extractor, paths[start + i]));
+            torch.set_num_threads(cores);
+
+            // Equal padded length → one batch; most clips share MaxFrames.
+            var groups = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null)
+                .GroupBy(i => Math.Max(features.MaxFrames, mels[i].Mel!.Frames));
+            foreach (var group in groups)
+            {
+                foreach (var batch in group.Chunk(batchSize))
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    float[][] probabilities = Score(batch.Select(i => mels[i].Mel!).ToList(), group.Key, dev);
+                    for (int j = 0; j < batch.Length; j++)
+                    {
+                        int i = batch[j];
+                        results[start + i] = new ClipPrediction(paths[start + i], probabilities[j], null, mels[i].Seconds, mels[i].Mel!.Frames);
+                    }
+                }
+            }
+            for (int i = 0; i < count; i++)
+            {
+                if (mels[i].Mel is null) results[start + i] = new ClipPrediction(paths[start + i], null, mels[i].Error, 0, 0);
+                audioSeconds += mels[i].Seconds;
+            }
+            done += count;
+            progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed));
+        }
+        return results;
+    }
+
+    private float[][] Score(IReadOnlyList<LogMel> mels, int frames, Device dev)
+    {
+        int melCount = features.MelCount;
+        var input = new float[mels.Count * frames * melCount];
+        for (int i = 0; i < mels.Count; i++)
+            mels[i].Values.AsSpan(0, Math.Min(mels[i].Frames, frames) * melCount).CopyTo(input.AsSpan(i * frames * melCount));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = tensor(input, new long[] { mels.Count, frames, melCount }).to(dev);
+        var p = softmax(model.forward(x), 1).cpu();
+        int classes = (int)p.shape[1];
+        float[] flat = p.data<float>().ToArray();
+        return Enumerable.Range(0, mels.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
+    }
+
+    private (LogMel? Mel, string? Error, double Seconds) Extract(LogMelExtractor extractor, string path)
+    {
+        try
+        {
+            var audio = AudioLoader.LoadMono(path, features.SampleRate);
+            if (audio.Samples.Length == 0) return (null, "empty clip (no samples)", 0);
+            return (extractor.Extract(audio.Samples), null, audio.Samples.Length / (double)features.SampleRate);
+        }
+        catch (InvalidInputException e)
+        {
+            return (null, e.Message, 0);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"{path}: cannot read ({e.Message})", 0);
+        }
+    }
+}
