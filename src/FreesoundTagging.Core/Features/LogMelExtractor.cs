@@ -14,6 +14,7 @@ public sealed class LogMelExtractor : IDisposable
 {
     private readonly Tensor _window;
     private readonly Tensor _filterBank;
+    private readonly Tensor _logOffset;
 
     public LogMelExtractor(FeatureConfig config)
     {
@@ -21,6 +22,7 @@ public sealed class LogMelExtractor : IDisposable
         _window = hann_window(config.FftSize, periodic: true, dtype: float32);
         int bins = config.FftSize / 2 + 1;
         _filterBank = tensor(MelFilterBank.CreateSingle(config), new long[] { config.MelCount, bins });
+        _logOffset = tensor((float)config.LogOffset);
     }
 
     public FeatureConfig Config { get; }
@@ -38,9 +40,12 @@ public sealed class LogMelExtractor : IDisposable
         // center=false: the padding above already is librosa's, and works for clips shorter than half a window.
         var spectrum = stft(signal, Config.FftSize, Config.HopLength, Config.FftSize, _window,
             center: false, normalized: false, onesided: true, return_complex: true);
-        var power = view_as_real(spectrum).square().sum(-1);          // (bins, frames)
+        // Tensor-tensor ops only: TorchSharp's implicit Scalars (square() is pow(2), add_(double)) corrupt
+        // under concurrent use (libtorch asserts in Scalar.h), and this runs on every core at once.
+        var parts = view_as_real(spectrum);                            // (bins, frames, 2)
+        var power = parts.mul(parts).sum(-1);                          // (bins, frames)
         var mel = _filterBank.matmul(power);                           // (mels, frames)
-        var logMel = mel.add_(Config.LogOffset).log_().t().contiguous(); // (frames, mels)
+        var logMel = mel.add_(_logOffset).log_().t().contiguous();     // (frames, mels)
         int frames = (int)logMel.shape[0];
         return new LogMel(logMel.data<float>().ToArray(), frames, Config.MelCount);
     }
@@ -49,5 +54,6 @@ public sealed class LogMelExtractor : IDisposable
     {
         _window.Dispose();
         _filterBank.Dispose();
+        _logOffset.Dispose();
     }
 }

@@ -59,6 +59,27 @@ public class LogMelExtractorTests
     }
 
     [Fact]
+    public void ConcurrentExtractionGivesTheSerialResults()
+    {
+        // One extractor shared by many threads is how inputs and predict use it; a TorchSharp Scalar race once
+        // corrupted values or aborted the process here.
+        using var extractor = new LogMelExtractor(FeatureConfig.Original);
+        var clips = Enumerable.Range(0, 16).Select(k => Enumerable.Range(0, 4410 + k * 300).Select(i => MathF.Sin(i * (0.01f + k * 0.003f))).ToArray()).ToArray();
+        var serial = clips.Select(c => extractor.Extract(c).Values).ToArray();
+        int before = TorchSharp.torch.get_num_threads();
+        TorchSharp.torch.set_num_threads(1);
+        try
+        {
+            Parallel.For(0, 800, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+                Assert.Equal(serial[i % clips.Length], extractor.Extract(clips[i % clips.Length]).Values));
+        }
+        finally
+        {
+            TorchSharp.torch.set_num_threads(before);
+        }
+    }
+
+    [Fact]
     public void EmptyClipIsRejected()
     {
         using var extractor = new LogMelExtractor(FeatureConfig.Original);

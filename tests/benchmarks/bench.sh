@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Benchmarks that print numbers (never timed unit tests). Run after ./build.sh.
+#   tests/benchmarks/bench.sh inputs  [corpus]   extraction speed + peak memory, corpus and corpus listed 4x
+#   tests/benchmarks/bench.sh train   [corpus]   seconds per step (batch 64 x 3001 x 64) per variant, epoch time
+#   tests/benchmarks/bench.sh predict [corpus]   predict throughput on the corpus's test clips
+# corpus defaults to ../shared/corpus-dev (FSDKaggle2018 layout: audio_train/, train.csv, audio_test/, ...).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/artifacts/bin"
+what=${1:-inputs}
+corpus=$(cd "${2:-$root/../shared/corpus-dev}" && pwd)
+work=$(mktemp -d /tmp/fst-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+[ -x "$bin/inputs" ] || { echo "run ./build.sh first" >&2; exit 2; }
+
+# Runs a command under GNU time; prints wall s, cpu s and peak RSS MB on one line to fd 3.
+measure() {
+  local log="$work/time.txt"
+  /usr/bin/time -f '%e %U %S %M' -o "$log" "$@" > "$work/out.txt" 2> "$work/err.txt" || { cat "$work/err.txt" >&2; return 1; }
+  read -r wall user sys rss < "$log"
+  echo "$wall $(calc "$user + $sys") $((rss / 1024))"
+}
+
+calc() { awk "BEGIN { printf \"%.1f\", $1 }"; }
+
+audio_seconds() { # total seconds of the WAVs listed in a csv (first column), from their data size
+  python3 - "$1" "$2" <<'PY'
+import csv, struct, sys, os
+total = 0.0
+for row in csv.DictReader(open(sys.argv[2])):
+    with open(os.path.join(sys.argv[1], row['fname']), 'rb') as f:
+        data = f.read()
+    i, rate, align = 12, 44100, 2
+    while i + 8 <= len(data):
+        cid, size = data[i:i+4], struct.unpack('<I', data[i+4:i+8])[0]
+        if cid == b'fmt ':
+            rate, align = struct.unpack('<I', data[i+12:i+16])[0], struct.unpack('<H', data[i+20:i+22])[0]
+        if cid == b'data':
+            total += min(size, len(data) - i - 8) / align / rate; break
+        i += 8 + size + (size & 1)
+print(f"{total:.1f}")
+PY
+}
+
+case "$what" in
+  inputs)
+    secs=$(audio_seconds "$corpus/audio_train" "$corpus/train.csv")
+    n=$(($(wc -l < "$corpus/train.csv") - 1))
+    mkdir -p "$work/x1" && cd "$work/x1"
+    read -r wall cpu rss < <(measure "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv")
+    echo "inputs x1: $n clips, ${secs} audio-s: wall ${wall}s, cpu ${cpu}s, $(calc "$secs / $wall") audio-s/wall-s, $(calc "$secs / $cpu") audio-s/cpu-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB"
+    # The same corpus listed 4 times (links under new names): peak memory must not grow with N.
+    mkdir -p "$work/audio4" "$work/x4"
+    echo "fname,label,manually_verified" > "$work/train4.csv"
+    for k in 1 2 3 4; do
+      tail -n +2 "$corpus/train.csv" | while IFS=, read -r f label verified; do
+        ln -sf "$corpus/audio_train/$f" "$work/audio4/$k-$f"
+        echo "$k-$f,$label,$verified"
+      done >> "$work/train4.csv"
+    done
+    cd "$work/x4"
+    read -r wall cpu rss < <(measure "$bin/inputs" "$work/audio4" "$work/train4.csv")
+    echo "inputs x4: $((n * 4)) clips, $(calc "$secs * 4") audio-s: wall ${wall}s, cpu ${cpu}s, $(calc "$secs * 4 / $wall") audio-s/wall-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB"
+    ;;
+  *) echo "usage: bench.sh inputs|train|predict [corpus]" >&2; exit 2 ;;
+esac
