@@ -83,6 +83,25 @@ public sealed class Cnn1dModel : Module<Tensor, Tensor>
     /// <summary>(N, T, F) → the global max over time of conv3, (N, 200): what the head sees.</summary>
     public Tensor GlobalMaxPool(Tensor input) => Body(input, observe: null);
 
+    /// <summary>The head alone: global-max-pooled features (N, 200) → logits (N, C).</summary>
+    internal Tensor Classify(Tensor pooled) => head.forward(pooled);
+
+    /// <summary>Trainable parameters of a model, without building it: 218,491 for cnn_1d with 64 inputs and 41 classes.</summary>
+    public static long ParameterCount(ModelVariant variant, int inputChannels, int classCount)
+    {
+        long body = 0;
+        long channels = inputChannels;
+        for (int i = 0; i < Filters.Length; i++)
+        {
+            body += channels * Filters[i] * KernelSizes[i] + Filters[i];
+            channels = Filters[i];
+        }
+        long head = variant == ModelVariant.Cnn1dDenseDropout
+            ? channels * HiddenUnits + HiddenUnits + HiddenUnits * (long)classCount + classCount
+            : channels * classCount + classCount;
+        return body + head;
+    }
+
     /// <summary>Shapes (N, C, L) of conv1, pool1, conv2, pool2 and conv3 for <paramref name="input"/>, for checks.</summary>
     internal IReadOnlyDictionary<string, long[]> ActivationShapes(Tensor input)
     {
