@@ -54,6 +54,7 @@ public static class ModelFile
         if (model.InputChannels != features.MelCount) problems.Add($"the model takes {model.InputChannels} input channels but the features have {features.MelCount} mel bands");
         if (problems.Count > 0) throw new ArgumentException($"cannot save model: {string.Join("; ", problems)}");
 
+        // MemoryStream.ToArray still works after Module.save has closed the stream.
         using var weights = new MemoryStream();
         model.save(weights);
         WriteAtomically(path, Pack(SerializeMetadata(metadata), weights.ToArray()));
@@ -75,7 +76,9 @@ public static class ModelFile
         try
         {
             using var stream = new MemoryStream(weights, writable: false);
-            model.load(stream, strict: true);
+            // Through a reader we own: Module.load(Stream) closes the stream, and the leftover check needs it.
+            using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
+                model.load(reader, strict: true);
             if (stream.Position != stream.Length) throw new InvalidDataException($"{stream.Length - stream.Position} bytes left over");
             return new LoadedModel(model, metadata, path);
         }
