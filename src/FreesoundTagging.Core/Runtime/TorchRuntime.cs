@@ -19,6 +19,7 @@ public static class TorchRuntime
             if (!_initialised)
             {
                 NativeMemoryTuning.Apply();
+                OneDnnWorkaround.Apply();
                 torch.InitializeDeviceType(DeviceType.CPU);
                 _initialised = true;
             }

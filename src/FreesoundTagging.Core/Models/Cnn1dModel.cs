@@ -1,0 +1,173 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace FreesoundTagging.Models;
+
+/// <summary>
+/// The 1-D CNN of the original Keras code: log-mel frames are 64 channels over time, three 'same' convolutions
+/// with ReLU (the first two followed by 'same' max pooling of 3, stride 2), a global max over time, and a head
+/// that depends on the <see cref="ModelVariant"/>. Input (N, T, F) with F = input channels (Keras channels-last),
+/// any T ≥ 1; output logits (N, C). Apply softmax for probabilities (<see cref="ModelPrediction"/>).
+/// </summary>
+/// <remarks>
+/// Field names are the state-dict keys written into model files (conv1.weight, head.0.bias …): renaming one
+/// breaks every saved model.
+/// </remarks>
+public sealed class Cnn1dModel : Module<Tensor, Tensor>
+{
+    /// <summary>Filters of conv1, conv2, conv3; the last is the width of the global max pool.</summary>
+    public static readonly int[] Filters = [100, 150, 200];
+
+    /// <summary>Kernel sizes of conv1, conv2, conv3 (odd, so 'same' padding is symmetric).</summary>
+    public static readonly int[] KernelSizes = [7, 5, 3];
+
+    /// <summary>Units of the hidden layer of cnn_1d_dense_dropout.</summary>
+    public const int HiddenUnits = 100;
+
+    public const double DropoutRate = 0.2;
+
+    private const int PoolSize = 3;
+    private const int PoolStride = 2;
+
+    private readonly Conv1d conv1;
+    private readonly Conv1d conv2;
+    private readonly Conv1d conv3;
+    private readonly Sequential head;
+
+    private Cnn1dModel(ModelVariant variant, int inputChannels, int classCount)
+        : base(variant.Name)
+    {
+        if (inputChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inputChannels), inputChannels, "must be positive");
+        if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "must be positive");
+        Variant = variant;
+        InputChannels = inputChannels;
+        ClassCount = classCount;
+
+        conv1 = SameConv(inputChannels, Filters[0], KernelSizes[0]);
+        conv2 = SameConv(Filters[0], Filters[1], KernelSizes[1]);
+        conv3 = SameConv(Filters[1], Filters[2], KernelSizes[2]);
+        head = BuildHead(variant, Filters[2], classCount);
+        KerasInit();
+        RegisterComponents();
+    }
+
+    /// <summary>cnn_1d: global max pool → Linear(200, C).</summary>
+    public static Cnn1dModel Plain(int inputChannels, int classCount) => new(ModelVariant.Cnn1d, inputChannels, classCount);
+
+    /// <summary>cnn_1d_dropout: global max pool → Dropout(0.2) → Linear(200, C).</summary>
+    public static Cnn1dModel WithDropout(int inputChannels, int classCount) => new(ModelVariant.Cnn1dDropout, inputChannels, classCount);
+
+    /// <summary>cnn_1d_dense_dropout: global max pool → Dropout → Linear(200, 100) → ReLU → Dropout → Linear(100, C).</summary>
+    public static Cnn1dModel WithDenseDropout(int inputChannels, int classCount) => new(ModelVariant.Cnn1dDenseDropout, inputChannels, classCount);
+
+    /// <summary>The model of <paramref name="variant"/>, freshly initialised (Glorot-uniform weights, zero biases).</summary>
+    public static Cnn1dModel Create(ModelVariant variant, int inputChannels, int classCount) => new(variant, inputChannels, classCount);
+
+    public ModelVariant Variant { get; }
+
+    /// <summary>Features per frame (F of the input), the mel band count.</summary>
+    public int InputChannels { get; }
+
+    /// <summary>Classes (C of the output).</summary>
+    public int ClassCount { get; }
+
+    /// <summary>(N, T, F) → logits (N, C).</summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var pooled = GlobalMaxPool(input);
+        return head.forward(pooled);
+    }
+
+    /// <summary>(N, T, F) → the global max over time of conv3, (N, 200): what the head sees.</summary>
+    public Tensor GlobalMaxPool(Tensor input) => Body(input, observe: null);
+
+    /// <summary>The head alone: global-max-pooled features (N, 200) → logits (N, C).</summary>
+    internal Tensor Classify(Tensor pooled) => head.forward(pooled);
+
+    /// <summary>Trainable parameters of a model, without building it: 218,491 for cnn_1d with 64 inputs and 41 classes.</summary>
+    public static long ParameterCount(ModelVariant variant, int inputChannels, int classCount)
+    {
+        long body = 0;
+        long channels = inputChannels;
+        for (int i = 0; i < Filters.Length; i++)
+        {
+            body += channels * Filters[i] * KernelSizes[i] + Filters[i];
+            channels = Filters[i];
+        }
+        long head = variant == ModelVariant.Cnn1dDenseDropout
+            ? channels * HiddenUnits + HiddenUnits + HiddenUnits * (long)classCount + classCount
+            : channels * classCount + classCount;
+        return body + head;
+    }
+
+    /// <summary>Shapes (N, C, L) of conv1, pool1, conv2, pool2 and conv3 for <paramref name="input"/>, for checks.</summary>
+    internal IReadOnlyDictionary<string, long[]> ActivationShapes(Tensor input)
+    {
+        var shapes = new Dictionary<string, long[]>();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Body(input, (name, t) => shapes[name] = t.shape);
+        return shapes;
+    }
+
+    private Tensor Body(Tensor input, Action<string, Tensor>? observe)
+    {
+        if (input.dim() != 3 || input.shape[2] != InputChannels || input.shape[1] < 1)
+            throw new ArgumentException($"expected input (N, T ≥ 1, {InputChannels}), got ({string.Join(", ", input.shape)})", nameof(input));
+
+        // Keras is channels-last; Conv1d wants (N, C, L).
+        using var x0 = input.transpose(1, 2);
+        using var c1 = functional.relu(conv1.forward(x0));
+        observe?.Invoke("conv1", c1);
+        using var p1 = KerasSamePooling.MaxPool1d(c1, PoolSize, PoolStride);
+        observe?.Invoke("pool1", p1);
+        using var c2 = functional.relu(conv2.forward(p1));
+        observe?.Invoke("conv2", c2);
+        using var p2 = KerasSamePooling.MaxPool1d(c2, PoolSize, PoolStride);
+        observe?.Invoke("pool2", p2);
+        using var c3 = functional.relu(conv3.forward(p2));
+        observe?.Invoke("conv3", c3);
+        return c3.amax([2]);
+    }
+
+    private static Conv1d SameConv(int inChannels, int outChannels, int kernelSize) =>
+        Conv1d(inChannels, outChannels, kernelSize, padding: kernelSize / 2);
+
+    private static Sequential BuildHead(ModelVariant variant, int features, int classCount)
+    {
+        // The index of each layer in the Sequential is part of its key (head.1.weight), so the dropout layers stay
+        // in even where they do nothing at evaluation time.
+        if (variant == ModelVariant.Cnn1d)
+            return Sequential(Linear(features, classCount));
+        if (variant == ModelVariant.Cnn1dDropout)
+            return Sequential(Dropout(DropoutRate), Linear(features, classCount));
+        if (variant == ModelVariant.Cnn1dDenseDropout)
+            return Sequential(
+                Dropout(DropoutRate), Linear(features, HiddenUnits), ReLU(),
+                Dropout(DropoutRate), Linear(HiddenUnits, classCount));
+        throw new ArgumentOutOfRangeException(nameof(variant), variant.Name, "unknown variant");
+    }
+
+    /// <summary>Keras' defaults, not PyTorch's (Kaiming-uniform, small random biases): Glorot-uniform kernels
+    /// and zero biases, so training starts where the original did.</summary>
+    private void KerasInit()
+    {
+        using var noGrad = no_grad();
+        foreach (var layer in new Module[] { conv1, conv2, conv3 }.Concat(head.children()))
+        {
+            switch (layer)
+            {
+                case Conv1d conv:
+                    init.xavier_uniform_(conv.weight);
+                    if (conv.bias is not null) init.zeros_(conv.bias);
+                    break;
+                case Linear linear:
+                    init.xavier_uniform_(linear.weight);
+                    if (linear.bias is not null) init.zeros_(linear.bias);
+                    break;
+            }
+        }
+    }
+}

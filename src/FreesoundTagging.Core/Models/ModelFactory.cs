@@ -1,0 +1,9 @@
+namespace FreesoundTagging.Models;
+
+/// <summary>Builds a model from the variant name the user typed or a model file declared.</summary>
+public static class ModelFactory
+{
+    /// <exception cref="InvalidInputException">Unknown variant; the message lists the valid names.</exception>
+    public static Cnn1dModel Create(string variant, int inputChannels, int classCount) =>
+        Cnn1dModel.Create(ModelVariant.Parse(variant), inputChannels, classCount);
+}

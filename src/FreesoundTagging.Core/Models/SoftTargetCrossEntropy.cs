@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Models;
+
+/// <summary>
+/// Keras' categorical_crossentropy on logits: the mean over the batch of −Σ y · log_softmax(logits). Targets may
+/// be soft (any non-negative rows, e.g. mixup or label smoothing), not only one-hot. log_softmax keeps it finite
+/// where softmax followed by log would underflow to log 0.
+/// </summary>
+public sealed class SoftTargetCrossEntropy : nn.Module<Tensor, Tensor, Tensor>
+{
+    public SoftTargetCrossEntropy() : base(nameof(SoftTargetCrossEntropy)) { }
+
+    /// <summary>Logits (N, C) and targets (N, C) → scalar loss.</summary>
+    public override Tensor forward(Tensor logits, Tensor targets) => Compute(logits, targets);
+
+    /// <inheritdoc cref="forward"/>
+    public static Tensor Compute(Tensor logits, Tensor targets)
+    {
+        if (logits.dim() != 2 || !logits.shape.SequenceEqual(targets.shape))
+            throw new ArgumentException($"expected logits and targets of the same shape (N, C), got ({string.Join(", ", logits.shape)}) and ({string.Join(", ", targets.shape)})");
+        using var logProbabilities = nn.functional.log_softmax(logits, 1);
+        using var weighted = targets * logProbabilities;
+        using var perExample = weighted.sum(1);
+        using var mean = perExample.mean();
+        return mean.neg();
+    }
+}
