@@ -119,15 +119,15 @@ public sealed class Cnn1dModel : Module<Tensor, Tensor>
 
         // Keras is channels-last; Conv1d wants (N, C, L).
         using var x0 = input.transpose(1, 2);
-        using var c1 = functional.relu(conv1.forward(x0));
+        using var c1 = functional.relu(ChannelAlignedConv.Forward(conv1, x0));
         observe?.Invoke("conv1", c1);
         using var p1 = KerasSamePooling.MaxPool1d(c1, PoolSize, PoolStride);
         observe?.Invoke("pool1", p1);
-        using var c2 = functional.relu(conv2.forward(p1));
+        using var c2 = functional.relu(ChannelAlignedConv.Forward(conv2, p1));
         observe?.Invoke("conv2", c2);
         using var p2 = KerasSamePooling.MaxPool1d(c2, PoolSize, PoolStride);
         observe?.Invoke("pool2", p2);
-        using var c3 = functional.relu(conv3.forward(p2));
+        using var c3 = functional.relu(ChannelAlignedConv.Forward(conv3, p2));
         observe?.Invoke("conv3", c3);
         return c3.amax([2]);
     }

@@ -1,4 +1,4 @@
-using FreesoundTagging.Training;
+using FreesoundTagging.Models;
 using ScottPlot;
 
 namespace FreesoundTagging.Reporting;
@@ -19,7 +19,7 @@ public static class TrainingCurvesPlot
         AddLine(plot, x, epochs.Select(e => e.ValidationLoss), "validation loss", Colors.Orange, right: false);
         AddLine(plot, x, epochs.Select(e => (double?)e.TrainAccuracy), "train accuracy", Colors.Blue.WithAlpha(0.5), right: true, dashed: true);
         AddLine(plot, x, epochs.Select(e => e.ValidationAccuracy), "validation accuracy", Colors.Orange.WithAlpha(0.6), right: true, dashed: true);
-        AddLine(plot, x, epochs.Select(e => e.ValidationMap3), "validation MAP@3", Colors.Green, right: true, dashed: true);
+        AddLine(plot, x, epochs.Select(e => e.MeanAveragePrecisionAt3), "validation MAP@3", Colors.Green, right: true, dashed: true);
         plot.Axes.Right.Min = 0;
         plot.Axes.Right.Max = 1;
         plot.ShowLegend(Alignment.UpperRight);

@@ -19,7 +19,6 @@ public static class TorchRuntime
             if (!_initialised)
             {
                 NativeMemoryTuning.Apply();
-                OneDnnWorkaround.Apply();
                 torch.InitializeDeviceType(DeviceType.CPU);
                 _initialised = true;
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using FreesoundTagging.Datasets;
+using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -80,7 +81,7 @@ public sealed class Trainer
                     var x = batch.Samples(device);
                     var y = batch.Targets(device);
                     var logits = model.forward(x);
-                    var loss = SoftTargetLoss(logits, y);
+                    var loss = SoftTargetCrossEntropy.Compute(logits, y);
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
@@ -109,10 +110,6 @@ public sealed class Trainer
         return new TrainingOutcome(model, history, seed, clock.Elapsed);
     }
 
-    /// <summary>Mean over the batch of -Σ y·log softmax(logits): stable, and accepts soft targets.</summary>
-    public static Tensor SoftTargetLoss(Tensor logits, Tensor targets) =>
-        -(targets * nn.functional.log_softmax(logits, 1)).sum(1).mean();
-
     private (double Loss, double Accuracy, double Map3) Evaluate(nn.Module<Tensor, Tensor> model, Device device, BatchAssembler assembler, int[] rows)
     {
         model.eval();
@@ -130,7 +127,7 @@ public sealed class Trainer
                 using (var scope = NewDisposeScope())
                 {
                     var logits = model.forward(batch.Samples(device));
-                    lossSum += SoftTargetLoss(logits, batch.Targets(device)).item<float>() * batch.Count;
+                    lossSum += SoftTargetCrossEntropy.Compute(logits, batch.Targets(device)).item<float>() * batch.Count;
                     softmax(logits, 1).cpu().data<float>().CopyTo(scores, offset * classes);
                 }
                 truth.AddRange(plan.Rows.Select(r => _data.Labels[r]));

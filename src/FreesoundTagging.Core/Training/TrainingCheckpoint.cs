@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FreesoundTagging.IO;
+using FreesoundTagging.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using FreesoundTagging.Models;
+using FreesoundTagging.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+// bench step [variant|all] [steps] [batch] [frames]: seconds per training step (Adam, soft-target loss) on
+// random data, after one warm-up step. Environment knobs to compare: FREESOUND_MALLOC_TUNING=0 (glibc
+// defaults), DNNL_MAX_CPU_ISA=ALL (lift the oneDNN cap).
+string what = args.ElementAtOrDefault(0) ?? "step";
+if (what != "step")
+{
+    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames]");
+    return 2;
+}
+string variantArg = args.ElementAtOrDefault(1) ?? "all";
+int steps = int.Parse(args.ElementAtOrDefault(2) ?? "5");
+int batch = int.Parse(args.ElementAtOrDefault(3) ?? "64");
+int frames = int.Parse(args.ElementAtOrDefault(4) ?? "3001");
+TorchRuntime.Initialise();
+Console.WriteLine($"threads {torch.get_num_threads()}, malloc tuning {(NativeMemoryTuning.IsApplied ? "on" : "off")}, DNNL_MAX_CPU_ISA={Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? "(unset)"}");
+var variants = variantArg == "all" ? ModelVariant.All : [ModelVariant.Parse(variantArg)];
+foreach (var variant in variants)
+{
+    torch.manual_seed(1);
+    using var model = Cnn1dModel.Create(variant, 64, 41);
+    var optimizer = optim.Adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-7);
+    var times = new List<double>();
+    for (int s = 0; s <= steps; s++)
+    {
+        var clock = Stopwatch.StartNew();
+        using (var scope = NewDisposeScope())
+        {
+            var x = randn(batch, frames, 64);
+            var y = nn.functional.one_hot(randint(0, 41, batch), 41).to(float32);
+            var loss = SoftTargetCrossEntropy.Compute(model.forward(x), y);
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+        }
+        if (s > 0) times.Add(clock.Elapsed.TotalSeconds);
+    }
+    times.Sort();
+    Console.WriteLine($"{variant.Name}: {times.Average():0.000} s/step mean, {times[times.Count / 2]:0.000} median, over {steps} steps of {batch}x{frames}x64");
+}
+return 0;
