@@ -45,7 +45,7 @@ public static class InputsCommand
                 Threads = parse.GetValue(threads),
             };
             var result = ProgressDisplay.Run("inputs", report => DatasetBuilder.Build(request,
-                new Progress<ExtractionProgress>(p => report(p.Done, p.Total,
+                new InlineProgress<ExtractionProgress>(p => report(p.Done, p.Total,
                     $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
             Summarise(result);
             return ExitCodes.Ok;

@@ -82,7 +82,7 @@ internal static class TrainingDisplay
     public static T Run<T>(int epochs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, T> work)
     {
         if (!Terminal.StdoutIsInteractive)
-            return work(new Progress<TrainingProgress>(_ => { }), PrintEpoch);
+            return work(new InlineProgress<TrainingProgress>(_ => { }), PrintEpoch);
         T result = default!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -114,11 +114,5 @@ internal static class TrainingDisplay
     {
         string validation = e.MeanAveragePrecisionAt3 is { } map ? $", val loss {e.ValidationLoss:0.000} acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}" : "";
         Console.WriteLine($"epoch {e.Epoch}: loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000}{validation} ({e.Seconds:0.0} s)");
-    }
-
-    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder).</summary>
-    private sealed class InlineProgress<TValue>(Action<TValue> report) : IProgress<TValue>
-    {
-        public void Report(TValue value) => report(value);
     }
 }

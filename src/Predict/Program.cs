@@ -1,2 +1,1 @@
-Console.WriteLine("not yet");
-return 1;
+return FreesoundTagging.Predict.PredictCommand.Run(args);

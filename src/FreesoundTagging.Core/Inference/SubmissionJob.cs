@@ -1,0 +1,126 @@
+using FreesoundTagging.IO;
+using FreesoundTagging.Models;
+using FreesoundTagging.Training;
+
+namespace FreesoundTagging.Inference;
+
+/// <summary>What <c>predict</c> is asked to do in competition mode.</summary>
+public sealed record SubmissionRequest
+{
+    public required string ModelPath { get; init; }
+
+    public required string AudioDir { get; init; }
+
+    public required string SampleSubmissionCsv { get; init; }
+
+    /// <summary>The training CSV: its class order must equal the model's. Null to skip the check.</summary>
+    public string? TrainCsv { get; init; }
+
+    public required string OutputCsv { get; init; }
+
+    /// <summary>Also write the (N, C) softmax matrix here (rows of unscored clips are NaN).</summary>
+    public string? ProbabilitiesPath { get; init; }
+
+    /// <summary>fname,label CSV of true labels: report the submission's MAP@3.</summary>
+    public string? TruthCsv { get; init; }
+
+    public int BatchSize { get; init; } = 64;
+
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    public string Device { get; init; } = "auto";
+}
+
+/// <summary>A clip that got its sample_submission label because it could not be scored.</summary>
+public sealed record FallbackClip(string Fname, string Label, string Reason);
+
+/// <summary>What <c>predict</c> wrote.</summary>
+public sealed record SubmissionResult(
+    string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath);
+
+/// <summary>
+/// predict's competition mode: model + audio folder + sample_submission.csv → a Kaggle submission with the
+/// three most probable labels per clip, best first, in sample_submission's row order.
+/// </summary>
+public static class SubmissionJob
+{
+    public static SubmissionResult Run(SubmissionRequest request, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
+        var template = SubmissionTemplate.Read(request.SampleSubmissionCsv);
+        var truth = request.TruthCsv is null ? null : ReadTruth(request.TruthCsv);
+        using var loaded = ModelFile.Load(request.ModelPath);
+        if (request.TrainCsv is not null) loaded.EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
+        CheckOutput(request.OutputCsv);
+        if (request.ProbabilitiesPath is not null) CheckOutput(request.ProbabilitiesPath);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var predictor = new Predictor(loaded.Model, loaded.Features, request.BatchSize, request.Threads, request.Device);
+        var paths = template.Rows.Select(r => Path.Combine(request.AudioDir, r.Fname)).ToList();
+        var predictions = predictor.Predict(paths, progress, cancel);
+
+        var entries = new List<SubmissionEntry>(template.Rows.Count);
+        var fallbacks = new List<FallbackClip>();
+        for (int i = 0; i < template.Rows.Count; i++)
+        {
+            var row = template.Rows[i];
+            if (predictions[i].Probabilities is { } p)
+            {
+                entries.Add(new SubmissionEntry(row.Fname, RankingMetrics.TopK(p, 3).Select(c => loaded.Classes[c]).ToList()));
+            }
+            else
+            {
+                var labels = row.FallbackLabel.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                entries.Add(new SubmissionEntry(row.Fname, labels));
+                fallbacks.Add(new FallbackClip(row.Fname, row.FallbackLabel, predictions[i].Error ?? "not scored"));
+            }
+        }
+        if (request.ProbabilitiesPath is not null) WriteProbabilities(request.ProbabilitiesPath, predictions, loaded.Classes.Count);
+        SubmissionWriter.Write(request.OutputCsv, entries);
+
+        double? map3 = null;
+        int truthRows = 0;
+        if (truth is not null)
+        {
+            double sum = 0;
+            foreach (var e in entries)
+            {
+                if (!truth.TryGetValue(e.Fname, out string? label)) continue;
+                truthRows++;
+                int rank = e.Labels.Take(3).ToList().IndexOf(label);
+                sum += rank < 0 ? 0 : 1.0 / (rank + 1);
+            }
+            if (truthRows == 0) throw new InvalidCsvException("names none of the clips in the submission", request.TruthCsv);
+            map3 = sum / truthRows;
+        }
+        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath);
+    }
+
+    /// <summary>fname → label of a truth CSV (fname,label).</summary>
+    public static Dictionary<string, string> ReadTruth(string path)
+    {
+        var records = CsvTable.Read(path, ["fname", "label"]);
+        var truth = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var r in records)
+        {
+            if (!truth.TryAdd(r.Values[0], r.Values[1]))
+                throw new InvalidCsvException($"line {r.Line}: duplicate fname '{r.Values[0]}'", path);
+        }
+        return truth;
+    }
+
+    private static void CheckOutput(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new InvalidInputException("is a folder, expected a file to write", path);
+        if (!Directory.Exists(Path.GetDirectoryName(full))) throw new InvalidInputException("output folder does not exist", Path.GetDirectoryName(full));
+    }
+
+    private static void WriteProbabilities(string path, IReadOnlyList<ClipPrediction> predictions, int classes)
+    {
+        using var writer = new NpyRowWriter(path, NpyDtype.Float32, classes);
+        var unscored = Enumerable.Repeat(float.NaN, classes).ToArray();
+        foreach (var p in predictions) writer.WriteRow(p.Probabilities ?? unscored);
+        writer.Commit();
+    }
+}

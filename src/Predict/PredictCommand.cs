@@ -1,0 +1,97 @@
+using System.CommandLine;
+using FreesoundTagging.CommandLine;
+using FreesoundTagging.Inference;
+using Spectre.Console;
+
+namespace FreesoundTagging.Predict;
+
+/// <summary>
+/// <c>predict &lt;model&gt; &lt;audio_test_dir&gt; &lt;sample_submission.csv&gt; &lt;train.csv&gt; &lt;submission.csv&gt;</c> writes a
+/// Kaggle submission; <c>predict &lt;model&gt; &lt;file-or-dir&gt;...</c> prints each file's top labels.
+/// </summary>
+public static class PredictCommand
+{
+    public static int Run(string[] args) => CommandRunner.Invoke(Create(), args);
+
+    public static RootCommand Create()
+    {
+        var model = new Argument<string>("model") { Description = "Model file written by `model`" };
+        var inputs = new Argument<string[]>("inputs")
+        {
+            Description = "Either <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> (train.csv may be '-'), or WAV files / folders to tag",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var probabilities = new Option<string?>("--probabilities") { Description = "Also write the (N, C) softmax matrix as .npy (for ensembling)" };
+        var truth = new Option<string?>("--truth") { Description = "fname,label CSV of true labels: print the submission's MAP@3" };
+        var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
+
+        var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
+        {
+            model, inputs, probabilities, truth, batch, threads, device,
+        };
+        command.SetAction(parse => CommandRunner.Run(cancel =>
+        {
+            string[] rest = parse.GetRequiredValue(inputs);
+            if (rest.Length >= 2 && rest[1].EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            {
+                if (rest.Length != 4)
+                    throw new InvalidInputException($"a submission needs <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> after the model (got {rest.Length} paths)");
+                var request = new SubmissionRequest
+                {
+                    ModelPath = parse.GetRequiredValue(model),
+                    AudioDir = rest[0],
+                    SampleSubmissionCsv = rest[1],
+                    TrainCsv = rest[2] == "-" ? null : rest[2],
+                    OutputCsv = rest[3],
+                    ProbabilitiesPath = parse.GetValue(probabilities),
+                    TruthCsv = parse.GetValue(truth),
+                    BatchSize = parse.GetValue(batch),
+                    Threads = parse.GetValue(threads),
+                    Device = parse.GetRequiredValue(device),
+                };
+                var result = ProgressDisplay.Run("predict", report => SubmissionJob.Run(request,
+                    new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
+                Summarise(result);
+                return ExitCodes.Ok;
+            }
+            if (parse.GetValue(probabilities) is not null || parse.GetValue(truth) is not null)
+                throw new InvalidInputException("--probabilities and --truth need a submission run (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>)");
+            var tags = TaggingJob.Run(parse.GetRequiredValue(model), rest, 3, parse.GetValue(threads), parse.GetRequiredValue(device), null, cancel);
+            PrintTags(tags);
+            return tags.Any(t => t.Error is not null) ? ExitCodes.InvalidInput : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void Summarise(SubmissionResult r)
+    {
+        foreach (var f in r.Fallbacks.Take(10)) CommandRunner.Warning($"{f.Fname}: could not be scored ({f.Reason}); kept its sample_submission label '{f.Label}'");
+        if (r.Fallbacks.Count > 10) CommandRunner.Warning($"{r.Fallbacks.Count - 10} more clips kept their sample_submission label");
+        double wall = Math.Max(r.Elapsed.TotalSeconds, 1e-9);
+        Console.WriteLine($"wrote {r.OutputCsv} ({r.Rows} clips, {r.Rows - r.Fallbacks.Count} scored, {r.Fallbacks.Count} fallback) in {Terminal.Duration(r.Elapsed)} ({r.Rows / wall:0.0} clips/s, {r.AudioSeconds / wall:0} audio-s per s)");
+        if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x classes softmax, NaN rows for fallbacks)");
+        if (r.Map3 is { } map) Console.WriteLine($"MAP@3 {map:0.0000} over {r.TruthRows} clips with known labels");
+    }
+
+    private static void PrintTags(IReadOnlyList<FileTags> tags)
+    {
+        if (!Terminal.StdoutIsInteractive)
+        {
+            foreach (var t in tags)
+                Console.WriteLine(t.Error is null ? $"{t.Path}\t{string.Join("\t", t.Top.Select(x => $"{x.Label} {x.Probability:0.000}"))}" : $"{t.Path}\terror: {t.Error}");
+            return;
+        }
+        var table = new Table().AddColumns("file", "1st", "2nd", "3rd");
+        foreach (var t in tags)
+        {
+            var cells = t.Error is null
+                ? t.Top.Select(x => Markup.Escape($"{x.Label} {x.Probability:0.000}")).ToList()
+                : [$"[red]{Markup.Escape(t.Error)}[/]"];
+            while (cells.Count < 3) cells.Add("");
+            table.AddRow([Markup.Escape(Path.GetFileName(t.Path)), .. cells]);
+        }
+        AnsiConsole.Write(table);
+    }
+}
