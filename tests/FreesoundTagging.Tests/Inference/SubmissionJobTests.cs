@@ -1,0 +1,159 @@
+using FreesoundTagging.Inference;
+using FreesoundTagging.Runtime;
+using FreesoundTagging.Tests.Audio;
+using FreesoundTagging.Tests.Support;
+using NumSharp;
+using Xunit;
+
+namespace FreesoundTagging.Tests.Inference;
+
+[Collection(TorchCollection.Name)]
+public class SubmissionJobTests
+{
+    public SubmissionJobTests() => TorchRuntime.Initialise();
+
+    private sealed record Setup(TempDir Dir, string Audio, string TrainCsv, string Template, string Model, List<(string Fname, string Label)> Rows) : IDisposable
+    {
+        public void Dispose() => Dir.Dispose();
+    }
+
+    private static Setup Create(int perClass = 2)
+    {
+        var dir = new TempDir();
+        var (audio, train, rows) = TinyCorpus.Write(dir.Path, perClass);
+        // The test clips are the training clips in reverse order, so row order is checked too.
+        string template = dir.Write("sample_submission.csv", "fname,label\n" + string.Join("\n", rows.AsEnumerable().Reverse().Select(r => $"{r.Fname},Low Mid High")) + "\n");
+        string model = TinyModelFile.Write(dir.File("m.fstmodel"));
+        return new Setup(dir, audio, train, template, model, rows);
+    }
+
+    private static SubmissionRequest Request(Setup s) => new()
+    {
+        ModelPath = s.Model, AudioDir = s.Audio, SampleSubmissionCsv = s.Template, TrainCsv = s.TrainCsv, OutputCsv = s.Dir.File("submission.csv"), Threads = 2, Device = "cpu",
+    };
+
+    [Fact]
+    public void WritesTopThreeLabelsInTemplateOrder()
+    {
+        using var s = Create();
+        var result = SubmissionJob.Run(Request(s));
+
+        string[] lines = File.ReadAllLines(result.OutputCsv);
+        Assert.Equal("fname,label", lines[0]);
+        Assert.Equal(s.Rows.AsEnumerable().Reverse().Select(r => r.Fname), lines.Skip(1).Select(l => l.Split(',')[0]));
+        Assert.All(lines.Skip(1), l =>
+        {
+            string[] labels = l.Split(',')[1].Split(' ');
+            Assert.Equal(3, labels.Length);
+            Assert.Equal(3, labels.Distinct().Count());
+            Assert.All(labels, x => Assert.Contains(x, TinyCorpus.Classes));
+        });
+        Assert.Empty(result.Fallbacks);
+    }
+
+    [Fact]
+    public void ProbabilitiesRoundTripAndAgreeWithTheLabels()
+    {
+        using var s = Create();
+        var result = SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p.npy") });
+        NDArray p = np.load_npy(s.Dir.File("p.npy"), false, 100_000);
+        Assert.Equal(new long[] { s.Rows.Count, 3 }, p.shape);
+        float[] values = p.ToArray<float>();
+        string[] lines = File.ReadAllLines(result.OutputCsv);
+        for (int i = 0; i < s.Rows.Count; i++)
+        {
+            var row = values.AsSpan(i * 3, 3).ToArray();
+            Assert.Equal(1.0, row.Sum(), 4);
+            int best = Array.IndexOf(row, row.Max());
+            Assert.Equal(TinyCorpus.Classes[best], lines[i + 1].Split(',')[1].Split(' ')[0]);
+        }
+    }
+
+    [Fact]
+    public void Map3IsThatOfTheWrittenSubmission()
+    {
+        using var s = Create();
+        string truth = s.Dir.Write("truth.csv", "fname,label\n" + string.Join("\n", s.Rows.Select(r => $"{r.Fname},{r.Label}")) + "\n");
+        var result = SubmissionJob.Run(Request(s) with { TruthCsv = truth });
+
+        var labels = s.Rows.ToDictionary(r => r.Fname, r => r.Label);
+        double expected = File.ReadAllLines(result.OutputCsv).Skip(1).Average(l =>
+        {
+            var parts = l.Split(',');
+            int rank = Array.IndexOf(parts[1].Split(' '), labels[parts[0]]);
+            return rank < 0 ? 0 : 1.0 / (rank + 1);
+        });
+        Assert.Equal(expected, result.Map3!.Value, 12);
+        Assert.Equal(s.Rows.Count, result.TruthRows);
+    }
+
+    [Fact]
+    public void UnscorableClipsKeepTheirTemplateLabelAndAreListed()
+    {
+        using var s = Create();
+        File.WriteAllBytes(Path.Combine(s.Audio, s.Rows[0].Fname), new WavBuilder().Fmt(WavBuilder.Pcm, 1, 44100, 16).Data([]).ToArray());
+        File.Delete(Path.Combine(s.Audio, s.Rows[1].Fname));
+        var result = SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p.npy") });
+
+        Assert.Equal(new[] { s.Rows[0].Fname, s.Rows[1].Fname }.Order(), result.Fallbacks.Select(f => f.Fname).Order());
+        var lines = File.ReadAllLines(result.OutputCsv).ToDictionary(l => l.Split(',')[0], l => l.Split(',')[1]);
+        Assert.Equal("Low Mid High", lines[s.Rows[0].Fname]);
+        Assert.Contains(result.Fallbacks, f => f.Reason.Contains("empty"));
+        float[] p = np.load_npy(s.Dir.File("p.npy"), false, 100_000).ToArray<float>();
+        int row = s.Rows.Count - 1; // rows[0] is the last template row
+        Assert.True(float.IsNaN(p[row * 3]));
+    }
+
+    [Fact]
+    public void ClipsLongerThanTheTrainingLengthAreScoredWhole()
+    {
+        using var s = Create(perClass: 1);
+        File.WriteAllBytes(Path.Combine(s.Audio, s.Rows[0].Fname), TinyCorpus.Tone(440, 3.0)); // 301 frames > 120
+        var result = SubmissionJob.Run(Request(s));
+        Assert.Empty(result.Fallbacks);
+    }
+
+    [Fact]
+    public void AClassOrderOtherThanTheModelsIsRefused()
+    {
+        using var s = Create();
+        string other = s.Dir.Write("other.csv", "fname,label\na.wav,Mid\nb.wav,Low\nc.wav,High\n");
+        var e = Assert.Throws<InvalidModelException>(() => SubmissionJob.Run(Request(s) with { TrainCsv = other }));
+        Assert.Contains("Low", e.Message);
+        Assert.False(File.Exists(s.Dir.File("submission.csv")));
+    }
+
+    [Theory]
+    [InlineData("model")]
+    [InlineData("not-a-model")]
+    [InlineData("template")]
+    [InlineData("audio")]
+    [InlineData("out-folder")]
+    public void BadInputsAreClearErrorsAndWriteNothing(string what)
+    {
+        using var s = Create(perClass: 1);
+        var request = Request(s);
+        request = what switch
+        {
+            "model" => request with { ModelPath = s.Dir.File("none.fstmodel") },
+            "not-a-model" => request with { ModelPath = s.TrainCsv },
+            "template" => request with { SampleSubmissionCsv = s.Dir.File("none.csv") },
+            "audio" => request with { AudioDir = s.Dir.File("none") },
+            _ => request with { OutputCsv = s.Dir.File("no/such/folder/sub.csv") },
+        };
+        Assert.ThrowsAny<InvalidInputException>(() => SubmissionJob.Run(request));
+        Assert.False(File.Exists(s.Dir.File("submission.csv")));
+        Assert.DoesNotContain(s.Dir.Files(), f => f.EndsWith(".tmp"));
+    }
+
+    [Fact]
+    public void TaggingExpandsFoldersAndRefusesMissingPaths()
+    {
+        using var s = Create(perClass: 1);
+        var tags = TaggingJob.Run(s.Model, [s.Audio], device: "cpu");
+        Assert.Equal(3, tags.Count);
+        Assert.All(tags, t => Assert.Equal(3, t.Top.Count));
+        Assert.All(tags, t => Assert.True(t.Top[0].Probability >= t.Top[1].Probability));
+        Assert.Throws<InvalidInputException>(() => TaggingJob.Expand([s.Dir.File("missing.wav")]));
+    }
+}
