@@ -127,4 +127,26 @@ public class InterruptionTests
         using var loaded = ModelFile.Load(model);
         Assert.Equal(12, loaded.History.Epochs.Count);
     }
+
+    [Fact]
+    public void AFullDiskIsReportedAndLeavesNoPartialFile()
+    {
+        using var dir = new TempDir();
+        var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 3);
+        string outDir = dir.File("full");
+        Directory.CreateDirectory(outDir);
+        // A private 256 KB tmpfs (a user + mount namespace, so no root needed) as the output folder: the first
+        // 768 KB row cannot fit. The listing is taken inside the namespace, where the tmpfs is visible.
+        string script = "mount -t tmpfs -o size=256k tmpfs \"$0\" || exit 99; cd \"$0\"; \"$1\" \"$2\" \"$3\"; code=$?; echo \"left: $(ls -A)\"; exit $code";
+        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-rm", "sh", "-c", script, outDir, Path.Combine(AppContext.BaseDirectory, "inputs"), audio, csv }) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+
+        Assert.Equal(3, p.ExitCode);
+        Assert.Contains("No space left", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Contains("left: \n", stdout + "\n");
+    }
 }
