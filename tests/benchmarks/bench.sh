@@ -62,5 +62,28 @@ case "$what" in
     read -r wall cpu rss < <(measure "$bin/inputs" "$work/audio4" "$work/train4.csv")
     echo "inputs x4: $((n * 4)) clips, $(calc "$secs * 4") audio-s: wall ${wall}s, cpu ${cpu}s, $(calc "$secs * 4 / $wall") audio-s/wall-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB"
     ;;
+  train)
+    # Epoch wall time and validation MAP@3, padded (the original) vs length-bucketed, same seed and split.
+    epochs=${EPOCHS:-30}
+    mkdir -p "$work/data" && cd "$work/data"
+    "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" > /dev/null
+    for mode in padded bucket; do
+      flag=""; [ "$mode" = bucket ] && flag="--bucket"
+      read -r wall cpu rss < <(measure "$bin/model" cnn_1d_dropout "$work/$mode.fstmodel" --epochs "$epochs" --seed 1 --val-fraction 0.2 $flag)
+      awk -v mode="$mode" -v rss="$rss" -v wall="$wall" '
+        /^epoch/ { n++; s = $(NF-1); gsub(/\(/, "", s); sec += s;
+                   for (i = 1; i <= NF; i++) if ($i == "MAP@3") { m = $(i+1); if (m > best) best = m; last = m } }
+        END { printf "train %s: %d epochs, %.1f s/epoch mean, wall %.0f s, final val MAP@3 %.3f, best %.3f, peak RSS %d MB\n", mode, n, sec / n, wall, last, best, rss }' "$work/out.txt"
+    done
+    ;;
+  predict)
+    model=${MODEL:-$root/pre_trained_models/cnn_1d_dropout.fstmodel}
+    [ -f "$model" ] || { echo "no model at $model (set MODEL=...)" >&2; exit 2; }
+    secs=$(audio_seconds "$corpus/audio_test" "$corpus/sample_submission.csv")
+    n=$(($(wc -l < "$corpus/sample_submission.csv") - 1))
+    read -r wall cpu rss < <(measure "$bin/predict" "$model" "$corpus/audio_test" "$corpus/sample_submission.csv" "$corpus/train.csv" "$work/sub.csv")
+    echo "predict: $n clips, ${secs} audio-s: wall ${wall}s (process, including start-up), $(calc "$n / $wall") clips/s, $(calc "$secs / $wall") audio-s/wall-s, peak RSS ${rss} MB"
+    grep -o "in [0-9:]* ([^)]*)" "$work/out.txt" | sed 's/^/predict (excluding start-up and model load): /'
+    ;;
   *) echo "usage: bench.sh inputs|train|predict [corpus]" >&2; exit 2 ;;
 esac

@@ -9,11 +9,12 @@ namespace FreesoundTagging.Inference;
 
 /// <summary>
 /// Scores audio files with a trained network, extracting features with the settings the model was trained
-/// with. Features are computed on all cores; inference runs in batches of clips of equal length. A clip shorter
-/// than the training frame count is zero-padded to it, as in training; a longer one is fed whole (the
-/// networks end in a global max over time, so the whole clip counts rather than its first 30 s).
+/// with, on all cores, then inferring in batches. Clips are fed as in training: for a model trained on padded
+/// clips, a shorter clip is zero-padded to the training frame count; for a length-bucketed model, clips of
+/// similar length are batched and padded to the batch's longest. A clip longer than the training frame count
+/// is fed whole either way (the networks end in a global max over time, so all of it counts).
 /// </summary>
-public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig features, int batchSize = 64, int threads = 0, string device = "auto")
+public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig features, int batchSize = 64, int threads = 0, string device = "auto", bool lengthBucketed = false)
 {
     public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -37,20 +38,14 @@ public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig fea
                 i => mels[i] = Extract(extractor, paths[start + i]));
             torch.set_num_threads(cores);
 
-            // Equal padded length → one batch; most clips share MaxFrames.
-            var groups = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null)
-                .GroupBy(i => Math.Max(features.MaxFrames, mels[i].Mel!.Frames));
-            foreach (var group in groups)
+            foreach (var (batch, frames) in Batches(mels.Select(m => m.Mel?.Frames).ToArray()))
             {
-                foreach (var batch in group.Chunk(batchSize))
+                cancel.ThrowIfCancellationRequested();
+                float[][] probabilities = Score(batch.Select(i => mels[i].Mel!).ToList(), frames, dev);
+                for (int j = 0; j < batch.Length; j++)
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    float[][] probabilities = Score(batch.Select(i => mels[i].Mel!).ToList(), group.Key, dev);
-                    for (int j = 0; j < batch.Length; j++)
-                    {
-                        int i = batch[j];
-                        results[start + i] = new ClipPrediction(paths[start + i], probabilities[j], null, mels[i].Seconds, mels[i].Mel!.Frames);
-                    }
+                    int i = batch[j];
+                    results[start + i] = new ClipPrediction(paths[start + i], probabilities[j], null, mels[i].Seconds, mels[i].Mel!.Frames);
                 }
             }
             for (int i = 0; i < count; i++)
@@ -62,6 +57,22 @@ public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig fea
             progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed));
         }
         return results;
+    }
+
+    /// <summary>Batches of clip indices with the length to feed them at; null frames = unscorable, left out.</summary>
+    private IEnumerable<(int[] Batch, int Frames)> Batches(int?[] frames)
+    {
+        var scorable = Enumerable.Range(0, frames.Length).Where(i => frames[i] is not null);
+        if (lengthBucketed)
+        {
+            foreach (var batch in scorable.OrderBy(i => frames[i]).Chunk(batchSize))
+                yield return (batch, batch.Max(i => frames[i]!.Value));
+            yield break;
+        }
+        // Equal padded length → one batch; most clips share MaxFrames.
+        foreach (var group in scorable.GroupBy(i => Math.Max(features.MaxFrames, frames[i]!.Value)))
+            foreach (var batch in group.Chunk(batchSize))
+                yield return (batch, group.Key);
     }
 
     private float[][] Score(IReadOnlyList<LogMel> mels, int frames, Device dev)

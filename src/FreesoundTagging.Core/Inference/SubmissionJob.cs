@@ -55,7 +55,7 @@ public static class SubmissionJob
         if (request.ProbabilitiesPath is not null) CheckOutput(request.ProbabilitiesPath);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var predictor = new Predictor(loaded.Model, loaded.Features, request.BatchSize, request.Threads, request.Device);
+        var predictor = new Predictor(loaded.Model, loaded.Features, request.BatchSize, request.Threads, request.Device, loaded.History.LengthBucketed);
         var paths = template.Rows.Select(r => Path.Combine(request.AudioDir, r.Fname)).ToList();
         var predictions = predictor.Predict(paths, progress, cancel);
 

@@ -4,7 +4,9 @@ namespace FreesoundTagging.Models;
 /// <param name="Epochs">One record per completed epoch, in order.</param>
 /// <param name="Seed">The random seed training used, when one was set.</param>
 /// <param name="ElapsedSeconds">Wall-clock training time.</param>
-public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds)
+/// <param name="LengthBucketed">Trained on batches of similar-length clips cropped to their longest (--bucket)
+/// rather than on clips padded to MaxFrames; predict then batches the same way.</param>
+public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false)
 {
     public static TrainingHistory Empty { get; } = new([], null, 0);
 }

@@ -41,7 +41,7 @@ public static class ModelTraining
         var trainer = new Trainer(data, request.Options, () => Cnn1dModel.Create(variant, channels, classes), request.CheckpointPath);
         var outcome = trainer.Run(request.Resume, progress, epochDone, cancel);
         using var model = (Cnn1dModel)outcome.Model;
-        var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds));
+        var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket);
         ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history);
         TrainingCurvesPlot.Save(request.PlotPath, outcome.History, $"{variant.Name} on {data.Count} clips");
         return new TrainResult(request.SavePath, request.PlotPath, request.CheckpointPath, history,
