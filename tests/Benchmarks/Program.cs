@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 // random data, after one warm-up step. Environment knobs to compare: FREESOUND_MALLOC_TUNING=0 (glibc
 // defaults), DNNL_MAX_CPU_ISA=ALL (lift the oneDNN cap).
 string what = args.ElementAtOrDefault(0) ?? "step";
+if (what == "stages") return Stages.Run(args.ElementAtOrDefault(1) ?? "../shared/corpus-dev/audio_train");
 if (what != "step")
 {
-    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames]");
+    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] | bench stages <audio_dir>");
     return 2;
 }
 string variantArg = args.ElementAtOrDefault(1) ?? "all";

@@ -33,17 +33,31 @@ public sealed class LogMelExtractor : IDisposable
     /// <exception cref="InvalidAudioException">The clip has no samples.</exception>
     public LogMel Extract(ReadOnlySpan<float> samples)
     {
+        using var scope = NewDisposeScope();
+        return LogMelOf(PowerSpectrogram(samples));
+    }
+
+    /// <summary>|STFT|² of a clip, (bins, frames), centred with the configured padding (librosa center=True).</summary>
+    /// <exception cref="InvalidAudioException">The clip has no samples.</exception>
+    public Tensor PowerSpectrogram(ReadOnlySpan<float> samples)
+    {
         if (samples.Length == 0) throw new InvalidAudioException("empty clip: no samples to analyse");
         float[] padded = CenterPadding.Apply(samples, Config.FftSize / 2, Config.PadMode);
         using var scope = NewDisposeScope();
-        using var signal = from_array(padded);
+        var signal = from_array(padded);
         // center=false: the padding above already is librosa's, and works for clips shorter than half a window.
         var spectrum = stft(signal, Config.FftSize, Config.HopLength, Config.FftSize, _window,
             center: false, normalized: false, onesided: true, return_complex: true);
         // Tensor-tensor ops only: TorchSharp's implicit Scalars (square() is pow(2), add_(double)) corrupt
         // under concurrent use (libtorch asserts in Scalar.h), and this runs on every core at once.
         var parts = view_as_real(spectrum);                            // (bins, frames, 2)
-        var power = parts.mul(parts).sum(-1);                          // (bins, frames)
+        return parts.mul(parts).sum(-1).MoveToOuterDisposeScope();     // (bins, frames)
+    }
+
+    /// <summary>ln(mel filter bank · power + offset), transposed to (frames, mels) and copied out.</summary>
+    public LogMel LogMelOf(Tensor power)
+    {
+        using var scope = NewDisposeScope();
         var mel = _filterBank.matmul(power);                           // (mels, frames)
         var logMel = mel.add_(_logOffset).log_().t().contiguous();     // (frames, mels)
         int frames = (int)logMel.shape[0];

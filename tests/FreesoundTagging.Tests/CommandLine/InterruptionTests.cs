@@ -149,4 +149,25 @@ public class InterruptionTests
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.Contains("left: \n", stdout + "\n");
     }
+
+    [Fact]
+    public void AnOutputFolderThatCannotBeWrittenIsOneClearError()
+    {
+        using var dir = new TempDir();
+        var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 1);
+        string outDir = dir.File("readonly");
+        Directory.CreateDirectory(outDir);
+        // A read-only tmpfs in a private user + mount namespace: unwritable even for root, no privileges needed.
+        string script = "mount -t tmpfs -o ro,size=64k tmpfs \"$0\" || exit 99; cd \"$0\"; \"$1\" \"$2\" \"$3\"; code=$?; echo \"left: $(ls -A)\"; exit $code";
+        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "-rm", "sh", "-c", script, outDir, Path.Combine(AppContext.BaseDirectory, "inputs"), audio, csv }) info.ArgumentList.Add(a);
+        using var p = Process.Start(info)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+
+        Assert.Equal(3, p.ExitCode);
+        Assert.Contains("cannot write here", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Contains("left: \n", stdout + "\n");
+    }
 }
