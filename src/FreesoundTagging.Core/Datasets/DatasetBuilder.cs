@@ -61,24 +61,19 @@ public static class DatasetBuilder
             using var extractor = new LogMelExtractor(features);
             var row = new float[features.MaxFrames * features.MelCount];
             var oneHot = new float[classCount];
-            int chunkSize = Math.Max(8, request.Threads * 4);
-            var results = new ClipResult[chunkSize];
-            var options = new ParallelOptions { MaxDegreeOfParallelism = request.Threads, CancellationToken = cancel };
-
-            for (int start = 0; start < rows.Count; start += chunkSize)
+            int done = 0;
+            var results = OrderedParallel.Map(rows, request.Threads, request.Threads * 4,
+                r => ExtractOne(extractor, request.AudioDir, r.Fname, features.SampleRate), cancel);
+            foreach (var (trainRow, result) in rows.Zip(results))
             {
-                int count = Math.Min(chunkSize, rows.Count - start);
-                Parallel.For(0, count, options, i => results[i] = ExtractOne(extractor, request.AudioDir, rows[start + i].Fname, features.SampleRate));
-                for (int i = 0; i < count; i++)
+                done++;
+                if (result.Error is not null)
                 {
-                    var (trainRow, result) = (rows[start + i], results[i]);
-                    results[i] = default;
-                    if (result.Error is not null)
-                    {
-                        if (!request.SkipInvalid) throw result.Error;
-                        skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
-                        continue;
-                    }
+                    if (!request.SkipInvalid) throw result.Error;
+                    skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
+                }
+                else
+                {
                     LogMel mel = result.Mel!;
                     int used = Math.Min(mel.Frames, features.MaxFrames);
                     Array.Clear(row);
@@ -92,7 +87,8 @@ public static class DatasetBuilder
                     if (result.ShortRead) shortRead.Add(trainRow.Fname);
                     audioSeconds += result.Seconds;
                 }
-                progress?.Report(new ExtractionProgress(start + count, rows.Count, audioSeconds, stopwatch.Elapsed));
+                if (done % 8 == 0 || done == rows.Count)
+                    progress?.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed));
             }
             if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
 

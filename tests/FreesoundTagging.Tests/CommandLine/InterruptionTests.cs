@@ -131,20 +131,9 @@ public class InterruptionTests
     [Fact]
     public void AFullDiskIsReportedAndLeavesNoPartialFile()
     {
-        using var dir = new TempDir();
-        var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 3);
-        string outDir = dir.File("full");
-        Directory.CreateDirectory(outDir);
-        // A private 256 KB tmpfs (a user + mount namespace, so no root needed) as the output folder: the first
-        // 768 KB row cannot fit. The listing is taken inside the namespace, where the tmpfs is visible.
-        string script = "mount -t tmpfs -o size=256k tmpfs \"$0\" || exit 99; cd \"$0\"; \"$1\" \"$2\" \"$3\"; code=$?; echo \"left: $(ls -A)\"; exit $code";
-        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "-rm", "sh", "-c", script, outDir, Path.Combine(AppContext.BaseDirectory, "inputs"), audio, csv }) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-
-        Assert.Equal(3, p.ExitCode);
+        // 256 KB cannot hold the first 768 KB row.
+        var (exit, stdout, stderr) = RunInputsOnPrivateTmpfs("size=256k");
+        Assert.Equal(3, exit);
         Assert.Contains("No space left", stderr);
         Assert.Single(stderr.Trim().Split('\n'));
         Assert.Contains("left: \n", stdout + "\n");
@@ -153,21 +142,30 @@ public class InterruptionTests
     [Fact]
     public void AnOutputFolderThatCannotBeWrittenIsOneClearError()
     {
+        var (exit, stdout, stderr) = RunInputsOnPrivateTmpfs("ro,size=64k");
+        Assert.Equal(3, exit);
+        Assert.Contains("cannot write here", stderr);
+        Assert.Single(stderr.Trim().Split('\n'));
+        Assert.Contains("left: \n", stdout + "\n");
+    }
+
+    /// <summary>
+    /// Runs the real inputs with its output folder on a tmpfs mounted with <paramref name="mountOptions"/>, in a
+    /// private user + mount namespace (no root needed, nothing outside is touched). stdout ends with
+    /// "left: &lt;files in the folder afterwards&gt;", listed inside the namespace where the tmpfs is visible.
+    /// </summary>
+    private static (int Exit, string Stdout, string Stderr) RunInputsOnPrivateTmpfs(string mountOptions)
+    {
         using var dir = new TempDir();
-        var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 1);
-        string outDir = dir.File("readonly");
+        var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 3);
+        string outDir = dir.File("out");
         Directory.CreateDirectory(outDir);
-        // A read-only tmpfs in a private user + mount namespace: unwritable even for root, no privileges needed.
-        string script = "mount -t tmpfs -o ro,size=64k tmpfs \"$0\" || exit 99; cd \"$0\"; \"$1\" \"$2\" \"$3\"; code=$?; echo \"left: $(ls -A)\"; exit $code";
+        string script = $"mount -t tmpfs -o {mountOptions} tmpfs \"$0\" || exit 99; cd \"$0\"; \"$1\" \"$2\" \"$3\"; code=$?; echo \"left: $(ls -A)\"; exit $code";
         var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in new[] { "-rm", "sh", "-c", script, outDir, Path.Combine(AppContext.BaseDirectory, "inputs"), audio, csv }) info.ArgumentList.Add(a);
         using var p = Process.Start(info)!;
         string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
-
-        Assert.Equal(3, p.ExitCode);
-        Assert.Contains("cannot write here", stderr);
-        Assert.Single(stderr.Trim().Split('\n'));
-        Assert.Contains("left: \n", stdout + "\n");
+        return (p.ExitCode, stdout, stderr);
     }
 }
