@@ -50,8 +50,9 @@ public static class OrderedParallel
                 TResult result = results[i]!.Task.GetAwaiter().GetResult();
                 // Drop the slot: a completed task holds its result, and memory must not grow with the item count.
                 results[i] = null;
-                slots.Release();
                 yield return result;
+                // Only now is the consumer done with it, so the window counts the result being consumed too.
+                slots.Release();
             }
         }
         finally

@@ -16,7 +16,9 @@ public static class BatchPlan
     /// </summary>
     public static IReadOnlyList<Batch> ForEpoch(IReadOnlyList<int> rows, IReadOnlyList<int> frames, int batchSize, int maxFrames, bool bucket, int seed, int epoch)
     {
-        var random = new Random(HashCode.Combine(seed, epoch, 0x5eed));
+        // Plain arithmetic, not HashCode.Combine: .NET randomises HashCode per process, which would give a
+        // resumed run (a new process) other batches than the run it continues.
+        var random = new Random(unchecked(seed * 1_000_003 + epoch * 7_919 + 0x5eed));
         int[] order = rows.ToArray();
         random.Shuffle(order);
         var batches = new List<Batch>();

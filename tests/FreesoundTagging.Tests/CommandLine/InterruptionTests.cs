@@ -99,6 +99,13 @@ public class InterruptionTests
         Assert.Equal(Enumerable.Range(1, 8), loaded.History.Epochs.Select(e => e.Epoch));
         Assert.Equal(saved.History.Select(e => e.TrainLoss), loaded.History.Epochs.Take(saved.History.Count).Select(e => e.TrainLoss));
         Assert.Equal(5, loaded.History.Seed);
+
+        // An uninterrupted run in another process ends with the same history: seed, shuffles and the resumed
+        // optimizer state all carry across processes.
+        string straight = dir.File("straight.fstmodel");
+        Assert.Equal(0, Finish(Start("model", dir.Path, ["cnn_1d", straight, .. args[2..]])));
+        using var reference = ModelFile.Load(straight);
+        Assert.Equal(reference.History.Epochs.Select(e => e.TrainLoss), loaded.History.Epochs.Select(e => e.TrainLoss));
     }
 
     [Fact]
