@@ -4,21 +4,21 @@ using FreesoundTagging.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-// bench step [variant|all] [steps] [batch] [frames]: seconds per training step (Adam, soft-target loss) on
+// bench step [variant|all] [steps] [batch] [frames] [threads]: seconds per training step (Adam, soft-target loss) on
 // random data, after one warm-up step. Environment knobs to compare: FREESOUND_MALLOC_TUNING=0 (glibc
 // defaults), DNNL_MAX_CPU_ISA=ALL (lift the oneDNN cap).
 string what = args.ElementAtOrDefault(0) ?? "step";
 if (what == "stages") return Stages.Run(args.ElementAtOrDefault(1) ?? "../shared/corpus-dev/audio_train");
 if (what != "step")
 {
-    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] | bench stages <audio_dir>");
+    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir>");
     return 2;
 }
 string variantArg = args.ElementAtOrDefault(1) ?? "all";
 int steps = int.Parse(args.ElementAtOrDefault(2) ?? "5");
 int batch = int.Parse(args.ElementAtOrDefault(3) ?? "64");
 int frames = int.Parse(args.ElementAtOrDefault(4) ?? "3001");
-TorchRuntime.Initialise();
+TorchRuntime.Initialise(args.Length > 5 ? int.Parse(args[5]) : null);
 Console.WriteLine($"threads {torch.get_num_threads()}, malloc tuning {(NativeMemoryTuning.IsApplied ? "on" : "off")}, DNNL_MAX_CPU_ISA={Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? "(unset)"}");
 var variants = variantArg == "all" ? ModelVariant.All : [ModelVariant.Parse(variantArg)];
 foreach (var variant in variants)
