@@ -75,13 +75,5 @@ public sealed unsafe class MappedNpyArray : IDisposable
         }
     }
 
-    /// <summary>The whole array as float32: for small arrays such as labels.</summary>
-    public float[] ReadAll()
-    {
-        var all = new float[checked(RowCount * RowElements)];
-        for (long r = 0; r < RowCount; r++) ReadRow(r, all.AsSpan((int)(r * RowElements), (int)RowElements));
-        return all;
-    }
-
     public void Dispose() => _mapped.Dispose();
 }

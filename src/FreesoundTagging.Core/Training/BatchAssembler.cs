@@ -27,7 +27,7 @@ public sealed class AssembledBatch(float[] samples, float[] targets, int melCoun
 /// Fills batches on a worker thread from two recycled buffers, so reading the next batch from disk overlaps
 /// the current training step without allocating 50 MB per step.
 /// </summary>
-public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames) : IDisposable
+public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames)
 {
     private readonly Stack<AssembledBatch> _free = new(
         Enumerable.Range(0, 2).Select(_ => new AssembledBatch(
@@ -50,9 +50,5 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
     public void Release(AssembledBatch batch)
     {
         lock (_free) _free.Push(batch);
-    }
-
-    public void Dispose()
-    {
     }
 }

@@ -59,7 +59,7 @@ public sealed class Trainer
         var clock = Stopwatch.StartNew();
         int maxFrames = _data.Features.MaxFrames;
 
-        using var assembler = new BatchAssembler(_data, _options.BatchSize, maxFrames);
+        var assembler = new BatchAssembler(_data, _options.BatchSize, maxFrames);
         for (int epoch = saved?.Epoch ?? 0; epoch < _options.Epochs; epoch++)
         {
             var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, seed, epoch);
