@@ -1,4 +1,5 @@
 using NumSharp;
+using Xunit;
 
 namespace FreesoundTagging.Tests;
 
@@ -26,5 +27,28 @@ internal static class Golden
     {
         NDArray a = np.load_npy(PathOf(relative), false, 100_000);
         return (a.shape.Select(d => (int)d).ToArray(), a.astype(NPTypeCode.Double).ToArray<double>());
+    }
+
+    public static float[] LoadFloats(string relative) => LoadSingle(relative).Values;
+
+    /// <summary>The golden WAVs: name, sample rate, channels, frames (from golden/manifest.json).</summary>
+    public static TheoryData<string, int, int, int> Wavs => new()
+    {
+        { "sine1k_44k_pcm16", 44100, 1, 44100 },
+        { "chirp_44k_pcm16", 44100, 1, 66150 },
+        { "noise_44k_pcm16", 44100, 1, 44100 },
+        { "click_0.3s_44k_pcm16", 44100, 1, 13230 },
+        { "stereo_44k_pcm16", 44100, 2, 44100 },
+        { "tone_8bit_44k_u8", 44100, 1, 44100 },
+        { "tone_24bit_44k_pcm24", 44100, 1, 44100 },
+        { "mix_22k_pcm16", 22050, 1, 22050 },
+    };
+
+    public static double MaxAbsDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"lengths differ: {a.Length} vs {b.Length}");
+        double max = 0;
+        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs((double)a[i] - b[i]));
+        return max;
     }
 }

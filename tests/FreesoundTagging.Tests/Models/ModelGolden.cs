@@ -10,7 +10,7 @@ internal static class ModelGolden
     public const int ClassCount = 41;
     public const int InputChannels = 64;
 
-    public static string PathOf(string file) => Path.Combine(AppContext.BaseDirectory, "golden", "model", file);
+    public static string PathOf(string file) => Golden.PathOf(Path.Combine("model", file));
 
     public static Tensor Load(string file)
     {
