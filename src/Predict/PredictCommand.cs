@@ -23,7 +23,7 @@ public static class PredictCommand
         };
         var probabilities = new Option<string?>("--probabilities") { Description = "Also write the (N, C) softmax matrix as .npy (for ensembling)" };
         var truth = new Option<string?>("--truth") { Description = "fname,label CSV of true labels: print the submission's MAP@3" };
-        var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => 64 };
+        var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => Predictor.DefaultBatchSize };
         var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
 

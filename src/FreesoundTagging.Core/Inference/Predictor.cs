@@ -14,8 +14,12 @@ namespace FreesoundTagging.Inference;
 /// similar length are batched and padded to the batch's longest. A clip longer than the training frame count
 /// is fed whole either way (the networks end in a global max over time, so all of it counts).
 /// </summary>
-public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig features, int batchSize = 64, int threads = 0, string device = "auto", bool lengthBucketed = false)
+public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig features, int batchSize = Predictor.DefaultBatchSize, int threads = 0, string device = "auto", bool lengthBucketed = false)
 {
+    /// <summary>Clips per forward pass. Measured on corpus-dev's test clips: 16 ran at 77 clips/s in 454 MB, 64 at
+    /// 60 clips/s in 1 GB - smaller activations stay in cache and are not faulted in afresh.</summary>
+    public const int DefaultBatchSize = 16;
+
     public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
     {
         int cores = threads > 0 ? threads : Environment.ProcessorCount;

@@ -24,7 +24,7 @@ public sealed record SubmissionRequest
     /// <summary>fname,label CSV of true labels: report the submission's MAP@3.</summary>
     public string? TruthCsv { get; init; }
 
-    public int BatchSize { get; init; } = 64;
+    public int BatchSize { get; init; } = Predictor.DefaultBatchSize;
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 

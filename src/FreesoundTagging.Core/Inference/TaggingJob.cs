@@ -14,7 +14,7 @@ public static class TaggingJob
     {
         var files = Expand(inputs);
         using var loaded = ModelFile.Load(modelPath);
-        var predictions = new Predictor(loaded.Model, loaded.Features, 64, threads, device, loaded.History.LengthBucketed).Predict(files, progress, cancel);
+        var predictions = new Predictor(loaded.Model, loaded.Features, Predictor.DefaultBatchSize, threads, device, loaded.History.LengthBucketed).Predict(files, progress, cancel);
         return predictions.Select(p => new FileTags(p.Path,
             p.Probabilities is { } probs ? RankingMetrics.TopK(probs, top).Select(c => (loaded.Classes[c], probs[c])).ToList() : [],
             p.Error)).ToList();
