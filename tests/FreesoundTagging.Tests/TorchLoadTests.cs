@@ -23,4 +23,29 @@ public class TorchLoadTests
         TorchRuntime.Initialise();
         Assert.Equal(OperatingSystem.IsLinux(), NativeMemoryTuning.IsApplied);
     }
+
+    [Fact]
+    public void ResolvingADeviceKeepsTheThreadCountTheUserChose()
+    {
+        try
+        {
+            TorchRuntime.Initialise(1);
+            TorchRuntime.ResolveDevice("cpu");
+            TorchRuntime.Initialise();
+            Assert.Equal(1, torch.get_num_threads());
+        }
+        finally
+        {
+            TorchRuntime.Initialise(Environment.ProcessorCount);
+        }
+    }
+
+    [Theory]
+    [InlineData("tpu")]
+    [InlineData("cuda")]
+    public void UnknownOrUnavailableDevicesAreUserErrors(string device)
+    {
+        if (device == "cuda" && torch.cuda.is_available()) return; // a GPU machine legitimately has it
+        Assert.Throws<InvalidInputException>(() => TorchRuntime.ResolveDevice(device));
+    }
 }

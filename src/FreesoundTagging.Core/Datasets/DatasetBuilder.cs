@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FreesoundTagging.Audio;
 using FreesoundTagging.Features;
 using FreesoundTagging.IO;
 using FreesoundTagging.Runtime;
@@ -63,7 +62,7 @@ public static class DatasetBuilder
             var oneHot = new float[classCount];
             int done = 0;
             var results = OrderedParallel.Map(rows, request.Threads, request.Threads * 4,
-                r => ExtractOne(extractor, request.AudioDir, r.Fname, features.SampleRate), cancel);
+                r => ClipFeatures.Load(extractor, Path.Combine(request.AudioDir, r.Fname)), cancel);
             foreach (var (trainRow, result) in rows.Zip(results))
             {
                 done++;
@@ -116,24 +115,4 @@ public static class DatasetBuilder
         }
     }
 
-    private static ClipResult ExtractOne(LogMelExtractor extractor, string audioDir, string fname, int sampleRate)
-    {
-        string path = Path.Combine(audioDir, fname);
-        try
-        {
-            LoadedAudio audio = AudioLoader.LoadMono(path, sampleRate);
-            if (audio.Samples.Length == 0) throw new InvalidAudioException("empty clip: no samples", path);
-            return new ClipResult(extractor.Extract(audio.Samples), null, audio.Truncated, audio.Samples.Length / (double)sampleRate);
-        }
-        catch (InvalidInputException e)
-        {
-            return new ClipResult(null, e.Path is null ? new InvalidAudioException(e.Message, path, e) : e, false, 0);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return new ClipResult(null, new InvalidAudioException($"cannot read ({e.Message})", path, e), false, 0);
-        }
-    }
-
-    private readonly record struct ClipResult(LogMel? Mel, InvalidInputException? Error, bool ShortRead, double Seconds);
 }

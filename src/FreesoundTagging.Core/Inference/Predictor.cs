@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using FreesoundTagging.Audio;
 using FreesoundTagging.Features;
 using FreesoundTagging.Runtime;
 using TorchSharp;
@@ -36,10 +35,10 @@ public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig fea
         for (int start = 0; start < paths.Count; start += chunk)
         {
             int count = Math.Min(chunk, paths.Count - start);
-            var mels = new (LogMel? Mel, string? Error, double Seconds)[count];
+            var mels = new ClipFeatures[count];
             torch.set_num_threads(1);
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
-                i => mels[i] = Extract(extractor, paths[start + i]));
+                i => mels[i] = ClipFeatures.Load(extractor, paths[start + i]));
             torch.set_num_threads(cores);
 
             foreach (var (batch, frames) in Batches(mels.Select(m => m.Mel?.Frames).ToArray()))
@@ -54,7 +53,7 @@ public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig fea
             }
             for (int i = 0; i < count; i++)
             {
-                if (mels[i].Mel is null) results[start + i] = new ClipPrediction(paths[start + i], null, mels[i].Error, 0, 0);
+                if (mels[i].Mel is null) results[start + i] = new ClipPrediction(paths[start + i], null, mels[i].Error!.Message, 0, 0);
                 audioSeconds += mels[i].Seconds;
             }
             done += count;
@@ -92,23 +91,5 @@ public sealed class Predictor(nn.Module<Tensor, Tensor> model, FeatureConfig fea
         int classes = (int)p.shape[1];
         float[] flat = p.data<float>().ToArray();
         return Enumerable.Range(0, mels.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
-    }
-
-    private (LogMel? Mel, string? Error, double Seconds) Extract(LogMelExtractor extractor, string path)
-    {
-        try
-        {
-            var audio = AudioLoader.LoadMono(path, features.SampleRate);
-            if (audio.Samples.Length == 0) return (null, "empty clip (no samples)", 0);
-            return (extractor.Extract(audio.Samples), null, audio.Samples.Length / (double)features.SampleRate);
-        }
-        catch (InvalidInputException e)
-        {
-            return (null, e.Message, 0);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, $"{path}: cannot read ({e.Message})", 0);
-        }
     }
 }

@@ -100,13 +100,8 @@ public static class SubmissionJob
     public static Dictionary<string, string> ReadTruth(string path)
     {
         var records = CsvTable.Read(path, ["fname", "label"]);
-        var truth = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var r in records)
-        {
-            if (!truth.TryAdd(r.Values[0], r.Values[1]))
-                throw new InvalidCsvException($"line {r.Line}: duplicate fname '{r.Values[0]}'", path);
-        }
-        return truth;
+        CsvTable.CheckUnique(records.Select(r => (CsvTable.CheckFileName(r.Values[0], path, r.Line), r.Line)), path);
+        return records.ToDictionary(r => r.Values[0], r => r.Values[1], StringComparer.Ordinal);
     }
 
     private static void CheckOutput(string path)

@@ -9,25 +9,27 @@ public static class TorchRuntime
     private static bool _initialised;
 
     /// <summary>
-    /// Tunes native memory, loads libtorch and sets its intra-op thread count (default: all cores).
-    /// Safe to call more than once; later calls only change the thread count.
+    /// Tunes native memory, loads libtorch and sets its intra-op thread count: <paramref name="threads"/>, or all
+    /// cores on the first call. Safe to call more than once; a later call without a count leaves it alone (so a
+    /// user's --threads is not undone by code that only needs libtorch loaded).
     /// </summary>
     public static void Initialise(int? threads = null)
     {
         lock (Gate)
         {
-            if (!_initialised)
+            bool first = !_initialised;
+            if (first)
             {
                 NativeMemoryTuning.Apply();
                 torch.InitializeDeviceType(DeviceType.CPU);
                 _initialised = true;
             }
-            torch.set_num_threads(Math.Max(1, threads ?? Environment.ProcessorCount));
+            if (threads is not null || first) torch.set_num_threads(Math.Max(1, threads ?? Environment.ProcessorCount));
         }
     }
 
     /// <summary>Resolves "auto", "cpu" or "cuda[:n]" to a device; "auto" picks CUDA when libtorch sees one.</summary>
-    /// <exception cref="ArgumentException">Unknown name, or CUDA asked for but not available.</exception>
+    /// <exception cref="InvalidInputException">Unknown name, or CUDA asked for but not available.</exception>
     public static torch.Device ResolveDevice(string name)
     {
         Initialise();
@@ -37,9 +39,9 @@ public static class TorchRuntime
         if (n.StartsWith("cuda", StringComparison.Ordinal))
         {
             if (!torch.cuda.is_available())
-                throw new ArgumentException($"device '{name}' asked for, but this build or machine has no CUDA (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU)");
+                throw new InvalidInputException($"device '{name}' asked for, but this build or machine has no CUDA (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU)");
             return torch.device(n);
         }
-        throw new ArgumentException($"unknown device '{name}': use auto, cpu or cuda[:N]");
+        throw new InvalidInputException($"unknown device '{name}': use auto, cpu or cuda[:N]");
     }
 }

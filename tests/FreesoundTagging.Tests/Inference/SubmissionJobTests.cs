@@ -88,6 +88,14 @@ public class SubmissionJobTests
     }
 
     [Fact]
+    public void ATruthFileWithADuplicateFnameIsRefused()
+    {
+        using var s = Create(perClass: 1);
+        string truth = s.Dir.Write("truth.csv", $"fname,label\n{s.Rows[0].Fname},Low\n{s.Rows[0].Fname},Mid\n");
+        Assert.Contains("duplicate fname", Assert.Throws<InvalidCsvException>(() => SubmissionJob.Run(Request(s) with { TruthCsv = truth })).Message);
+    }
+
+    [Fact]
     public void UnscorableClipsKeepTheirTemplateLabelAndAreListed()
     {
         using var s = Create();

@@ -1,0 +1,33 @@
+using FreesoundTagging.Audio;
+
+namespace FreesoundTagging.Features;
+
+/// <summary>
+/// One clip's log-mel, or the user-facing reason it has none (unreadable, not a WAV, empty). Errors are returned,
+/// not thrown, so that one bad file among thousands decoded in parallel can be skipped or fallen back on.
+/// </summary>
+/// <param name="ShortRead">The file ended inside its data chunk and was read as far as it goes.</param>
+public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, double Seconds, bool ShortRead)
+{
+    /// <summary>Decodes <paramref name="path"/> at the extractor's sample rate and extracts its log-mel.</summary>
+    public static ClipFeatures Load(LogMelExtractor extractor, string path)
+    {
+        int rate = extractor.Config.SampleRate;
+        try
+        {
+            LoadedAudio audio = AudioLoader.LoadMono(path, rate);
+            if (audio.Samples.Length == 0) throw new InvalidAudioException("empty clip: no samples", path);
+            return new ClipFeatures(extractor.Extract(audio.Samples), null, audio.Samples.Length / (double)rate, audio.Truncated);
+        }
+        catch (InvalidInputException e)
+        {
+            return Failed(e.Path is null ? new InvalidAudioException(e.Message, path, e) : e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Failed(new InvalidAudioException($"cannot read ({e.Message})", path, e));
+        }
+    }
+
+    private static ClipFeatures Failed(InvalidInputException error) => new(null, error, 0, false);
+}
