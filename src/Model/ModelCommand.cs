@@ -25,11 +25,21 @@ public static class ModelCommand
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var bucket = new Option<bool>("--bucket") { Description = "Batch clips of similar length and crop each batch to its longest clip (faster)" };
-        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from <save_name>.ckpt" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from <save_name>.ckpt (with --folds: finished folds are kept)" };
+        var crop = new Option<double?>("--crop") { Description = "Train on a random crop of this many seconds of each clip (short clips looped); predict then averages sliding windows" };
+        var mixup = new Option<double>("--mixup") { Description = "Mixup alpha: blend examples and their labels, weight ~ Beta(alpha, alpha); 0 = off", DefaultValueFactory = _ => 0 };
+        var timeMasks = new Option<int>("--time-masks") { Description = "SpecAugment: time masks per example", DefaultValueFactory = _ => 0 };
+        var timeMaskFrames = new Option<int>("--time-mask-frames") { Description = "SpecAugment: widest time mask, in frames", DefaultValueFactory = _ => 0 };
+        var freqMasks = new Option<int>("--freq-masks") { Description = "SpecAugment: frequency masks per example", DefaultValueFactory = _ => 0 };
+        var freqMaskBands = new Option<int>("--freq-mask-bands") { Description = "SpecAugment: widest frequency mask, in mel bands", DefaultValueFactory = _ => 0 };
+        var unverified = new Option<double>("--unverified-weight") { Description = "Loss weight of rows whose label is not manually_verified (verified rows weigh 1)", DefaultValueFactory = _ => defaults.UnverifiedWeight };
+        var schedule = new Option<string>("--schedule") { Description = "Learning rate: constant (the original) or cosine (decays to 0 over the run)", DefaultValueFactory = _ => defaults.Schedule };
+        var folds = new Option<int>("--folds") { Description = "K-fold cross-validation: train K models (<save_name> → name.foldN.ext), report mean ± std validation MAP@3", DefaultValueFactory = _ => 0 };
 
-        var command = new RootCommand("Train a 1-D CNN on the log-mel arrays written by `inputs`.")
+        var command = new RootCommand("Train a tagging network on the log-mel arrays written by `inputs`.")
         {
             variant, saveName, data, epochs, batch, lr, seed, valFraction, device, threads, bucket, resume,
+            crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
@@ -49,21 +59,44 @@ public static class ModelCommand
                     Device = parse.GetRequiredValue(device),
                     Threads = parse.GetValue(threads),
                     Bucket = parse.GetValue(bucket),
+                    CropSeconds = parse.GetValue(crop),
+                    MixupAlpha = parse.GetValue(mixup),
+                    SpecAugment = new SpecAugmentOptions(parse.GetValue(timeMasks), parse.GetValue(timeMaskFrames), parse.GetValue(freqMasks), parse.GetValue(freqMaskBands)),
+                    UnverifiedWeight = parse.GetValue(unverified),
+                    Schedule = parse.GetRequiredValue(schedule),
+                    Folds = parse.GetValue(folds),
                 },
             };
+            var problems = request.Options.Problems();
+            if (problems.Count > 0) throw new InvalidSettingsException(problems, "training options");
             try
             {
-                var result = TrainingDisplay.Run(request.Options.Epochs, (progress, epochDone) => ModelTraining.Run(request, progress, epochDone, cancel));
+                if (request.Options.Folds >= 2)
+                {
+                    var folded = TrainingDisplay.Run(request.Options.Epochs, (progress, epochDone, setStage) => ModelTraining.RunFolds(request,
+                        (k, n) => setStage($"fold {k + 1}/{n}"), progress, epochDone, cancel));
+                    Summarise(folded);
+                    return ExitCodes.Ok;
+                }
+                var result = TrainingDisplay.Run(request.Options.Epochs, (progress, epochDone, _) => ModelTraining.Run(request, progress, epochDone, cancel));
                 Summarise(result);
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
-                CommandRunner.Warning($"interrupted; progress saved in {request.CheckpointPath} - run the same command with --resume to continue");
+                string saved = request.Options.Folds >= 2 ? "the current fold's .ckpt" : request.CheckpointPath;
+                CommandRunner.Warning($"interrupted; progress saved in {saved} - run the same command with --resume to continue");
                 return ExitCodes.Interrupted;
             }
         }));
         return command;
+    }
+
+    private static void Summarise(CrossValidationResult r)
+    {
+        for (int k = 0; k < r.Folds.Count; k++)
+            Console.WriteLine($"fold {k + 1}: wrote {r.Folds[k].ModelPath} (validation MAP@3 {r.Map3[k]:0.000}, {Terminal.Duration(TimeSpan.FromSeconds(r.Folds[k].History.ElapsedSeconds))})");
+        Console.WriteLine($"{r.Folds.Count}-fold validation MAP@3 {r.MeanMap3:0.000} ± {r.StdMap3:0.000} (mean ± std); predict with all {r.Folds.Count} models to average them");
     }
 
     private static void Summarise(TrainResult r)
@@ -79,10 +112,17 @@ public static class ModelCommand
 /// <summary>A bar per epoch (loss, accuracy, steps/s, ETA) on a terminal; one line per epoch otherwise.</summary>
 internal static class TrainingDisplay
 {
-    public static T Run<T>(int epochs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, T> work)
+    /// <param name="work">Gets the progress sink, the end-of-epoch callback and a setter for a stage name (e.g.
+    /// "fold 2/5") that prefixes what follows.</param>
+    public static T Run<T>(int epochs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<string>, T> work)
     {
+        string stage = "";
         if (!Terminal.StdoutIsInteractive)
-            return work(new InlineProgress<TrainingProgress>(_ => { }), PrintEpoch);
+            return work(new InlineProgress<TrainingProgress>(_ => { }), e => PrintEpoch(stage, e), s =>
+            {
+                stage = s + " ";
+                Console.WriteLine(s);
+            });
         T result = default!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -90,29 +130,31 @@ internal static class TrainingDisplay
             {
                 ProgressTask? bar = null;
                 int barEpoch = 0;
+                string barStage = "";
                 var progress = new InlineProgress<TrainingProgress>(p =>
                 {
-                    if (bar is null || barEpoch != p.Epoch)
+                    if (bar is null || barEpoch != p.Epoch || barStage != stage)
                     {
                         bar?.StopTask();
-                        bar = ctx.AddTask($"epoch {p.Epoch}/{p.Epochs}", maxValue: p.Steps);
+                        bar = ctx.AddTask($"{stage}epoch {p.Epoch}/{p.Epochs}", maxValue: p.Steps);
                         barEpoch = p.Epoch;
+                        barStage = stage;
                     }
                     bar.Value = p.Step;
-                    bar.Description = $"epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.000} acc {p.Accuracy:0.000} {p.StepsPerSecond:0.00} steps/s";
+                    bar.Description = $"{stage}epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.000} acc {p.Accuracy:0.000} {p.StepsPerSecond:0.00} steps/s";
                 });
                 result = work(progress, e =>
                 {
                     if (bar is not null && e.MeanAveragePrecisionAt3 is { } map)
                         bar.Description += $" | val loss {e.ValidationLoss:0.000} acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}";
-                });
+                }, s => stage = Markup.Escape(s) + " ");
             });
         return result;
     }
 
-    private static void PrintEpoch(EpochRecord e)
+    private static void PrintEpoch(string stage, EpochRecord e)
     {
         string validation = e.MeanAveragePrecisionAt3 is { } map ? $", val loss {e.ValidationLoss:0.000} acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}" : "";
-        Console.WriteLine($"epoch {e.Epoch}: loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000}{validation} ({e.Seconds:0.0} s)");
+        Console.WriteLine($"{stage}epoch {e.Epoch}: loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000}{validation} ({e.Seconds:0.0} s)");
     }
 }

@@ -6,8 +6,9 @@ using Spectre.Console;
 namespace FreesoundTagging.Predict;
 
 /// <summary>
-/// <c>predict &lt;model&gt; &lt;audio_test_dir&gt; &lt;sample_submission.csv&gt; &lt;train.csv&gt; &lt;submission.csv&gt;</c> writes a
-/// Kaggle submission; <c>predict &lt;model&gt; &lt;file-or-dir&gt;...</c> prints each file's top labels.
+/// <c>predict &lt;model&gt;... &lt;audio_test_dir&gt; &lt;sample_submission.csv&gt; &lt;train.csv&gt; &lt;submission.csv&gt;</c> writes a
+/// Kaggle submission; <c>predict &lt;model&gt;... &lt;file-or-dir&gt;...</c> prints each file's top labels. Several model files
+/// (recognised by their content) form an ensemble whose probabilities are averaged.
 /// </summary>
 public static class PredictCommand
 {
@@ -15,12 +16,13 @@ public static class PredictCommand
 
     public static RootCommand Create()
     {
-        var model = new Argument<string>("model") { Description = "Model file written by `model`" };
+        var model = new Argument<string>("model") { Description = "Model file written by `model`; further model files may follow (an ensemble, e.g. the K models of --folds)" };
         var inputs = new Argument<string[]>("inputs")
         {
-            Description = "Either <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> (train.csv may be '-'), or WAV files / folders to tag",
+            Description = "[more models...] then either <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> (train.csv may be '-'), or WAV files / folders to tag",
             Arity = ArgumentArity.OneOrMore,
         };
+        var mean = new Option<string>("--mean") { Description = "How an ensemble's probabilities are averaged: arithmetic or geometric", DefaultValueFactory = _ => "arithmetic" };
         var probabilities = new Option<string?>("--probabilities") { Description = "Also write the (N, C) softmax matrix as .npy (for ensembling)" };
         var truth = new Option<string?>("--truth") { Description = "fname,label CSV of true labels: print the submission's MAP@3" };
         var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => Predictor.DefaultBatchSize };
@@ -29,18 +31,25 @@ public static class PredictCommand
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
-            model, inputs, probabilities, truth, batch, threads, device,
+            model, inputs, probabilities, truth, batch, threads, device, mean,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
-            string[] rest = parse.GetRequiredValue(inputs);
+            var ensembleMean = EnsembleAverage.Parse(parse.GetRequiredValue(mean));
+            string[] all = parse.GetRequiredValue(inputs);
+            // Model files are told from audio and CSV paths by their content, so `folds/*.fstmodel` just works.
+            int modelCount = all.TakeWhile(ModelEnsemble.LooksLikeModelFile).Count();
+            var models = new[] { parse.GetRequiredValue(model) }.Concat(all.Take(modelCount)).ToList();
+            string[] rest = all[modelCount..];
+            if (rest.Length == 0) throw new InvalidInputException("nothing to predict: give an audio folder and CSVs for a submission, or WAV files / folders to tag after the model file(s)");
             if (rest.Length >= 2 && rest[1].EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {
                 if (rest.Length != 4)
                     throw new InvalidInputException($"a submission needs <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> after the model (got {rest.Length} paths)");
                 var request = new SubmissionRequest
                 {
-                    ModelPath = parse.GetRequiredValue(model),
+                    ModelPaths = models,
+                    Mean = ensembleMean,
                     AudioDir = rest[0],
                     SampleSubmissionCsv = rest[1],
                     TrainCsv = rest[2] == "-" ? null : rest[2],
@@ -58,7 +67,7 @@ public static class PredictCommand
             }
             if (parse.GetValue(probabilities) is not null || parse.GetValue(truth) is not null)
                 throw new InvalidInputException("--probabilities and --truth need a submission run (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>)");
-            var tags = TaggingJob.Run(parse.GetRequiredValue(model), rest, 3, parse.GetValue(threads), parse.GetRequiredValue(device), null, cancel);
+            var tags = TaggingJob.Run(models, rest, 3, parse.GetValue(threads), parse.GetRequiredValue(device), null, cancel, ensembleMean);
             PrintTags(tags);
             return tags.Any(t => t.Error is not null) ? ExitCodes.InvalidInput : ExitCodes.Ok;
         }));

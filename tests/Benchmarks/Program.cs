@@ -24,7 +24,7 @@ var variants = variantArg == "all" ? ModelVariant.All : [ModelVariant.Parse(vari
 foreach (var variant in variants)
 {
     torch.manual_seed(1);
-    using var model = Cnn1dModel.Create(variant, 64, 41);
+    using var model = variant.Create(64, 41);
     var optimizer = optim.Adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-7);
     var times = new List<double>();
     for (int s = 0; s <= steps; s++)

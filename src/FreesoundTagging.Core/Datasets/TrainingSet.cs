@@ -98,17 +98,44 @@ public sealed class TrainingSet : IDisposable
     /// <paramref name="samples"/> (rows.Length × frames × MelCount) and their one-hot labels into
     /// <paramref name="targets"/> (rows.Length × C).
     /// </summary>
-    public void FillBatch(ReadOnlySpan<int> rows, int frames, Span<float> samples, Span<float> targets)
+    public void FillBatch(ReadOnlySpan<int> rows, int frames, Span<float> samples, Span<float> targets) =>
+        FillBatch(rows, frames, null, samples, targets);
+
+    /// <summary>
+    /// As <see cref="FillBatch(ReadOnlySpan{int}, int, Span{float}, Span{float})"/>, but with
+    /// <paramref name="cropStarts"/> each row is a crop of <paramref name="frames"/> frames from its start
+    /// (<see cref="Training.ClipCrop"/>: within the clip's true length, looped when the clip is shorter).
+    /// </summary>
+    public void FillBatch(ReadOnlySpan<int> rows, int frames, IReadOnlyList<int>? cropStarts, Span<float> samples, Span<float> targets)
     {
-        int rowSize = frames * Features.MelCount;
+        int bands = Features.MelCount;
+        int rowSize = frames * bands;
         int classes = Classes.Count;
         targets[..(rows.Length * classes)].Clear();
+        float[]? whole = cropStarts is null ? null : new float[Features.MaxFrames * bands];
         for (int i = 0; i < rows.Length; i++)
         {
             var (part, local) = Locate(rows[i]);
-            _parts[part].Samples.ReadRow(local, samples.Slice(i * rowSize, rowSize));
+            if (whole is null)
+                _parts[part].Samples.ReadRow(local, samples.Slice(i * rowSize, rowSize));
+            else
+            {
+                int clipFrames = _frames[rows[i]];
+                _parts[part].Samples.ReadRow(local, whole.AsSpan(0, clipFrames * bands));
+                Training.ClipCrop.Copy(whole, clipFrames, bands, cropStarts![i], frames, samples.Slice(i * rowSize, rowSize));
+            }
             targets[i * classes + _labels[rows[i]]] = 1f;
         }
+    }
+
+    /// <summary>Row <paramref name="row"/>'s log-mel, its true frames only.</summary>
+    public LogMel ReadClip(int row)
+    {
+        int bands = Features.MelCount;
+        var values = new float[_frames[row] * bands];
+        var (part, local) = Locate(row);
+        _parts[part].Samples.ReadRow(local, values);
+        return new LogMel(values, _frames[row], bands);
     }
 
     public void Dispose()

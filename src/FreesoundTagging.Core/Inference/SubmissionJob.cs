@@ -7,7 +7,10 @@ namespace FreesoundTagging.Inference;
 /// <summary>What <c>predict</c> is asked to do in competition mode.</summary>
 public sealed record SubmissionRequest
 {
-    public required string ModelPath { get; init; }
+    /// <summary>One model file, or several whose probabilities are averaged.</summary>
+    public required IReadOnlyList<string> ModelPaths { get; init; }
+
+    public EnsembleMean Mean { get; init; } = EnsembleMean.Arithmetic;
 
     public required string AudioDir { get; init; }
 
@@ -49,13 +52,13 @@ public static class SubmissionJob
         if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
         var template = SubmissionTemplate.Read(request.SampleSubmissionCsv);
         var truth = request.TruthCsv is null ? null : ReadTruth(request.TruthCsv);
-        using var loaded = ModelFile.Load(request.ModelPath);
-        if (request.TrainCsv is not null) loaded.EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
+        using var loaded = ModelEnsemble.Load(request.ModelPaths);
+        if (request.TrainCsv is not null) loaded.Models[0].EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
         CheckOutput(request.OutputCsv);
         if (request.ProbabilitiesPath is not null) CheckOutput(request.ProbabilitiesPath);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var predictor = new Predictor(loaded.Model, loaded.Features, request.BatchSize, request.Threads, request.Device, loaded.History.LengthBucketed);
+        var predictor = loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean);
         var paths = template.Rows.Select(r => Path.Combine(request.AudioDir, r.Fname)).ToList();
         var predictions = predictor.Predict(paths, progress, cancel);
 

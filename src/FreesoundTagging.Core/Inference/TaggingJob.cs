@@ -9,12 +9,12 @@ public sealed record FileTags(string Path, IReadOnlyList<(string Label, float Pr
 /// <summary>predict's tagging mode: top labels for any WAV files or folders of them, no competition files.</summary>
 public static class TaggingJob
 {
-    public static IReadOnlyList<FileTags> Run(string modelPath, IReadOnlyList<string> inputs, int top = 3, int threads = 0, string device = "auto",
-        IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
+    public static IReadOnlyList<FileTags> Run(IReadOnlyList<string> modelPaths, IReadOnlyList<string> inputs, int top = 3, int threads = 0, string device = "auto",
+        IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default, EnsembleMean mean = EnsembleMean.Arithmetic)
     {
         var files = Expand(inputs);
-        using var loaded = ModelFile.Load(modelPath);
-        var predictions = new Predictor(loaded.Model, loaded.Features, Predictor.DefaultBatchSize, threads, device, loaded.History.LengthBucketed).Predict(files, progress, cancel);
+        using var loaded = ModelEnsemble.Load(modelPaths);
+        var predictions = loaded.CreatePredictor(Predictor.DefaultBatchSize, threads, device, mean).Predict(files, progress, cancel);
         return predictions.Select(p => new FileTags(p.Path,
             p.Probabilities is { } probs ? RankingMetrics.TopK(probs, top).Select(c => (loaded.Classes[c], probs[c])).ToList() : [],
             p.Error)).ToList();

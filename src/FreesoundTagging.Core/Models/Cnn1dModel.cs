@@ -15,7 +15,7 @@ namespace FreesoundTagging.Models;
 /// Field names are the state-dict keys written into model files (conv1.weight, head.0.bias …): renaming one
 /// breaks every saved model.
 /// </remarks>
-public sealed class Cnn1dModel : Module<Tensor, Tensor>
+public sealed class Cnn1dModel : TaggingModel
 {
     /// <summary>Filters of conv1, conv2, conv3; the last is the width of the global max pool.</summary>
     public static readonly int[] Filters = [100, 150, 200];
@@ -37,14 +37,8 @@ public sealed class Cnn1dModel : Module<Tensor, Tensor>
     private readonly Sequential head;
 
     private Cnn1dModel(ModelVariant variant, int inputChannels, int classCount)
-        : base(variant.Name)
+        : base(variant, inputChannels, classCount)
     {
-        if (inputChannels <= 0) throw new ArgumentOutOfRangeException(nameof(inputChannels), inputChannels, "must be positive");
-        if (classCount <= 0) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "must be positive");
-        Variant = variant;
-        InputChannels = inputChannels;
-        ClassCount = classCount;
-
         conv1 = SameConv(inputChannels, Filters[0], KernelSizes[0]);
         conv2 = SameConv(Filters[0], Filters[1], KernelSizes[1]);
         conv3 = SameConv(Filters[1], Filters[2], KernelSizes[2]);
@@ -65,14 +59,6 @@ public sealed class Cnn1dModel : Module<Tensor, Tensor>
     /// <summary>The model of <paramref name="variant"/>, freshly initialised (Glorot-uniform weights, zero biases).</summary>
     public static Cnn1dModel Create(ModelVariant variant, int inputChannels, int classCount) => new(variant, inputChannels, classCount);
 
-    public ModelVariant Variant { get; }
-
-    /// <summary>Features per frame (F of the input), the mel band count.</summary>
-    public int InputChannels { get; }
-
-    /// <summary>Classes (C of the output).</summary>
-    public int ClassCount { get; }
-
     /// <summary>(N, T, F) → logits (N, C).</summary>
     public override Tensor forward(Tensor input)
     {
@@ -87,7 +73,7 @@ public sealed class Cnn1dModel : Module<Tensor, Tensor>
     internal Tensor Classify(Tensor pooled) => head.forward(pooled);
 
     /// <summary>Trainable parameters of a model, without building it: 218,491 for cnn_1d with 64 inputs and 41 classes.</summary>
-    public static long ParameterCount(ModelVariant variant, int inputChannels, int classCount)
+    public static long ParameterCountOf(ModelVariant variant, int inputChannels, int classCount)
     {
         long body = 0;
         long channels = inputChannels;

@@ -3,9 +3,9 @@ using FreesoundTagging.Features;
 namespace FreesoundTagging.Models;
 
 /// <summary>A model read from a model file, with what the file said about it. Disposing it frees the weights.</summary>
-public sealed class LoadedModel(Cnn1dModel model, ModelMetadata metadata, string path) : IDisposable
+public sealed class LoadedModel(TaggingModel model, ModelMetadata metadata, string path) : IDisposable
 {
-    public Cnn1dModel Model { get; } = model;
+    public TaggingModel Model { get; } = model;
 
     public ModelMetadata Metadata { get; } = metadata;
 

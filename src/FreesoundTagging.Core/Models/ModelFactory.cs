@@ -4,6 +4,6 @@ namespace FreesoundTagging.Models;
 public static class ModelFactory
 {
     /// <exception cref="InvalidInputException">Unknown variant; the message lists the valid names.</exception>
-    public static Cnn1dModel Create(string variant, int inputChannels, int classCount) =>
-        Cnn1dModel.Create(ModelVariant.Parse(variant), inputChannels, classCount);
+    public static TaggingModel Create(string variant, int inputChannels, int classCount) =>
+        ModelVariant.Parse(variant).Create(inputChannels, classCount);
 }

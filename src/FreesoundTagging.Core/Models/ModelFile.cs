@@ -46,9 +46,9 @@ public static class ModelFile
     /// its final name only once complete (written beside it, then renamed), so a crash never leaves half a model.
     /// </summary>
     /// <exception cref="ArgumentException">The classes or features do not fit the model.</exception>
-    public static void Save(string path, Cnn1dModel model, IReadOnlyList<string> classes, FeatureConfig features, TrainingHistory? history = null)
+    public static void Save(string path, TaggingModel model, IReadOnlyList<string> classes, FeatureConfig features, TrainingHistory? history = null, int? windowFrames = null)
     {
-        var metadata = new ModelMetadata(model.Variant.Name, [.. classes], features, history ?? TrainingHistory.Empty);
+        var metadata = new ModelMetadata(model.Variant.Name, [.. classes], features, history ?? TrainingHistory.Empty, windowFrames);
         var problems = MetadataProblems(metadata);
         if (model.ClassCount != classes.Count) problems.Add($"the model has {model.ClassCount} outputs but {classes.Count} classes were given");
         if (model.InputChannels != features.MelCount) problems.Add($"the model takes {model.InputChannels} input channels but the features have {features.MelCount} mel bands");
@@ -68,11 +68,11 @@ public static class ModelFile
         var variant = ModelVariant.Parse(metadata.Variant);
         // float32 weights take at least 4 bytes a parameter: a description claiming far more classes than the
         // weights hold is caught here, before building a network that size.
-        long parameters = Cnn1dModel.ParameterCount(variant, metadata.Features.MelCount, metadata.Classes.Count);
+        long parameters = variant.ParameterCount(metadata.Features.MelCount, metadata.Classes.Count);
         if (parameters * sizeof(float) > weights.Length)
             throw new InvalidModelException(
                 $"the weights ({weights.Length} bytes) are too small for a {variant.Name} model with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({parameters} parameters)", path);
-        var model = Cnn1dModel.Create(variant, metadata.Features.MelCount, metadata.Classes.Count);
+        var model = variant.Create(metadata.Features.MelCount, metadata.Classes.Count);
         try
         {
             using var stream = new MemoryStream(weights, writable: false);
@@ -87,6 +87,22 @@ public static class ModelFile
             model.Dispose();
             throw new InvalidModelException(
                 $"the weights do not fit a {variant.Name} model with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({e.Message.Split('\n')[0].Trim()})", path, e);
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a readable file beginning with the model-file magic.</summary>
+    public static bool HasMagic(string path)
+    {
+        try
+        {
+            if (!File.Exists(path)) return false;
+            using var file = File.OpenRead(path);
+            var head = new byte[Magic.Length];
+            return file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(Magic);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -208,6 +224,7 @@ public static class ModelFile
         if (metadata.Features is null) problems.Add("the feature settings are missing");
         else problems.AddRange(metadata.Features.Problems());
         if (metadata.History is null || metadata.History.Epochs is null) problems.Add("the training history is missing");
+        if (metadata.WindowFrames is < 1) problems.Add($"the window length must be at least 1 frame (got {metadata.WindowFrames})");
         return problems;
     }
 

@@ -7,4 +7,6 @@ namespace FreesoundTagging.Models;
 /// <param name="Variant">A <see cref="ModelVariant"/> name, e.g. "cnn_1d".</param>
 /// <param name="Classes">Label names; output column i is Classes[i].</param>
 /// <param name="Features">The features the model was trained on; its MelCount is the input channel count.</param>
-public sealed record ModelMetadata(string Variant, IReadOnlyList<string> Classes, FeatureConfig Features, TrainingHistory History);
+/// <param name="WindowFrames">Frames of the random crops it was trained on: predict then averages its scores over
+/// windows this long sliding along each clip. Null (and in files written before crops existed): whole clips.</param>
+public sealed record ModelMetadata(string Variant, IReadOnlyList<string> Classes, FeatureConfig Features, TrainingHistory History, int? WindowFrames = null);

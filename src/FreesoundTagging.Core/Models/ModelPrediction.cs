@@ -10,7 +10,7 @@ public static class ModelPrediction
     /// Puts <paramref name="model"/> in evaluation mode (dropout off) and returns softmax probabilities (N, C) for
     /// input (N, T, F), without recording gradients.
     /// </summary>
-    public static Tensor PredictProbabilities(this Cnn1dModel model, Tensor input)
+    public static Tensor PredictProbabilities(this TaggingModel model, Tensor input)
     {
         model.eval();
         using var noGrad = no_grad();

@@ -26,4 +26,19 @@ public sealed class SoftTargetCrossEntropy : nn.Module<Tensor, Tensor, Tensor>
         using var mean = perExample.mean();
         return mean.neg();
     }
+
+    /// <summary>The weighted mean over the batch, Σ wᵢ·lossᵢ / Σ wᵢ, for weights (N) ≥ 0 (e.g. lower for rows
+    /// whose label nobody verified). A batch whose weights are all 0 has loss 0 and no gradient.</summary>
+    public static Tensor Compute(Tensor logits, Tensor targets, Tensor weights)
+    {
+        if (weights.dim() != 1 || weights.shape[0] != logits.shape[0])
+            throw new ArgumentException($"expected one weight per example ({logits.shape[0]}), got ({string.Join(", ", weights.shape)})");
+        using var logProbabilities = nn.functional.log_softmax(logits, 1);
+        using var weighted = targets * logProbabilities;
+        using var perExample = weighted.sum(1);
+        using var total = (perExample * weights).sum();
+        using var weightSum = weights.sum().clamp_min(1e-12);
+        using var mean = total / weightSum;
+        return mean.neg();
+    }
 }

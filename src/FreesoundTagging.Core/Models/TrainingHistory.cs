@@ -6,7 +6,8 @@ namespace FreesoundTagging.Models;
 /// <param name="ElapsedSeconds">Wall-clock training time.</param>
 /// <param name="LengthBucketed">Trained on batches of similar-length clips cropped to their longest (--bucket)
 /// rather than on clips padded to MaxFrames; predict then batches the same way.</param>
-public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false)
+/// <param name="Recipe">The training settings in words (variant, epochs, crops, augmentation, fold…), for reports.</param>
+public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false, string? Recipe = null)
 {
     public static TrainingHistory Empty { get; } = new([], null, 0);
 }

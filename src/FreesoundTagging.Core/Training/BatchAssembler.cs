@@ -4,11 +4,13 @@ using static TorchSharp.torch;
 namespace FreesoundTagging.Training;
 
 /// <summary>A batch copied out of the memory-mapped arrays into reusable buffers.</summary>
-public sealed class AssembledBatch(float[] samples, float[] targets, int melCount, int classes)
+public sealed class AssembledBatch(float[] samples, float[] targets, float[] weights, int melCount, int classes)
 {
     internal float[] SampleBuffer { get; } = samples;
 
     internal float[] TargetBuffer { get; } = targets;
+
+    internal float[] WeightBuffer { get; } = weights;
 
     public int Count { get; internal set; }
 
@@ -18,20 +20,25 @@ public sealed class AssembledBatch(float[] samples, float[] targets, int melCoun
     public Tensor Samples(Device device) =>
         tensor(SampleBuffer.AsSpan(0, Count * Frames * melCount).ToArray(), new long[] { Count, Frames, melCount }).to(device);
 
-    /// <summary>(Count, C) one-hot on <paramref name="device"/>.</summary>
+    /// <summary>(Count, C) targets on <paramref name="device"/>: one-hot, or blended by mixup.</summary>
     public Tensor Targets(Device device) =>
         tensor(TargetBuffer.AsSpan(0, Count * classes).ToArray(), new long[] { Count, classes }).to(device);
+
+    /// <summary>(Count) loss weights on <paramref name="device"/> (1 unless unverified labels are down-weighted).</summary>
+    public Tensor Weights(Device device) => tensor(WeightBuffer.AsSpan(0, Count).ToArray(), new long[] { Count }).to(device);
 }
 
 /// <summary>
-/// Fills batches on a worker thread from two recycled buffers, so reading the next batch from disk overlaps
-/// the current training step without allocating 50 MB per step.
+/// Fills batches on a worker thread from two recycled buffers, so reading the next batch from disk (and
+/// augmenting it) overlaps the current training step without allocating 50 MB per step.
 /// </summary>
-public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames)
+public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames, Augmentation? augmentation = null)
 {
+    private readonly Augmentation _augmentation = augmentation ?? Augmentation.None;
+
     private readonly Stack<AssembledBatch> _free = new(
         Enumerable.Range(0, 2).Select(_ => new AssembledBatch(
-            new float[batchSize * maxFrames * data.Features.MelCount], new float[batchSize * data.Classes.Count],
+            new float[batchSize * maxFrames * data.Features.MelCount], new float[batchSize * data.Classes.Count], new float[batchSize],
             data.Features.MelCount, data.Classes.Count)));
 
     public Task<AssembledBatch> StartAsync(Batch plan)
@@ -40,9 +47,14 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
         lock (_free) buffer = _free.Pop();
         return Task.Run(() =>
         {
-            buffer.Count = plan.Rows.Length;
+            int count = plan.Rows.Length;
+            buffer.Count = count;
             buffer.Frames = plan.Frames;
-            data.FillBatch(plan.Rows, plan.Frames, buffer.SampleBuffer, buffer.TargetBuffer);
+            data.FillBatch(plan.Rows, plan.Frames, plan.Offsets, buffer.SampleBuffer, buffer.TargetBuffer);
+            for (int i = 0; i < count; i++)
+                buffer.WeightBuffer[i] = data.Verified[plan.Rows[i]] ? 1f : (float)_augmentation.UnverifiedWeight;
+            BatchAugmenter.Apply(_augmentation, new Random(plan.AugmentSeed), count, plan.Frames, data.Features.MelCount, data.Classes.Count,
+                buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer);
             return buffer;
         });
     }

@@ -1,7 +1,9 @@
 namespace FreesoundTagging.Training;
 
-/// <summary>One batch: which rows, and how many frames of each to feed.</summary>
-public sealed record Batch(int[] Rows, int Frames);
+/// <summary>One batch: which rows, how many frames of each to feed, and for crops where each crop starts.</summary>
+/// <param name="Offsets">Start frame of each row's crop (null: from frame 0). See <see cref="ClipCrop"/>.</param>
+/// <param name="AugmentSeed">Seeds the batch's mixup partners and masks, so they too are fixed by (seed, epoch).</param>
+public sealed record Batch(int[] Rows, int Frames, int[]? Offsets = null, int AugmentSeed = 0);
 
 /// <summary>
 /// The order of an epoch's batches. It is a pure function of (rows, seed, epoch), which is what lets an
@@ -13,8 +15,10 @@ public static class BatchPlan
     /// Padded (the original): a shuffled order cut into batches, every clip fed at <paramref name="maxFrames"/>.
     /// Bucketed: shuffled, then cut into pools of 16 batches sorted by true length, so each batch holds clips of
     /// similar length and is cropped to its longest; batch order is shuffled again so lengths do not trend.
+    /// Cropped (<paramref name="cropFrames"/> set): shuffled, every clip fed as a crop of that many frames from a
+    /// random start.
     /// </summary>
-    public static IReadOnlyList<Batch> ForEpoch(IReadOnlyList<int> rows, IReadOnlyList<int> frames, int batchSize, int maxFrames, bool bucket, int seed, int epoch)
+    public static IReadOnlyList<Batch> ForEpoch(IReadOnlyList<int> rows, IReadOnlyList<int> frames, int batchSize, int maxFrames, bool bucket, int seed, int epoch, int? cropFrames = null)
     {
         // Plain arithmetic, not HashCode.Combine: .NET randomises HashCode per process, which would give a
         // resumed run (a new process) other batches than the run it continues.
@@ -22,10 +26,20 @@ public static class BatchPlan
         int[] order = rows.ToArray();
         random.Shuffle(order);
         var batches = new List<Batch>();
+        if (cropFrames is { } crop)
+        {
+            for (int i = 0; i < order.Length; i += batchSize)
+            {
+                int[] members = order[i..Math.Min(i + batchSize, order.Length)];
+                int[] offsets = members.Select(r => ClipCrop.RandomStart(frames[r], crop, random)).ToArray();
+                batches.Add(new Batch(members, crop, offsets, random.Next()));
+            }
+            return batches;
+        }
         if (!bucket)
         {
             for (int i = 0; i < order.Length; i += batchSize)
-                batches.Add(new Batch(order[i..Math.Min(i + batchSize, order.Length)], maxFrames));
+                batches.Add(new Batch(order[i..Math.Min(i + batchSize, order.Length)], maxFrames, null, random.Next()));
             return batches;
         }
         int pool = batchSize * 16;
@@ -36,11 +50,12 @@ public static class BatchPlan
             for (int i = 0; i < chunk.Length; i += batchSize)
             {
                 int[] members = chunk[i..Math.Min(i + batchSize, chunk.Length)];
-                batches.Add(new Batch(members, Math.Min(maxFrames, members.Max(r => frames[r]))));
+                batches.Add(new Batch(members, Math.Min(maxFrames, members.Max(r => frames[r])), null, 0));
             }
         }
         var shuffled = batches.ToArray();
         random.Shuffle(shuffled);
+        for (int i = 0; i < shuffled.Length; i++) shuffled[i] = shuffled[i] with { AugmentSeed = random.Next() };
         return shuffled;
     }
 }

@@ -28,4 +28,33 @@ public static class StratifiedSplit
         validation.Sort();
         return (train.ToArray(), validation.ToArray());
     }
+
+    /// <summary>
+    /// Stratified K-fold: each class's rows, shuffled by <paramref name="seed"/>, are dealt to the folds in turn
+    /// (continuing where the previous class stopped, so fold sizes differ by at most one). Returns each row's
+    /// fold in [0, K). A class with fewer than K rows is missing from some folds' validation sets.
+    /// </summary>
+    public static int[] Folds(IReadOnlyList<int> labels, int folds, int seed)
+    {
+        if (folds < 2) throw new InvalidInputException($"folds must be at least 2 (got {folds})");
+        if (labels.Count < folds) throw new InvalidInputException($"{folds} folds need at least {folds} rows (got {labels.Count})");
+        var random = new Random(unchecked(seed * 31 + folds));
+        var assignment = new int[labels.Count];
+        int next = 0;
+        foreach (var group in Enumerable.Range(0, labels.Count).GroupBy(i => labels[i]).OrderBy(g => g.Key))
+        {
+            int[] rows = group.ToArray();
+            random.Shuffle(rows);
+            foreach (int row in rows) assignment[row] = next++ % folds;
+        }
+        return assignment;
+    }
+
+    /// <summary>Rows outside fold <paramref name="fold"/> for training, inside it for validation, both sorted.</summary>
+    public static (int[] Train, int[] Validation) Fold(IReadOnlyList<int> labels, int folds, int fold, int seed)
+    {
+        int[] assignment = Folds(labels, folds, seed);
+        var all = Enumerable.Range(0, labels.Count);
+        return (all.Where(i => assignment[i] != fold).ToArray(), all.Where(i => assignment[i] == fold).ToArray());
+    }
 }

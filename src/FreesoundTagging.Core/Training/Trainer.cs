@@ -53,16 +53,20 @@ public sealed class Trainer
         var optimizer = optim.Adam(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
         if (saved is not null) TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
 
-        var (trainRows, validationRows) = StratifiedSplit.Split(_data.Labels, _options.ValidationFraction, seed);
+        var (trainRows, validationRows) = _options.Folds >= 2
+            ? StratifiedSplit.Fold(_data.Labels, _options.Folds, _options.Fold, seed)
+            : StratifiedSplit.Split(_data.Labels, _options.ValidationFraction, seed);
         if (trainRows.Length == 0) throw new InvalidInputException("no rows left to train on");
         var history = new List<EpochRecord>(saved?.History ?? []);
         var clock = Stopwatch.StartNew();
         int maxFrames = _data.Features.MaxFrames;
+        int? cropFrames = _options.CropFrames(_data.Features);
+        long stepsPerEpoch = (trainRows.Length + _options.BatchSize - 1) / _options.BatchSize;
 
-        var assembler = new BatchAssembler(_data, _options.BatchSize, maxFrames);
+        var assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? maxFrames, Augmentation.Of(_options));
         for (int epoch = saved?.Epoch ?? 0; epoch < _options.Epochs; epoch++)
         {
-            var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, seed, epoch);
+            var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, seed, epoch, cropFrames);
             bool continuing = saved is not null && saved.Epoch == epoch;
             int firstStep = continuing ? saved!.Step : 0;
             double lossSum = continuing ? saved!.LossSum : 0;
@@ -76,12 +80,16 @@ public sealed class Trainer
             {
                 AssembledBatch batch = next!.Result;
                 next = step + 1 < batches.Count ? assembler.StartAsync(batches[step + 1]) : null;
+                // Dropout draws from libtorch's generator: reseeding it per step makes each step's masks a function
+                // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
+                torch.manual_seed(unchecked(seed * 1_000_003L + epoch * 100_003L + step));
+                SetLearningRate(optimizer, LearningRateSchedule.At(_options.Schedule, _options.LearningRate, epoch * stepsPerEpoch + step, _options.Epochs * stepsPerEpoch));
                 using (var scope = NewDisposeScope())
                 {
                     var x = batch.Samples(device);
                     var y = batch.Targets(device);
                     var logits = model.forward(x);
-                    var loss = SoftTargetCrossEntropy.Compute(logits, y);
+                    var loss = SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(device));
                     optimizer.zero_grad();
                     loss.backward();
                     optimizer.step();
@@ -100,7 +108,7 @@ public sealed class Trainer
                 }
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAccuracy = correct / (double)Math.Max(seen, 1);
-            (double Loss, double Accuracy, double Map3)? validation = validationRows.Length > 0 ? Evaluate(model, device, assembler, validationRows) : null;
+            (double Loss, double Accuracy, double Map3)? validation = validationRows.Length > 0 ? Evaluate(model, device, validationRows, cropFrames) : null;
             var record = new EpochRecord(epoch + 1, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy, validation?.Map3, priorSeconds + epochClock.Elapsed.TotalSeconds);
             history.Add(record);
             SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch + 1, 0, 0, 0, 0, 0);
@@ -110,33 +118,34 @@ public sealed class Trainer
         return new TrainingOutcome(model, history, seed, clock.Elapsed);
     }
 
-    private (double Loss, double Accuracy, double Map3) Evaluate(nn.Module<Tensor, Tensor> model, Device device, BatchAssembler assembler, int[] rows)
+    /// <summary>Loss, accuracy and MAP@3 on <paramref name="rows"/>, each clip scored as predict will score it
+    /// (<see cref="Inference.ClipScorer"/>: whole, or averaged over sliding windows for crop training).</summary>
+    private (double Loss, double Accuracy, double Map3) Evaluate(nn.Module<Tensor, Tensor> model, Device device, int[] rows, int? cropFrames)
     {
         model.eval();
         int classes = _data.Classes.Count;
-        var batches = BatchPlan.ForEpoch(rows, _data.Frames, _options.BatchSize, _data.Features.MaxFrames, _options.Bucket, 0, 0);
+        var scorer = new Inference.ClipScorer(model, _data.Features, cropFrames, _options.Bucket, _options.BatchSize);
         var scores = new float[rows.Length * classes];
-        var truth = new List<int>(rows.Length);
+        var truth = rows.Select(r => _data.Labels[r]).ToList();
         double lossSum = 0;
-        int offset = 0;
-        using (no_grad())
+        // A chunk at a time: the clips are read whole from the memory map.
+        for (int start = 0; start < rows.Length; start += 64)
         {
-            foreach (var plan in batches)
+            var chunk = rows[start..Math.Min(start + 64, rows.Length)];
+            var probabilities = scorer.Score(chunk.Select(_data.ReadClip).ToList(), device);
+            for (int i = 0; i < chunk.Length; i++)
             {
-                var batch = assembler.StartAsync(plan).Result;
-                using (var scope = NewDisposeScope())
-                {
-                    var logits = model.forward(batch.Samples(device));
-                    lossSum += SoftTargetCrossEntropy.Compute(logits, batch.Targets(device)).item<float>() * batch.Count;
-                    softmax(logits, 1).cpu().data<float>().CopyTo(scores, offset * classes);
-                }
-                truth.AddRange(plan.Rows.Select(r => _data.Labels[r]));
-                offset += batch.Count;
-                assembler.Release(batch);
+                probabilities[i].CopyTo(scores, (start + i) * classes);
+                lossSum -= Math.Log(Math.Max(probabilities[i][truth[start + i]], 1e-12));
             }
         }
         model.train();
         return (lossSum / rows.Length, RankingMetrics.Accuracy(scores, classes, truth), RankingMetrics.MeanAveragePrecisionAt3(scores, classes, truth));
+    }
+
+    private static void SetLearningRate(OptimizerHelper optimizer, double rate)
+    {
+        foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
     }
 
     private void SaveCheckpoint(nn.Module model, OptimizerHelper optimizer, int seed, string fingerprint, List<EpochRecord> history,
@@ -160,8 +169,9 @@ public sealed class Trainer
         if (saved.DataFingerprint != fingerprint)
             throw new InvalidModelException("checkpoint was made on other data (rows or classes differ); start without --resume", _checkpointPath);
         var o = saved.Options;
-        if (o.Variant != _options.Variant || o.BatchSize != _options.BatchSize || o.Bucket != _options.Bucket || o.ValidationFraction != _options.ValidationFraction)
-            throw new InvalidModelException($"checkpoint was made with other settings (variant {o.Variant}, batch {o.BatchSize}, validation {o.ValidationFraction}, bucket {o.Bucket}); resume with the same ones", _checkpointPath);
+        // Epochs may grow, and threads and device may change; everything else shapes the run and must match.
+        if (o with { Epochs = 0, Threads = 1, Device = "", Seed = null } != _options with { Epochs = 0, Threads = 1, Device = "", Seed = null })
+            throw new InvalidModelException($"checkpoint was made with other settings (variant {o.Variant}, batch {o.BatchSize}, validation {o.ValidationFraction}, bucket {o.Bucket}, crop {o.CropSeconds?.ToString() ?? "none"}, fold {o.Fold + 1}/{o.Folds}); resume with the same ones", _checkpointPath);
         if (saved.Epoch >= _options.Epochs)
             throw new InvalidModelException($"checkpoint has already finished {saved.Epoch} of {_options.Epochs} epochs; raise --epochs to train further", _checkpointPath);
     }

@@ -1,7 +1,8 @@
 namespace FreesoundTagging.Training;
 
 /// <summary>How to train. Defaults are the original model.py recipe: Adam 1e-3 (ε 1e-7, as Keras), 30 epochs,
-/// batch 64, all rows, every clip padded to the full frame count.</summary>
+/// batch 64, all rows, every clip padded to the full frame count, no augmentation, every label trusted. The
+/// recipe options (crops, mixup, masking, label weights, schedule, folds) are off by default and combine freely.</summary>
 public sealed record TrainingOptions
 {
     public string Variant { get; init; } = "cnn_1d_dropout";
@@ -30,6 +31,48 @@ public sealed record TrainingOptions
     /// clips to MaxFrames.</summary>
     public bool Bucket { get; init; }
 
+    /// <summary>Train on a random crop this long of each clip (shorter clips are looped to fill it) and have
+    /// predict average over sliding windows of the same length; null = whole clips as the original.</summary>
+    public double? CropSeconds { get; init; }
+
+    /// <summary>Mixup: blend each example with another of the batch, weight λ ~ Beta(α, α) for images and
+    /// targets alike; 0 = off.</summary>
+    public double MixupAlpha { get; init; }
+
+    /// <summary>SpecAugment-style masks applied to each training example.</summary>
+    public SpecAugmentOptions SpecAugment { get; init; } = SpecAugmentOptions.None;
+
+    /// <summary>Loss weight of rows whose label was not manually verified (verified rows weigh 1).</summary>
+    public double UnverifiedWeight { get; init; } = 1;
+
+    /// <summary>constant (the original) or cosine: decay from LearningRate to 0 over the run, step by step.</summary>
+    public string Schedule { get; init; } = LearningRateSchedule.Constant;
+
+    /// <summary>K of K-fold cross-validation (0 = none); the rows of fold <see cref="Fold"/> are held out.</summary>
+    public int Folds { get; init; }
+
+    /// <summary>0-based fold held out for validation when <see cref="Folds"/> ≥ 2.</summary>
+    public int Fold { get; init; }
+
+    /// <summary>Frames a crop of <see cref="CropSeconds"/> spans with these features; null without crops.</summary>
+    public int? CropFrames(Features.FeatureConfig features) =>
+        CropSeconds is { } s ? Math.Max(1, (int)Math.Round(s * features.SampleRate / features.HopLength)) : null;
+
+    /// <summary>The settings in words, e.g. "cnn_2d_vgg, 40 epochs, batch 64, Adam 0.001 cosine, crop 2 s, mixup 0.4".</summary>
+    public string Describe()
+    {
+        var parts = new List<string> { Variant, $"{Epochs} epochs", $"batch {BatchSize}", $"Adam {LearningRate:G4} {Schedule}" };
+        if (Bucket) parts.Add("length-bucketed");
+        if (CropSeconds is { } crop) parts.Add($"crop {crop:G4} s");
+        if (MixupAlpha > 0) parts.Add($"mixup {MixupAlpha:G4}");
+        if (SpecAugment.Enabled) parts.Add($"masks {SpecAugment.TimeMasks}x{SpecAugment.TimeMaskFrames} frames + {SpecAugment.FrequencyMasks}x{SpecAugment.FrequencyMaskBands} bands");
+        if (UnverifiedWeight < 1) parts.Add($"unverified weight {UnverifiedWeight:G4}");
+        if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
+        else if (ValidationFraction > 0) parts.Add($"validation {ValidationFraction:G4}");
+        if (Seed is { } seed) parts.Add($"seed {seed}");
+        return string.Join(", ", parts);
+    }
+
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
@@ -39,6 +82,15 @@ public sealed record TrainingOptions
         if (!(AdamEpsilon > 0)) p.Add($"Adam epsilon must be positive (got {AdamEpsilon})");
         if (ValidationFraction is < 0 or >= 1) p.Add($"validation fraction must be in [0, 1) (got {ValidationFraction})");
         if (Threads < 1) p.Add($"threads must be at least 1 (got {Threads})");
+        if (CropSeconds is { } crop && !(crop > 0 && crop <= 600)) p.Add($"crop must be a positive number of seconds (got {crop})");
+        if (CropSeconds is not null && Bucket) p.Add("crops and --bucket do not combine (crops already fix each batch's length)");
+        if (!(MixupAlpha >= 0 && MixupAlpha <= 100)) p.Add($"mixup alpha must be in [0, 100] (got {MixupAlpha})");
+        p.AddRange(SpecAugment.Problems());
+        if (!(UnverifiedWeight >= 0 && UnverifiedWeight <= 1)) p.Add($"unverified weight must be in [0, 1] (got {UnverifiedWeight})");
+        if (!LearningRateSchedule.All.Contains(Schedule)) p.Add($"unknown learning-rate schedule '{Schedule}' (valid: {string.Join(", ", LearningRateSchedule.All)})");
+        if (Folds is < 0 or 1 or > 100) p.Add($"folds must be 0 (none) or 2 to 100 (got {Folds})");
+        if (Folds >= 2 && (Fold < 0 || Fold >= Folds)) p.Add($"fold must be in [0, {Folds}) (got {Fold})");
+        if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");
         return p;
     }
 }
@@ -46,3 +98,35 @@ public sealed record TrainingOptions
 /// <summary>Where a training step is, for a progress bar.</summary>
 public readonly record struct TrainingProgress(
     int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy, double StepsPerSecond);
+
+/// <summary>SpecAugment-style masking: each training example gets <see cref="TimeMasks"/> bands of up to
+/// <see cref="TimeMaskFrames"/> frames and <see cref="FrequencyMasks"/> bands of up to
+/// <see cref="FrequencyMaskBands"/> mel bands set to the example's mean (widths uniform in [0, max]).</summary>
+public sealed record SpecAugmentOptions(int TimeMasks, int TimeMaskFrames, int FrequencyMasks, int FrequencyMaskBands)
+{
+    public static SpecAugmentOptions None { get; } = new(0, 0, 0, 0);
+
+    public bool Enabled => (TimeMasks > 0 && TimeMaskFrames > 0) || (FrequencyMasks > 0 && FrequencyMaskBands > 0);
+
+    public IReadOnlyList<string> Problems()
+    {
+        var p = new List<string>();
+        if (TimeMasks is < 0 or > 100 || FrequencyMasks is < 0 or > 100) p.Add($"mask counts must be in [0, 100] (got {TimeMasks} time, {FrequencyMasks} frequency)");
+        if (TimeMaskFrames < 0 || FrequencyMaskBands < 0) p.Add($"mask widths must not be negative (got {TimeMaskFrames} frames, {FrequencyMaskBands} bands)");
+        return p;
+    }
+}
+
+/// <summary>The learning-rate schedules <see cref="TrainingOptions.Schedule"/> takes.</summary>
+public static class LearningRateSchedule
+{
+    public const string Constant = "constant";
+    public const string Cosine = "cosine";
+
+    public static IReadOnlyList<string> All { get; } = [Constant, Cosine];
+
+    /// <summary>The rate for step <paramref name="step"/> of <paramref name="totalSteps"/> (a pure function, so a
+    /// resumed run continues on the same curve).</summary>
+    public static double At(string schedule, double baseRate, long step, long totalSteps) =>
+        schedule == Cosine ? baseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(totalSteps, 1))) : baseRate;
+}

@@ -36,6 +36,48 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void FoldsOfTheDeepRecipeThenAnEnsembleSubmission()
+    {
+        using var dir = new TempDir();
+        var (audio, train, rows) = TinyCorpus.Write(dir.Path, perClass: 4);
+        string template = dir.Write("sample_submission.csv", "fname,label\n" + string.Join("\n", rows.Select(r => $"{r.Fname},Low Mid High")) + "\n");
+        string truth = dir.Write("truth.csv", "fname,label\n" + string.Join("\n", rows.Select(r => $"{r.Fname},{r.Label}")) + "\n");
+        Assert.Equal(0, ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "130").Exit);
+
+        var model = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("cv.fstmodel"), "--data", dir.Path, "--folds", "3", "--epochs", "3", "--batch-size", "4",
+            "--crop", "0.3", "--mixup", "0.2", "--time-masks", "1", "--time-mask-frames", "4", "--freq-masks", "1", "--freq-mask-bands", "4",
+            "--unverified-weight", "0.5", "--schedule", "cosine", "--seed", "2", "--device", "cpu");
+        Assert.True(model.Exit == 0, model.Err);
+        Assert.Contains("fold 3/3", model.Out);
+        Assert.Contains("3-fold validation MAP@3", model.Out);
+        string[] folds = [dir.File("cv.fold1.fstmodel"), dir.File("cv.fold2.fstmodel"), dir.File("cv.fold3.fstmodel")];
+        Assert.All(folds, f => Assert.True(File.Exists(f), f));
+
+        var predict = ConsoleCapture.Run(PredictCommand.Run, [.. folds, audio, template, train, dir.File("submission.csv"), "--mean", "geometric", "--truth", truth]);
+        Assert.True(predict.Exit == 0, predict.Err);
+        Assert.Equal(rows.Count + 1, File.ReadAllLines(dir.File("submission.csv")).Length);
+        Assert.Contains("MAP@3", predict.Out);
+
+        var tags = ConsoleCapture.Run(PredictCommand.Run, folds[0], folds[1], audio);
+        Assert.True(tags.Exit == 0, tags.Err);
+        Assert.Equal(rows.Count, tags.Out.Trim().Split('\n').Length);
+    }
+
+    [Theory]
+    [InlineData("--folds", "3", "--val-fraction", "0.2")]
+    [InlineData("--crop", "-1")]
+    [InlineData("--schedule", "step")]
+    [InlineData("--unverified-weight", "2")]
+    public void BadRecipeSettingsAreOneLineErrors(params string[] extra)
+    {
+        using var dir = new TempDir();
+        var r = ConsoleCapture.Run(ModelCommand.Run, ["cnn_2d_vgg", dir.File("m.fstmodel"), "--data", dir.Path, .. extra]);
+        Assert.Equal(3, r.Exit);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Empty(dir.Files());
+    }
+
+    [Fact]
     public void BadInputIsOneLineOnStderrAndExitCode3()
     {
         using var dir = new TempDir();

@@ -4,6 +4,7 @@ using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -40,6 +41,59 @@ public class PredictorTests
             float[] expected = model.PredictProbabilities(tensor(input, new long[] { 1, frames, 64 })).data<float>().ToArray();
             Assert.Equal(expected, predictions[i].Probabilities!, new FloatTolerance(1e-5f));
         }
+    }
+
+    [Fact]
+    public void ACropTrainedModelAveragesSlidingWindowsLoopingShortClips()
+    {
+        using var dir = new TempDir();
+        var (audio, _, rows) = TinyCorpus.Write(dir.Path, perClass: 1);
+        var features = FeatureConfig.Original with { MaxFrames = 150 };
+        torch.manual_seed(4);
+        using var model = ModelVariant.Vgg2d.Create(64, 3);
+        var paths = rows.Select(r => Path.Combine(audio, r.Fname)).ToList();
+        const int window = 24;
+
+        var predictions = new Predictor(model, features, batchSize: 2, threads: 1, device: "cpu", windowFrames: window).Predict(paths);
+
+        using var extractor = new LogMelExtractor(features);
+        bool sawSeveralWindows = false;
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var mel = extractor.Extract(AudioLoader.LoadMono(paths[i], 44100).Samples);
+            var starts = ClipCrop.WindowStarts(mel.Frames, window, window / 2);
+            sawSeveralWindows |= starts.Length > 1;
+            var expected = new double[3];
+            foreach (int start in starts)
+            {
+                var crop = new float[window * 64];
+                for (int t = 0; t < window; t++) mel.Values.AsSpan(((start + t) % mel.Frames) * 64, 64).CopyTo(crop.AsSpan(t * 64));
+                using var scope = NewDisposeScope();
+                float[] p = model.PredictProbabilities(tensor(crop, new long[] { 1, window, 64 })).data<float>().ToArray();
+                for (int c = 0; c < 3; c++) expected[c] += p[c] / starts.Length;
+            }
+            Assert.Equal(expected.Select(v => (float)v), predictions[i].Probabilities!, new FloatTolerance(1e-5f));
+        }
+        Assert.True(sawSeveralWindows);
+    }
+
+    [Theory]
+    [InlineData(EnsembleMean.Arithmetic)]
+    [InlineData(EnsembleMean.Geometric)]
+    public void EnsembleAveragesAreProbabilities(EnsembleMean mean)
+    {
+        float[] a = [0.7f, 0.2f, 0.1f], b = [0.1f, 0.6f, 0.3f];
+        var combined = EnsembleAverage.Combine([a, b], mean);
+        Assert.Equal(1f, combined.Sum(), 5);
+        if (mean == EnsembleMean.Arithmetic) Assert.Equal([0.4f, 0.4f, 0.2f], combined, new FloatTolerance(1e-6f));
+        else
+        {
+            double[] g = [Math.Sqrt(0.07), Math.Sqrt(0.12), Math.Sqrt(0.03)];
+            Assert.Equal(g.Select(v => (float)(v / g.Sum())), combined, new FloatTolerance(1e-6f));
+        }
+        Assert.Same(a, EnsembleAverage.Combine([a], mean));
+        Assert.Equal(EnsembleMean.Geometric, EnsembleAverage.Parse("geometric"));
+        Assert.Throws<InvalidInputException>(() => EnsembleAverage.Parse("median"));
     }
 
     private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>

@@ -29,7 +29,7 @@ public class SubmissionJobTests
 
     private static SubmissionRequest Request(Setup s) => new()
     {
-        ModelPath = s.Model, AudioDir = s.Audio, SampleSubmissionCsv = s.Template, TrainCsv = s.TrainCsv, OutputCsv = s.Dir.File("submission.csv"), Threads = 2, Device = "cpu",
+        ModelPaths = [s.Model], AudioDir = s.Audio, SampleSubmissionCsv = s.Template, TrainCsv = s.TrainCsv, OutputCsv = s.Dir.File("submission.csv"), Threads = 2, Device = "cpu",
     };
 
     [Fact]
@@ -49,6 +49,36 @@ public class SubmissionJobTests
             Assert.All(labels, x => Assert.Contains(x, TinyCorpus.Classes));
         });
         Assert.Empty(result.Fallbacks);
+    }
+
+    [Theory]
+    [InlineData(EnsembleMean.Arithmetic)]
+    [InlineData(EnsembleMean.Geometric)]
+    public void SeveralModelsAverageTheirProbabilities(EnsembleMean mean)
+    {
+        using var s = Create();
+        string second = TinyModelFile.Write(s.Dir.File("m2.fstmodel"), seed: 8, variant: FreesoundTagging.Models.ModelVariant.Vgg2d, windowFrames: 30);
+        SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p1.npy") });
+        SubmissionJob.Run(Request(s) with { ModelPaths = [second], ProbabilitiesPath = s.Dir.File("p2.npy"), OutputCsv = s.Dir.File("s2.csv") });
+        SubmissionJob.Run(Request(s) with { ModelPaths = [s.Model, second], Mean = mean, ProbabilitiesPath = s.Dir.File("p12.npy"), OutputCsv = s.Dir.File("s12.csv") });
+
+        float[] Read(string name) => np.load_npy(s.Dir.File(name), false, 100_000).ToArray<float>();
+        float[] p1 = Read("p1.npy"), p2 = Read("p2.npy"), p12 = Read("p12.npy");
+        for (int row = 0; row < s.Rows.Count; row++)
+        {
+            var expected = EnsembleAverage.Combine([p1.AsSpan(row * 3, 3).ToArray(), p2.AsSpan(row * 3, 3).ToArray()], mean);
+            for (int c = 0; c < 3; c++) Assert.Equal(expected[c], p12[row * 3 + c], 5);
+        }
+    }
+
+    [Fact]
+    public void AnEnsembleOfModelsWithOtherClassesIsRefused()
+    {
+        using var s = Create();
+        string other = TinyModelFile.Write(s.Dir.File("other.fstmodel"), ["Low", "High", "Mid"]);
+        var e = Assert.Throws<InvalidModelException>(() => SubmissionJob.Run(Request(s) with { ModelPaths = [s.Model, other] }));
+        Assert.Contains("class 1 is 'High' in the model but 'Mid' is expected", e.Message);
+        Assert.False(File.Exists(s.Dir.File("submission.csv")));
     }
 
     [Fact]
@@ -143,8 +173,8 @@ public class SubmissionJobTests
         var request = Request(s);
         request = what switch
         {
-            "model" => request with { ModelPath = s.Dir.File("none.fstmodel") },
-            "not-a-model" => request with { ModelPath = s.TrainCsv },
+            "model" => request with { ModelPaths = [s.Dir.File("none.fstmodel")] },
+            "not-a-model" => request with { ModelPaths = [s.TrainCsv] },
             "template" => request with { SampleSubmissionCsv = s.Dir.File("none.csv") },
             "audio" => request with { AudioDir = s.Dir.File("none") },
             _ => request with { OutputCsv = s.Dir.File("no/such/folder/sub.csv") },
@@ -158,7 +188,7 @@ public class SubmissionJobTests
     public void TaggingExpandsFoldersAndRefusesMissingPaths()
     {
         using var s = Create(perClass: 1);
-        var tags = TaggingJob.Run(s.Model, [s.Audio], device: "cpu");
+        var tags = TaggingJob.Run([s.Model], [s.Audio], device: "cpu");
         Assert.Equal(3, tags.Count);
         Assert.All(tags, t => Assert.Equal(3, t.Top.Count));
         Assert.All(tags, t => Assert.True(t.Top[0].Probability >= t.Top[1].Probability));

@@ -18,7 +18,7 @@ public class Cnn1dModelTests
         TorchRuntime.Initialise();
         using var model = ModelFactory.Create(variant, 64, 41);
         Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
-        Assert.Equal(expected, Cnn1dModel.ParameterCount(ModelVariant.Parse(variant), 64, 41));
+        Assert.Equal(expected, Cnn1dModel.ParameterCountOf(ModelVariant.Parse(variant), 64, 41));
     }
 
     [Theory]
@@ -169,7 +169,7 @@ public class Cnn1dModelTests
         Assert.True(after < 0.5 * before, $"loss went {before} → {after}");
     }
 
-    private static double EvalLoss(Cnn1dModel model, Tensor input, Tensor targets)
+    private static double EvalLoss(TaggingModel model, Tensor input, Tensor targets)
     {
         model.eval();
         using var noGrad = no_grad();

@@ -49,4 +49,20 @@ public class SoftTargetCrossEntropyTests
         using var scope = NewDisposeScope();
         Assert.Throws<ArgumentException>(() => SoftTargetCrossEntropy.Compute(zeros(2, 3), zeros(2, 4)));
     }
+
+    [Fact]
+    public void WeightsAverageTheExamplesLossesByWeight()
+    {
+        TorchRuntime.Initialise();
+        using var scope = NewDisposeScope();
+        var logits = tensor(new float[] { 1, 2, 3, -1, 0, 1, 0, 0, 5 }, [3, 3]);
+        var targets = tensor(new float[] { 0, 0, 1, 1, 0, 0, 1, 0, 0 }, [3, 3]);
+        var each = -(targets * nn.functional.log_softmax(logits, 1)).sum(1);
+        double a = each[0].item<float>(), b = each[1].item<float>();
+
+        Assert.Equal(SoftTargetCrossEntropy.Compute(logits, targets).item<float>(), SoftTargetCrossEntropy.Compute(logits, targets, ones(3)).item<float>(), 1e-6);
+        Assert.Equal((a + 0.5 * b) / 1.5, SoftTargetCrossEntropy.Compute(logits, targets, tensor(new float[] { 1, 0.5f, 0 })).item<float>(), 1e-5);
+        Assert.Equal(0, SoftTargetCrossEntropy.Compute(logits, targets, zeros(3)).item<float>());
+        Assert.Throws<ArgumentException>(() => SoftTargetCrossEntropy.Compute(logits, targets, ones(2)));
+    }
 }

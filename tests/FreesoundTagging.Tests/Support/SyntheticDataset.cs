@@ -10,7 +10,7 @@ namespace FreesoundTagging.Tests.Support;
 /// </summary>
 internal static class SyntheticDataset
 {
-    public static DatasetFiles Write(string folder, int rows, int classes, int maxFrames = 40, int mels = 16, int seed = 1, NpyDtype dtype = NpyDtype.Float32)
+    public static DatasetFiles Write(string folder, int rows, int classes, int maxFrames = 40, int mels = 16, int seed = 1, NpyDtype dtype = NpyDtype.Float32, Func<int, bool>? verified = null)
     {
         var random = new Random(seed);
         var features = FeatureConfig.Original with { MaxFrames = maxFrames, MelCount = mels };
@@ -46,7 +46,7 @@ internal static class SyntheticDataset
             Classes = Enumerable.Range(0, classes).Select(c => $"class_{c}").ToList(),
             Fnames = names,
             Frames = frames,
-            Verified = names.Select(_ => true).ToList(),
+            Verified = names.Select((_, i) => verified?.Invoke(i) ?? true).ToList(),
             Dtype = dtype,
         }.Write(files.DatasetPath);
         return files;

@@ -1,0 +1,101 @@
+using FreesoundTagging.Features;
+using FreesoundTagging.Models;
+using FreesoundTagging.Training;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Inference;
+
+/// <summary>
+/// Softmax scores of whole clips from one network, fed the way it was trained: a crop-trained model
+/// (<see cref="WindowFrames"/> set) scores windows of the crop length sliding by half a window along each clip
+/// and averages their probabilities; a model trained on padded clips sees each clip zero-padded to MaxFrames;
+/// a length-bucketed one sees clips batched by length. A clip longer than MaxFrames is fed whole by the latter two
+/// (the networks end in global pooling over time, so all of it counts).
+/// </summary>
+public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig features, int? windowFrames, bool lengthBucketed, int batchSize)
+{
+    /// <summary>Scores the model the way its file says it was trained.</summary>
+    public static ClipScorer For(LoadedModel loaded, int batchSize) =>
+        new(loaded.Model, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize);
+
+    public nn.Module<Tensor, Tensor> Model { get; } = model;
+
+    public int? WindowFrames { get; } = windowFrames;
+
+    /// <summary>(clip count) rows of class probabilities, in the order given. The model must already be on
+    /// <paramref name="device"/> and in evaluation mode.</summary>
+    public float[][] Score(IReadOnlyList<LogMel> clips, Device device)
+    {
+        var scores = new float[clips.Count][];
+        if (WindowFrames is { } window)
+        {
+            ScoreWindows(clips, window, device, scores);
+            return scores;
+        }
+        foreach (var (batch, frames) in Batches(clips))
+        {
+            var probabilities = Forward(batch.Select(i => clips[i]).ToList(), frames, batch.Select(_ => 0).ToArray(), tile: false, device);
+            for (int j = 0; j < batch.Length; j++) scores[batch[j]] = probabilities[j];
+        }
+        return scores;
+    }
+
+    private void ScoreWindows(IReadOnlyList<LogMel> clips, int window, Device device, float[][] scores)
+    {
+        var windows = clips.SelectMany((clip, i) => ClipCrop.WindowStarts(clip.Frames, window, Math.Max(1, window / 2)).Select(start => (Clip: i, Start: start))).ToList();
+        // As many frames per forward pass as a padded batch holds, so the memory ceiling stays the same.
+        int perPass = Math.Clamp(batchSize * features.MaxFrames / window, 1, 256);
+        var counts = new int[clips.Count];
+        foreach (var chunk in windows.Chunk(perPass))
+        {
+            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), tile: true, device);
+            for (int j = 0; j < chunk.Length; j++)
+            {
+                int clip = chunk[j].Clip;
+                var sum = scores[clip] ??= new float[probabilities[j].Length];
+                for (int c = 0; c < sum.Length; c++) sum[c] += probabilities[j][c];
+                counts[clip]++;
+            }
+        }
+        for (int i = 0; i < clips.Count; i++)
+            for (int c = 0; c < scores[i].Length; c++) scores[i][c] /= counts[i];
+    }
+
+    /// <summary>Batches of clip indices with the length to feed them at.</summary>
+    private IEnumerable<(int[] Batch, int Frames)> Batches(IReadOnlyList<LogMel> clips)
+    {
+        var all = Enumerable.Range(0, clips.Count);
+        if (lengthBucketed)
+        {
+            foreach (var batch in all.OrderBy(i => clips[i].Frames).Chunk(batchSize))
+                yield return (batch, batch.Max(i => clips[i].Frames));
+            yield break;
+        }
+        // Equal padded length → one batch; most clips share MaxFrames.
+        foreach (var group in all.GroupBy(i => Math.Max(features.MaxFrames, clips[i].Frames)))
+            foreach (var batch in group.Chunk(batchSize))
+                yield return (batch, group.Key);
+    }
+
+    /// <summary>Softmax of one forward pass over <paramref name="frames"/> frames of each clip from its start:
+    /// zero-padded past the clip's end, or looped (<see cref="ClipCrop"/>) when <paramref name="tile"/>.</summary>
+    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[] starts, bool tile, Device device)
+    {
+        int bands = features.MelCount;
+        int size = frames * bands;
+        var input = new float[clips.Count * size];
+        for (int i = 0; i < clips.Count; i++)
+        {
+            var clip = clips[i];
+            if (tile) ClipCrop.Copy(clip.Values, clip.Frames, bands, starts[i], frames, input.AsSpan(i * size, size));
+            else clip.Values.AsSpan(0, Math.Min(clip.Frames, frames) * bands).CopyTo(input.AsSpan(i * size));
+        }
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = tensor(input, new long[] { clips.Count, frames, bands }).to(device);
+        var p = nn.functional.softmax(Model.forward(x), 1).cpu();
+        int classes = (int)p.shape[1];
+        float[] flat = p.data<float>().ToArray();
+        return Enumerable.Range(0, clips.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
+    }
+}

@@ -1,0 +1,42 @@
+namespace FreesoundTagging.Inference;
+
+/// <summary>How an ensemble's class probabilities are averaged.</summary>
+public enum EnsembleMean
+{
+    /// <summary>The plain mean of the probabilities.</summary>
+    Arithmetic,
+
+    /// <summary>The mean of the log-probabilities, renormalised to sum to 1: a class must score well in every model.</summary>
+    Geometric,
+}
+
+public static class EnsembleAverage
+{
+    /// <summary>Parses "arithmetic" or "geometric" (as typed on the command line).</summary>
+    /// <exception cref="InvalidInputException">Anything else.</exception>
+    public static EnsembleMean Parse(string? name) => name switch
+    {
+        "arithmetic" => EnsembleMean.Arithmetic,
+        "geometric" => EnsembleMean.Geometric,
+        _ => throw new InvalidInputException($"unknown ensemble mean '{name}': valid are arithmetic, geometric"),
+    };
+
+    /// <summary>One probability row from each model's row for the same clip (equal lengths).</summary>
+    public static float[] Combine(IReadOnlyList<float[]> rows, EnsembleMean mean)
+    {
+        if (rows.Count == 1) return rows[0];
+        int classes = rows[0].Length;
+        var result = new double[classes];
+        foreach (var row in rows)
+        {
+            if (row.Length != classes) throw new ArgumentException("every model must score the same classes", nameof(rows));
+            // A floor keeps one model's hard 0 from vetoing a class outright (log 0 = -inf).
+            for (int c = 0; c < classes; c++) result[c] += mean == EnsembleMean.Geometric ? Math.Log(Math.Max(row[c], 1e-12)) : row[c];
+        }
+        if (mean == EnsembleMean.Arithmetic) return result.Select(v => (float)(v / rows.Count)).ToArray();
+        double max = result.Max();
+        var exp = result.Select(v => Math.Exp((v - max) / rows.Count)).ToArray();
+        double sum = exp.Sum();
+        return exp.Select(v => (float)(v / sum)).ToArray();
+    }
+}

@@ -1,0 +1,60 @@
+using FreesoundTagging.Features;
+using FreesoundTagging.Models;
+
+namespace FreesoundTagging.Inference;
+
+/// <summary>
+/// One or more model files loaded to predict together (for example the K models of <c>model --folds K</c>). They
+/// must agree on the classes, in order, and on the feature settings, so one log-mel per clip serves them all.
+/// </summary>
+public sealed class ModelEnsemble : IDisposable
+{
+    private readonly List<LoadedModel> _models = [];
+
+    private ModelEnsemble() { }
+
+    public IReadOnlyList<LoadedModel> Models => _models;
+
+    public IReadOnlyList<string> Classes => _models[0].Classes;
+
+    public FeatureConfig Features => _models[0].Features;
+
+    /// <exception cref="InvalidModelException">A file is not a model, or disagrees with the first on classes or features.</exception>
+    public static ModelEnsemble Load(IReadOnlyList<string> paths)
+    {
+        if (paths.Count == 0) throw new InvalidInputException("no model given");
+        var ensemble = new ModelEnsemble();
+        try
+        {
+            foreach (string path in paths)
+            {
+                var loaded = ModelFile.Load(path);
+                ensemble._models.Add(loaded);
+                if (ensemble._models.Count == 1) continue;
+                var first = ensemble._models[0];
+                ModelFile.EnsureClasses(loaded.Classes, first.Classes, path);
+                if (loaded.Features != first.Features)
+                    throw new InvalidModelException($"was trained on other feature settings than {first.Path}; an ensemble shares one log-mel per clip", path);
+            }
+            return ensemble;
+        }
+        catch
+        {
+            ensemble.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a file that starts like a model file (used to tell models from
+    /// the audio and CSV paths that follow them on predict's command line).</summary>
+    public static bool LooksLikeModelFile(string path) => ModelFile.HasMagic(path);
+
+    public Predictor CreatePredictor(int batchSize, int threads, string device, EnsembleMean mean) =>
+        new(_models.Select(m => ClipScorer.For(m, batchSize)).ToList(), Features, threads, device, mean);
+
+    public void Dispose()
+    {
+        foreach (var model in _models) model.Dispose();
+        _models.Clear();
+    }
+}

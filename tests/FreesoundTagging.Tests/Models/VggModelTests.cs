@@ -1,0 +1,112 @@
+using FreesoundTagging.Features;
+using FreesoundTagging.Models;
+using FreesoundTagging.Runtime;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Tests.Models;
+
+[Collection(TorchCollection.Name)]
+public class VggModelTests
+{
+    public VggModelTests() => TorchRuntime.Initialise();
+
+    [Theory]
+    [InlineData(64, 41)]
+    [InlineData(40, 7)]
+    public void ParameterCountWithoutBuildingMatchesTheNetwork(int bands, int classes)
+    {
+        using var model = ModelVariant.Vgg2d.Create(bands, classes);
+        Assert.Equal(model.ParameterCount(), ModelVariant.Vgg2d.ParameterCount(bands, classes));
+        Assert.Equal(model.ParameterCount(), model.parameters().Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(128)]
+    [InlineData(301)]
+    public void TakesAnyNumberOfFramesAndGivesOneRowOfLogitsPerClip(int frames)
+    {
+        using var scope = NewDisposeScope();
+        using var model = ModelVariant.Vgg2d.Create(64, 5);
+        model.eval();
+        using var _ = no_grad();
+        var logits = model.forward(randn(2, frames, 64));
+        Assert.Equal(new long[] { 2, 5 }, logits.shape);
+        Assert.True(logits.isfinite().all().item<bool>());
+    }
+
+    [Fact]
+    public void RejectsInputWithTheWrongBandCount()
+    {
+        using var model = ModelVariant.Vgg2d.Create(64, 5);
+        Assert.Throws<ArgumentException>(() => model.forward(zeros(1, 10, 40)));
+    }
+
+    /// <summary>The oneDNN AVX2+ convolutions are wrong on this hardware for some channel counts (see
+    /// ChannelAlignedConv); float64 convolutions do not go through oneDNN, so they are the reference. Covers
+    /// the forward pass and the gradients of every parameter, in training mode (batch statistics, dropout).</summary>
+    [Fact]
+    public void Float32MatchesAFloat64ReferenceForwardAndBackward()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        using var single = ModelVariant.Vgg2d.Create(64, 9);
+        using var reference = ModelVariant.Vgg2d.Create(64, 9);
+        reference.load_state_dict(single.state_dict());
+        reference.to(float64);
+        var input = randn(4, 50, 64) * 3 - 2;
+        var targets = nn.functional.one_hot(tensor(new long[] { 0, 3, 8, 3 }), 9).to(float32);
+
+        var (outSingle, gradSingle) = Run(single, input, targets);
+        var (outReference, gradReference) = Run(reference, input.to(float64), targets.to(float64));
+
+        Assert.True(RelativeError(outSingle, outReference) < 1e-4, $"logits off by {RelativeError(outSingle, outReference)}");
+        foreach (var (name, g) in gradSingle)
+            Assert.True(RelativeError(g, gradReference[name]) < 1e-3, $"{name} gradient off by {RelativeError(g, gradReference[name])}");
+    }
+
+    [Fact]
+    public void SavesAndLoadsThroughModelFilesWithItsWindow()
+    {
+        using var scope = NewDisposeScope();
+        string folder = Directory.CreateTempSubdirectory("fst-vgg-").FullName;
+        try
+        {
+            var features = FeatureConfig.Original with { MelCount = 32 };
+            using var model = ModelVariant.Vgg2d.Create(32, 3);
+            model.eval();
+            var input = randn(2, 40, 32);
+            using var noGrad = no_grad();
+            var before = model.forward(input).data<float>().ToArray();
+            string path = Path.Combine(folder, "vgg.fstmodel");
+            ModelFile.Save(path, model, ["a", "b", "c"], features, null, windowFrames: 128);
+
+            using var loaded = ModelFile.Load(path);
+            loaded.Model.eval();
+            Assert.Equal(ModelVariant.Vgg2d, loaded.Variant);
+            Assert.Equal(128, loaded.Metadata.WindowFrames);
+            Assert.Equal(before, loaded.Model.forward(input).data<float>().ToArray());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static (Tensor Output, Dictionary<string, Tensor> Gradients) Run(TaggingModel model, Tensor input, Tensor targets)
+    {
+        // The same dropout mask in both runs.
+        manual_seed(2);
+        model.train();
+        model.zero_grad();
+        var output = model.forward(input);
+        SoftTargetCrossEntropy.Compute(output, targets).backward();
+        return (output.detach().to(float64), model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.to(float64)));
+    }
+
+    private static double RelativeError(Tensor actual, Tensor expected) =>
+        (actual.to(float64) - expected).abs().max().item<double>() / Math.Max(expected.abs().max().item<double>(), 1e-12);
+}

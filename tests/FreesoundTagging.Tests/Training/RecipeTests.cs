@@ -1,0 +1,194 @@
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Models;
+using FreesoundTagging.Runtime;
+using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Tests.Training;
+
+/// <summary>The training recipe options: crops, mixup, masks, label weights, schedule and K folds.</summary>
+[Collection(TorchCollection.Name)]
+public class RecipeTests
+{
+    public RecipeTests() => TorchRuntime.Initialise(1);
+
+    private static TrainingOptions Recipe(int epochs = 3) => new()
+    {
+        Variant = ModelVariant.Vgg2d.Name, Epochs = epochs, BatchSize = 8, Seed = 5, Device = "cpu", Threads = 1, LearningRate = 3e-3,
+        // 10 frames at the original hop.
+        CropSeconds = 0.1, MixupAlpha = 0.4, SpecAugment = new SpecAugmentOptions(1, 3, 1, 2), UnverifiedWeight = 0.5,
+        Schedule = LearningRateSchedule.Cosine,
+    };
+
+    [Fact]
+    public void CropFramesFollowTheHop()
+    {
+        var features = FreesoundTagging.Features.FeatureConfig.Original;
+        Assert.Null(new TrainingOptions().CropFrames(features));
+        Assert.Equal(10, Recipe().CropFrames(features));
+        Assert.Equal(200, (Recipe() with { CropSeconds = 2 }).CropFrames(features));
+        Assert.Equal(1, (Recipe() with { CropSeconds = 1e-6 }).CropFrames(features));
+    }
+
+    [Fact]
+    public void CroppedBatchesHoldCropsFromWithinEachClip()
+    {
+        var frames = new[] { 5, 40, 12, 3, 25 };
+        var batches = BatchPlan.ForEpoch([0, 1, 2, 3, 4], frames, 2, 40, false, 1, 0, cropFrames: 10);
+        Assert.Equal([0, 1, 2, 3, 4], batches.SelectMany(b => b.Rows).Order());
+        foreach (var batch in batches)
+        {
+            Assert.Equal(10, batch.Frames);
+            for (int i = 0; i < batch.Rows.Length; i++)
+                Assert.InRange(batch.Offsets![i], 0, Math.Max(frames[batch.Rows[i]] - 10, frames[batch.Rows[i]] - 1));
+        }
+        Assert.Equal(batches, BatchPlan.ForEpoch([0, 1, 2, 3, 4], frames, 2, 40, false, 1, 0, cropFrames: 10), new BatchComparer());
+    }
+
+    [Fact]
+    public void TheFullRecipeLearnsAndSavesAWindowedModel()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 48, classes: 4, verified: i => i % 3 != 0);
+        var result = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("vgg.fstmodel"), Options = Recipe(6) with { ValidationFraction = 0.25 } });
+
+        var history = result.History.Epochs;
+        Assert.True(history[^1].TrainLoss < history[0].TrainLoss, $"loss {history[0].TrainLoss} → {history[^1].TrainLoss}");
+        Assert.NotNull(history[^1].MeanAveragePrecisionAt3);
+        var metadata = ModelFile.ReadMetadata(result.ModelPath);
+        Assert.Equal(10, metadata.WindowFrames);
+        Assert.Contains("crop 0.1 s", metadata.History.Recipe);
+        Assert.Contains("mixup 0.4", metadata.History.Recipe);
+        Assert.Contains("unverified weight 0.5", metadata.History.Recipe);
+    }
+
+    [Fact]
+    public void UnverifiedRowsWithWeightZeroDoNotMoveTheModel()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 16, classes: 2, verified: _ => false);
+        using var data = TrainingSet.Open([files]);
+        var options = Recipe(1) with { UnverifiedWeight = 0, MixupAlpha = 0 };
+        manual_seed(5);
+        using var initial = ModelVariant.Vgg2d.Create(16, 2);
+        var outcome = new Trainer(data, options, () => ModelVariant.Vgg2d.Create(16, 2), dir.File("z.ckpt")).Run(resume: false);
+        // Batch-norm running statistics move with any forward pass; the trainable weights must not.
+        foreach (var ((name, a), (_, b)) in initial.named_parameters().Zip(outcome.Model.named_parameters()))
+            Assert.True(a.allclose(b), $"{name} changed");
+        Assert.Equal(0, outcome.History[0].TrainLoss);
+    }
+
+    [Fact]
+    public void AnInterruptedRecipeRunResumesExactly()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 32, classes: 4, verified: i => i % 2 == 0);
+        using var data = TrainingSet.Open([files]);
+        var straight = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("a.ckpt")).Run(resume: false);
+
+        using var cancel = new CancellationTokenSource();
+        var progress = new Progress(p => { if (p.Epoch == 2 && p.Step == 2) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() =>
+            new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: false, progress, cancel: cancel.Token));
+        var resumed = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true);
+
+        Assert.Equal(straight.History.Select(h => Math.Round(h.TrainLoss, 5)), resumed.History.Select(h => Math.Round(h.TrainLoss, 5)));
+        foreach (var (a, b) in straight.Model.parameters().Zip(resumed.Model.parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6));
+        Assert.Contains("other settings", Assert.Throws<InvalidModelException>(() =>
+            new Trainer(data, Recipe(4) with { MixupAlpha = 0.2 }, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true)).Message);
+    }
+
+    [Fact]
+    public void FoldsTrainOneModelPerFoldAndKeepFinishedOnesOnResume()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 30, classes: 3);
+        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("cv.fstmodel"), Options = Recipe(2) with { Folds = 3, Seed = null } };
+        var started = new List<int>();
+        var result = ModelTraining.RunFolds(request, (k, _) => started.Add(k));
+
+        Assert.Equal([0, 1, 2], started);
+        Assert.Equal(["cv.fold1.fstmodel", "cv.fold2.fstmodel", "cv.fold3.fstmodel"], result.Folds.Select(f => Path.GetFileName(f.ModelPath)));
+        Assert.All(result.Folds, f => Assert.True(File.Exists(f.ModelPath)));
+        Assert.Single(result.Folds.Select(f => f.History.Seed).Distinct());
+        Assert.All(result.Map3, m => Assert.InRange(m, 0, 1));
+        Assert.Equal(result.Map3.Average(), result.MeanMap3, 12);
+        Assert.True(result.StdMap3 >= 0);
+
+        var stamps = result.Folds.Select(f => File.GetLastWriteTimeUtc(f.ModelPath)).ToList();
+        var again = ModelTraining.RunFolds(request with { Resume = true });
+        Assert.Equal(stamps, again.Folds.Select(f => File.GetLastWriteTimeUtc(f.ModelPath)));
+        Assert.Equal(result.Map3, again.Map3);
+    }
+
+    [Fact]
+    public void FoldsPartitionTheRowsStratifiedAndBalanced()
+    {
+        int[] labels = [.. Enumerable.Range(0, 53).Select(i => i % 4)];
+        int[] folds = StratifiedSplit.Folds(labels, 5, 3);
+        var sizes = folds.GroupBy(f => f).Select(g => g.Count()).ToList();
+        Assert.Equal(5, sizes.Count);
+        Assert.True(sizes.Max() - sizes.Min() <= 1);
+        foreach (var cls in labels.Distinct())
+        {
+            var perFold = Enumerable.Range(0, 5).Select(k => Enumerable.Range(0, 53).Count(i => labels[i] == cls && folds[i] == k)).ToList();
+            Assert.True(perFold.Max() - perFold.Min() <= 1);
+        }
+        var (train, validation) = StratifiedSplit.Fold(labels, 5, 2, 3);
+        Assert.Equal(Enumerable.Range(0, 53), train.Concat(validation).Order());
+        Assert.All(validation, i => Assert.Equal(2, folds[i]));
+        Assert.Equal(folds, StratifiedSplit.Folds(labels, 5, 3));
+    }
+
+    [Fact]
+    public void CosineScheduleStartsAtTheRateAndEndsAtZero()
+    {
+        Assert.Equal(1e-3, LearningRateSchedule.At(LearningRateSchedule.Cosine, 1e-3, 0, 100), 12);
+        Assert.Equal(5e-4, LearningRateSchedule.At(LearningRateSchedule.Cosine, 1e-3, 50, 100), 12);
+        Assert.Equal(0, LearningRateSchedule.At(LearningRateSchedule.Cosine, 1e-3, 100, 100), 12);
+        Assert.Equal(1e-3, LearningRateSchedule.At(LearningRateSchedule.Constant, 1e-3, 70, 100));
+    }
+
+    [Theory]
+    [InlineData("crop")]
+    [InlineData("crop+bucket")]
+    [InlineData("mixup")]
+    [InlineData("masks")]
+    [InlineData("unverified")]
+    [InlineData("schedule")]
+    [InlineData("folds")]
+    [InlineData("fold")]
+    [InlineData("folds+val")]
+    public void BadRecipeSettingsAreNamed(string what)
+    {
+        var options = what switch
+        {
+            "crop" => Recipe() with { CropSeconds = 0 },
+            "crop+bucket" => Recipe() with { Bucket = true },
+            "mixup" => Recipe() with { MixupAlpha = -1 },
+            "masks" => Recipe() with { SpecAugment = new SpecAugmentOptions(-1, 3, 0, 0) },
+            "unverified" => Recipe() with { UnverifiedWeight = 1.5 },
+            "schedule" => Recipe() with { Schedule = "step" },
+            "folds" => Recipe() with { Folds = 1 },
+            "fold" => Recipe() with { Folds = 3, Fold = 3 },
+            _ => Recipe() with { Folds = 3, ValidationFraction = 0.2 },
+        };
+        Assert.Single(options.Problems());
+    }
+
+    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    private sealed class BatchComparer : IEqualityComparer<Batch>
+    {
+        public bool Equals(Batch? a, Batch? b) => a!.Rows.SequenceEqual(b!.Rows) && a.Frames == b.Frames && a.Offsets!.SequenceEqual(b.Offsets!) && a.AugmentSeed == b.AugmentSeed;
+
+        public int GetHashCode(Batch batch) => batch.Frames;
+    }
+}
