@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
 # Reproduces pre_trained_models/*.fstmodel and submissions/*.csv from an FSDKaggle2018-layout corpus
 # (default: the project's development corpus at ../shared/corpus-dev). Run ./build.sh first.
-#   pre_trained_models/train.sh [corpus]
+#   pre_trained_models/train.sh [corpus] [original|deep|all]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus=$(cd "${1:-$root/../shared/corpus-dev}" && pwd)
+which=${2:-all}
 bin="$root/artifacts/bin"
 work=$(mktemp -d /tmp/fst-pretrain.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv"
-for variant in cnn_1d cnn_1d_dropout cnn_1d_dense_dropout; do
+
+submit() { # name model... : writes submissions/<name>.csv and prints its MAP@3 on the test clips
+  local name=$1; shift
+  "$bin/predict" "$@" "$corpus/audio_test" "$corpus/sample_submission.csv" "$corpus/train.csv" \
+    "$root/submissions/$name.csv" --truth "$corpus/test_labels.csv"
+}
+
+if [ "$which" != deep ]; then
+  # The original recipe, one model per variant.
+  for variant in cnn_1d cnn_1d_dropout cnn_1d_dense_dropout; do
+    start=$(date +%s)
+    "$bin/model" "$variant" "$root/pre_trained_models/$variant.fstmodel" --seed 1
+    echo "$variant: trained in $(( $(date +%s) - start )) s"
+    rm -f "$root/pre_trained_models/$variant.fstmodel.ckpt"
+    submit "$variant" "$root/pre_trained_models/$variant.fstmodel"
+  done
+fi
+
+if [ "$which" != original ]; then
+  # The best recipe of the results table (README, "Deep models"): 5 VGG models, one per fold, averaged.
   start=$(date +%s)
-  "$bin/model" "$variant" "$root/pre_trained_models/$variant.fstmodel" --seed 1
-  echo "$variant: trained in $(( $(date +%s) - start )) s"
-  rm -f "$root/pre_trained_models/$variant.fstmodel.ckpt"
-  "$bin/predict" "$root/pre_trained_models/$variant.fstmodel" "$corpus/audio_test" "$corpus/sample_submission.csv" \
-    "$corpus/train.csv" "$root/submissions/$variant.csv" --truth "$corpus/test_labels.csv"
-done
+  "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg_5fold.fstmodel" --seed 1 --folds 5 \
+    --crop 1.28 --schedule cosine --epochs 50 --mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8
+  echo "cnn_2d_vgg 5-fold: trained in $(( $(date +%s) - start )) s"
+  rm -f "$root"/pre_trained_models/cnn_2d_vgg_5fold.fold*.fstmodel.ckpt
+  submit cnn_2d_vgg_5fold "$root"/pre_trained_models/cnn_2d_vgg_5fold.fold*.fstmodel
+fi

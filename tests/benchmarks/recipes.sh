@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The results table of docs/recipes: every training recipe, trained on a corpus's train set with several seeds,
+# scored on its test set (test_labels.csv). Run after ./build.sh.
+#   tests/benchmarks/recipes.sh [corpus] [seeds] [recipe...]
+# corpus defaults to ../shared/corpus-dev, seeds to "1 2 3", recipes to all of those below. Prints one line per
+# run, then per recipe: test MAP@3 mean ± std (sample) and min-max over the seeds, training time, model size.
+# Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/artifacts/bin"
+corpus=$(cd "${1:-$root/../shared/corpus-dev}" && pwd)
+seeds=${2:-"1 2 3"}
+shift $(( $# > 2 ? 2 : $# ))
+[ -x "$bin/model" ] || { echo "run ./build.sh first" >&2; exit 2; }
+
+# Recipes chosen on a validation split of the train set (--val-fraction 0.2, seed 1), never on the test clips.
+declare -A recipe=(
+  [original]="cnn_1d_dropout"
+  [vgg_crop]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 50"
+  [vgg_aug]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 50 --mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8"
+  [vgg_aug_5fold]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 50 --mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8 --folds 5"
+)
+order=(original vgg_crop vgg_aug vgg_aug_5fold)
+[ $# -gt 0 ] && order=("$@")
+
+work=$(mktemp -d /tmp/fst-recipes.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+keep=${FST_RECIPES_KEEP:-$work/models}
+mkdir -p "$keep"
+(cd "$work" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" > /dev/null)
+
+declare -A maps times sizes
+for name in "${order[@]}"; do
+  [ -n "${recipe[$name]:-}" ] || { echo "unknown recipe $name (known: ${!recipe[*]})" >&2; exit 2; }
+  for seed in $seeds; do
+    save="$keep/$name.seed$seed.fstmodel"
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$bin/model" ${recipe[$name]} "$save" --data "$work" --seed "$seed" > "$work/train.log"
+    seconds=$(awk "BEGIN { printf \"%.0f\", $(date +%s.%N) - $start }")
+    models=("$save")
+    [[ ${recipe[$name]} == *--folds* ]] && models=("${save%.fstmodel}".fold*.fstmodel)
+    rm -f "$keep"/*.ckpt
+    "$bin/predict" "${models[@]}" "$corpus/audio_test" "$corpus/sample_submission.csv" "$corpus/train.csv" \
+      "$keep/$name.seed$seed.csv" --truth "$corpus/test_labels.csv" > "$work/predict.log"
+    map=$(grep -o 'MAP@3 [0-9.]*' "$work/predict.log" | awk '{ print $2 }')
+    bytes=$(cat "${models[@]}" | wc -c)
+    echo "$name seed $seed: test MAP@3 $map, trained in $seconds s, $((bytes / 1024)) KB in ${#models[@]} file(s)"
+    maps[$name]+="$map "; times[$name]+="$seconds "; sizes[$name]=$((bytes / 1024))
+  done
+done
+
+echo
+echo "| recipe | test MAP@3 mean ± std (min–max) | error 1 − MAP@3 | training time per run | model size |"
+echo "|---|---|---|---|---|"
+for name in "${order[@]}"; do
+  echo "${maps[$name]}|${times[$name]}" | awk -v n="$name" -v kb="${sizes[$name]}" -F'|' '{
+    k = split($1, m, " "); split($2, t, " ")
+    s = 0; for (i = 1; i <= k; i++) s += m[i]; mean = s / k
+    v = 0; for (i = 1; i <= k; i++) v += (m[i] - mean) ^ 2; sd = k > 1 ? sqrt(v / (k - 1)) : 0
+    lo = hi = m[1]; for (i = 1; i <= k; i++) { if (m[i] < lo) lo = m[i]; if (m[i] > hi) hi = m[i] }
+    ts = 0; for (i = 1; i <= k; i++) ts += t[i]
+    printf "| %s | %.3f ± %.3f (%.3f–%.3f) | %.3f | %.0f s | %d KB |\n", n, mean, sd, lo, hi, 1 - mean, ts / k, kb }'
+done
