@@ -7,20 +7,21 @@
 # Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin="$root/artifacts/bin"
+bin=${FST_BIN:-$root/artifacts/bin}   # FST_BIN: run a copy of the build, so rebuilding meanwhile is safe
 corpus=$(cd "${1:-$root/../shared/corpus-dev}" && pwd)
 seeds=${2:-"1 2 3"}
 shift $(( $# > 2 ? 2 : $# ))
 [ -x "$bin/model" ] || { echo "run ./build.sh first" >&2; exit 2; }
 
 # Recipes chosen on a validation split of the train set (--val-fraction 0.2, seed 1), never on the test clips.
+aug="--mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8"
 declare -A recipe=(
   [original]="cnn_1d_dropout"
-  [vgg_crop]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 50"
-  [vgg_aug]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 50 --mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8"
-  [vgg_aug_5fold]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 50 --mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8 --folds 5"
+  [vgg_crop]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32"
+  [vgg_aug]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 $aug"
+  [vgg_aug_3fold]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 $aug --folds 3"
 )
-order=(original vgg_crop vgg_aug vgg_aug_5fold)
+order=(original vgg_aug vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")
 
 work=$(mktemp -d /tmp/fst-recipes.XXXXXX)

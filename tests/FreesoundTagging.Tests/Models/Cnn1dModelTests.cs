@@ -44,7 +44,7 @@ public class Cnn1dModelTests
         using var scope = NewDisposeScope();
         foreach (var variant in ModelVariant.All)
         {
-            using var model = Cnn1dModel.Create(variant, 64, 41);
+            using var model = variant.Create(64, 41);
             model.eval();
             using var noGrad = no_grad();
             var logits = model.forward(randn(2, frames, 64));
