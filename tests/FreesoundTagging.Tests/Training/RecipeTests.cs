@@ -126,6 +126,29 @@ public class RecipeTests
     }
 
     [Fact]
+    public void AnInterruptedFoldRunKeepsFinishedFoldsAndContinuesTheCurrentOne()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 30, classes: 3);
+        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("cv.fstmodel"), Options = Recipe(2) with { Folds = 3 } };
+        using var cancel = new CancellationTokenSource();
+        int fold = -1;
+        Assert.Throws<OperationCanceledException>(() => ModelTraining.RunFolds(request, (k, _) => fold = k,
+            new Progress(p => { if (fold == 1 && p.Epoch == 2 && p.Step == 1) cancel.Cancel(); }), cancel: cancel.Token));
+        Assert.True(File.Exists(request.FoldPath(0)));
+        Assert.False(File.Exists(request.FoldPath(1)));
+        Assert.Equal((1, 1), (TrainingCheckpoint.ReadState(request.FoldPath(1) + ".ckpt").Epoch, TrainingCheckpoint.ReadState(request.FoldPath(1) + ".ckpt").Step));
+        var firstFold = File.GetLastWriteTimeUtc(request.FoldPath(0));
+
+        var resumed = ModelTraining.RunFolds(request with { Resume = true });
+        var straight = ModelTraining.RunFolds(request with { SavePath = dir.File("straight.fstmodel") });
+
+        Assert.Equal(firstFold, File.GetLastWriteTimeUtc(request.FoldPath(0)));
+        Assert.Equal(straight.Map3, resumed.Map3);
+        Assert.Equal(straight.Folds.Select(f => Math.Round(f.History.Epochs[^1].TrainLoss, 5)), resumed.Folds.Select(f => Math.Round(f.History.Epochs[^1].TrainLoss, 5)));
+    }
+
+    [Fact]
     public void FoldsPartitionTheRowsStratifiedAndBalanced()
     {
         int[] labels = [.. Enumerable.Range(0, 53).Select(i => i % 4)];
