@@ -79,6 +79,11 @@ public class SubmissionJobTests
         var e = Assert.Throws<InvalidModelException>(() => SubmissionJob.Run(Request(s) with { ModelPaths = [s.Model, other] }));
         Assert.Contains("class 1 is 'High' in the model but 'Mid' is expected", e.Message);
         Assert.False(File.Exists(s.Dir.File("submission.csv")));
+
+        string otherFeatures = TinyModelFile.Write(s.Dir.File("long.fstmodel"), maxFrames: 150);
+        e = Assert.Throws<InvalidModelException>(() => SubmissionJob.Run(Request(s) with { ModelPaths = [s.Model, otherFeatures] }));
+        Assert.Contains("other feature settings", e.Message);
+        Assert.False(File.Exists(s.Dir.File("submission.csv")));
     }
 
     [Fact]
