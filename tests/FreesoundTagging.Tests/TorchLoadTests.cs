@@ -25,6 +25,13 @@ public class TorchLoadTests
     }
 
     [Fact]
+    public void NnpackIsSwitchedOffSoItsUnsupportedHardwareWarningsNeverPrint()
+    {
+        TorchRuntime.Initialise();
+        Assert.False(NnpackSwitch.IsEnabled());
+    }
+
+    [Fact]
     public void ResolvingADeviceKeepsTheThreadCountTheUserChose()
     {
         try

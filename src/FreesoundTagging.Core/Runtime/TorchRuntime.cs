@@ -9,7 +9,7 @@ public static class TorchRuntime
     private static bool _initialised;
 
     /// <summary>
-    /// Tunes native memory, loads libtorch and sets its intra-op thread count: <paramref name="threads"/>, or all
+    /// Tunes native memory, loads libtorch (with NNPACK off, see <see cref="NnpackSwitch"/>) and sets its intra-op thread count: <paramref name="threads"/>, or all
     /// cores on the first call. Safe to call more than once; a later call without a count leaves it alone (so a
     /// user's --threads is not undone by code that only needs libtorch loaded).
     /// </summary>
@@ -22,6 +22,7 @@ public static class TorchRuntime
             {
                 NativeMemoryTuning.Apply();
                 torch.InitializeDeviceType(DeviceType.CPU);
+                NnpackSwitch.Disable();
                 _initialised = true;
             }
             if (threads is not null || first) torch.set_num_threads(Math.Max(1, threads ?? Environment.ProcessorCount));
