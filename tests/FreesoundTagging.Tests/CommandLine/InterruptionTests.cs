@@ -30,6 +30,9 @@ public class InterruptionTests
     private static int Finish(Process p)
     {
         Assert.True(p.WaitForExit(120_000), "process did not finish");
+        // The timed wait returns at exit; only the untimed one also waits until the redirected output has been
+        // read to its end, so a handler has seen the last stderr line (a flaky "--resume not found" otherwise).
+        p.WaitForExit();
         return p.ExitCode;
     }
 
