@@ -67,8 +67,6 @@ public static class ModelCommand
                     Folds = parse.GetValue(folds),
                 },
             };
-            var problems = request.Options.Problems();
-            if (problems.Count > 0) throw new InvalidSettingsException(problems, "training options");
             try
             {
                 if (request.Options.Folds >= 2)

@@ -38,7 +38,7 @@ public static class PredictCommand
             var ensembleMean = EnsembleAverage.Parse(parse.GetRequiredValue(mean));
             string[] all = parse.GetRequiredValue(inputs);
             // Model files are told from audio and CSV paths by their content, so `folds/*.fstmodel` just works.
-            int modelCount = all.TakeWhile(ModelEnsemble.LooksLikeModelFile).Count();
+            int modelCount = all.TakeWhile(Models.ModelFile.HasMagic).Count();
             var models = new[] { parse.GetRequiredValue(model) }.Concat(all.Take(modelCount)).ToList();
             string[] rest = all[modelCount..];
             if (rest.Length == 0) throw new InvalidInputException("nothing to predict: give an audio folder and CSVs for a submission, or WAV files / folders to tag after the model file(s)");

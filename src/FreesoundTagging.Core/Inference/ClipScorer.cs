@@ -34,7 +34,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         }
         foreach (var (batch, frames) in Batches(clips))
         {
-            var probabilities = Forward(batch.Select(i => clips[i]).ToList(), frames, batch.Select(_ => 0).ToArray(), tile: false, device);
+            var probabilities = Forward(batch.Select(i => clips[i]).ToList(), frames, starts: null, device);
             for (int j = 0; j < batch.Length; j++) scores[batch[j]] = probabilities[j];
         }
         return scores;
@@ -50,7 +50,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         var counts = new int[clips.Count];
         foreach (var chunk in windows.Chunk(perPass))
         {
-            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), tile: true, device);
+            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), device);
             for (int j = 0; j < chunk.Length; j++)
             {
                 int clip = chunk[j].Clip;
@@ -79,9 +79,9 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
                 yield return (batch, group.Key);
     }
 
-    /// <summary>Softmax of one forward pass over <paramref name="frames"/> frames of each clip from its start:
-    /// zero-padded past the clip's end, or looped (<see cref="ClipCrop"/>) when <paramref name="tile"/>.</summary>
-    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[] starts, bool tile, Device device)
+    /// <summary>Softmax of one forward pass over <paramref name="frames"/> frames of each clip: from frame 0
+    /// zero-padded past the clip's end, or with <paramref name="starts"/> a looped crop (<see cref="ClipCrop"/>).</summary>
+    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device)
     {
         int bands = features.MelCount;
         int size = frames * bands;
@@ -89,7 +89,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         for (int i = 0; i < clips.Count; i++)
         {
             var clip = clips[i];
-            if (tile) ClipCrop.Copy(clip.Values, clip.Frames, bands, starts[i], frames, input.AsSpan(i * size, size));
+            if (starts is not null) ClipCrop.Copy(clip.Values, clip.Frames, bands, starts[i], frames, input.AsSpan(i * size, size));
             else clip.Values.AsSpan(0, Math.Min(clip.Frames, frames) * bands).CopyTo(input.AsSpan(i * size));
         }
         using var scope = NewDisposeScope();

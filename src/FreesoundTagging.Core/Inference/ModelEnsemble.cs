@@ -45,10 +45,6 @@ public sealed class ModelEnsemble : IDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="path"/> is a file that starts like a model file (used to tell models from
-    /// the audio and CSV paths that follow them on predict's command line).</summary>
-    public static bool LooksLikeModelFile(string path) => ModelFile.HasMagic(path);
-
     public Predictor CreatePredictor(int batchSize, int threads, string device, EnsembleMean mean) =>
         new(_models.Select(m => ClipScorer.For(m, batchSize)).ToList(), Features, threads, device, mean);
 

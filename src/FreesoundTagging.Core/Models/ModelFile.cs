@@ -97,8 +97,7 @@ public static class ModelFile
         {
             if (!File.Exists(path)) return false;
             using var file = File.OpenRead(path);
-            var head = new byte[Magic.Length];
-            return file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(Magic);
+            return StartsWithMagic(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -157,12 +156,10 @@ public static class ModelFile
         {
             using var file = File.OpenRead(path);
             // Check the magic before reading the rest, so pointing at a large unrelated file fails fast.
-            var head = new byte[Magic.Length];
-            if (file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length || !head.AsSpan().SequenceEqual(Magic))
-                throw new InvalidModelException("not a FreesoundTagging model file", path);
+            if (!StartsWithMagic(file)) throw new InvalidModelException("not a FreesoundTagging model file", path);
             bytes = new byte[file.Length];
-            head.CopyTo(bytes, 0);
-            file.ReadExactly(bytes, head.Length, bytes.Length - head.Length);
+            Magic.CopyTo(bytes, 0);
+            file.ReadExactly(bytes, Magic.Length, bytes.Length - Magic.Length);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -226,6 +223,13 @@ public static class ModelFile
         if (metadata.History is null || metadata.History.Epochs is null) problems.Add("the training history is missing");
         if (metadata.WindowFrames is < 1) problems.Add($"the window length must be at least 1 frame (got {metadata.WindowFrames})");
         return problems;
+    }
+
+    /// <summary>Reads the first bytes of <paramref name="file"/> and says whether they are the magic.</summary>
+    private static bool StartsWithMagic(Stream file)
+    {
+        var head = new byte[Magic.Length];
+        return file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) == head.Length && head.AsSpan().SequenceEqual(Magic);
     }
 
     private static InvalidModelException Truncated(string path) => new("the model file is truncated", path);

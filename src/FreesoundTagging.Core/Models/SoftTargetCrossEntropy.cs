@@ -18,11 +18,7 @@ public sealed class SoftTargetCrossEntropy : nn.Module<Tensor, Tensor, Tensor>
     /// <inheritdoc cref="forward"/>
     public static Tensor Compute(Tensor logits, Tensor targets)
     {
-        if (logits.dim() != 2 || !logits.shape.SequenceEqual(targets.shape))
-            throw new ArgumentException($"expected logits and targets of the same shape (N, C), got ({string.Join(", ", logits.shape)}) and ({string.Join(", ", targets.shape)})");
-        using var logProbabilities = nn.functional.log_softmax(logits, 1);
-        using var weighted = targets * logProbabilities;
-        using var perExample = weighted.sum(1);
+        using var perExample = NegativePerExample(logits, targets);
         using var mean = perExample.mean();
         return mean.neg();
     }
@@ -33,12 +29,20 @@ public sealed class SoftTargetCrossEntropy : nn.Module<Tensor, Tensor, Tensor>
     {
         if (weights.dim() != 1 || weights.shape[0] != logits.shape[0])
             throw new ArgumentException($"expected one weight per example ({logits.shape[0]}), got ({string.Join(", ", weights.shape)})");
-        using var logProbabilities = nn.functional.log_softmax(logits, 1);
-        using var weighted = targets * logProbabilities;
-        using var perExample = weighted.sum(1);
+        using var perExample = NegativePerExample(logits, targets);
         using var total = (perExample * weights).sum();
         using var weightSum = weights.sum().clamp_min(1e-12);
         using var mean = total / weightSum;
         return mean.neg();
+    }
+
+    /// <summary>Σ_c y · log_softmax(logits) for each example (N): minus each example's loss.</summary>
+    private static Tensor NegativePerExample(Tensor logits, Tensor targets)
+    {
+        if (logits.dim() != 2 || !logits.shape.SequenceEqual(targets.shape))
+            throw new ArgumentException($"expected logits and targets of the same shape (N, C), got ({string.Join(", ", logits.shape)}) and ({string.Join(", ", targets.shape)})");
+        using var logProbabilities = nn.functional.log_softmax(logits, 1);
+        using var weighted = targets * logProbabilities;
+        return weighted.sum(1);
     }
 }

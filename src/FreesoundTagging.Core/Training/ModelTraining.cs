@@ -57,7 +57,7 @@ public static class ModelTraining
 {
     public static TrainResult Run(TrainRequest request, IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, CancellationToken cancel = default)
     {
-        CheckSavePath(request);
+        CheckRequest(request);
         using var data = OpenData(request);
         return Train(data, request, progress, epochDone, cancel);
     }
@@ -72,9 +72,8 @@ public static class ModelTraining
     {
         int folds = request.Options.Folds;
         if (folds < 2) throw new InvalidInputException($"folds must be at least 2 (got {folds})");
-        CheckSavePath(request);
+        CheckRequest(request);
         using var data = OpenData(request);
-        if (data.Count < folds) throw new InvalidInputException($"{folds} folds need at least {folds} clips (the data has {data.Count})");
         // Every fold must split the rows the same way, so the seed is fixed once for all of them (and a resumed
         // run takes it from the first fold's model or checkpoint).
         int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request) : null) ?? Random.Shared.Next();
@@ -83,7 +82,7 @@ public static class ModelTraining
         {
             foldStarting?.Invoke(k, folds);
             var foldRequest = request with { SavePath = request.FoldPath(k), Options = request.Options with { Fold = k, Seed = seed } };
-            results.Add(request.Resume && Finished(foldRequest) is { } done ? done : Train(data, foldRequest with { Resume = request.Resume && File.Exists(foldRequest.CheckpointPath) }, progress, epochDone, cancel));
+            results.Add(request.Resume && Finished(foldRequest, data.Count) is { } done ? done : Train(data, foldRequest with { Resume = request.Resume && File.Exists(foldRequest.CheckpointPath) }, progress, epochDone, cancel));
         }
         return new CrossValidationResult(results);
     }
@@ -103,7 +102,7 @@ public static class ModelTraining
     }
 
     /// <summary>A fold whose model was saved and whose checkpoint says it ran all its epochs, or null.</summary>
-    private static TrainResult? Finished(TrainRequest fold)
+    private static TrainResult? Finished(TrainRequest fold, int rows)
     {
         if (!File.Exists(fold.SavePath) || !File.Exists(fold.CheckpointPath)) return null;
         var state = TrainingCheckpoint.ReadState(fold.CheckpointPath);
@@ -111,7 +110,7 @@ public static class ModelTraining
         var metadata = ModelFile.ReadMetadata(fold.SavePath);
         var variant = ModelVariant.Parse(metadata.Variant);
         return new TrainResult(fold.SavePath, fold.PlotPath, fold.CheckpointPath, metadata.History,
-            variant.ParameterCount(metadata.Features.MelCount, metadata.Classes.Count), 0, metadata.Classes);
+            variant.ParameterCount(metadata.Features.MelCount, metadata.Classes.Count), rows, metadata.Classes);
     }
 
     private static int? SavedSeed(TrainRequest request)
@@ -120,9 +119,12 @@ public static class ModelTraining
         return File.Exists(first.CheckpointPath) ? TrainingCheckpoint.ReadState(first.CheckpointPath).Seed : null;
     }
 
-    private static void CheckSavePath(TrainRequest request)
+    /// <summary>Settings and save path checked before any data is opened, so a typo is reported first.</summary>
+    private static void CheckRequest(TrainRequest request)
     {
         ModelVariant.Parse(request.Options.Variant);
+        var problems = request.Options.Problems();
+        if (problems.Count > 0) throw new InvalidSettingsException(problems, "training options");
         string? folder = Path.GetDirectoryName(Path.GetFullPath(request.SavePath));
         if (folder is null || !Directory.Exists(folder)) throw new InvalidInputException("folder for the model does not exist", folder ?? request.SavePath);
         if (Directory.Exists(request.SavePath)) throw new InvalidInputException("is a folder; give a file name for the model", request.SavePath);

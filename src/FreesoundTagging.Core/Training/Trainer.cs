@@ -61,7 +61,6 @@ public sealed class Trainer
         var clock = Stopwatch.StartNew();
         int maxFrames = _data.Features.MaxFrames;
         int? cropFrames = _options.CropFrames(_data.Features);
-        long stepsPerEpoch = (trainRows.Length + _options.BatchSize - 1) / _options.BatchSize;
 
         var assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? maxFrames, Augmentation.Of(_options));
         for (int epoch = saved?.Epoch ?? 0; epoch < _options.Epochs; epoch++)
@@ -83,7 +82,8 @@ public sealed class Trainer
                 // Dropout draws from libtorch's generator: reseeding it per step makes each step's masks a function
                 // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
                 torch.manual_seed(unchecked(seed * 1_000_003L + epoch * 100_003L + step));
-                SetLearningRate(optimizer, LearningRateSchedule.At(_options.Schedule, _options.LearningRate, epoch * stepsPerEpoch + step, _options.Epochs * stepsPerEpoch));
+                // Every epoch has the same number of batches, so (epoch, step) places the step on the whole run's curve.
+                SetLearningRate(optimizer, LearningRateSchedule.At(_options.Schedule, _options.LearningRate, (long)epoch * batches.Count + step, (long)_options.Epochs * batches.Count));
                 using (var scope = NewDisposeScope())
                 {
                     var x = batch.Samples(device);

@@ -66,6 +66,35 @@ public class RecipeTests
     }
 
     [Fact]
+    public void ValidationScoresACropTrainedModelOverSlidingWindowsAsPredictWill()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 40, classes: 4);
+        using var data = TrainingSet.Open([files]);
+        var options = Recipe(1) with { ValidationFraction = 0.25, MixupAlpha = 0, SpecAugment = SpecAugmentOptions.None };
+        var outcome = new Trainer(data, options, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("w.ckpt")).Run(resume: false);
+
+        var (_, validation) = StratifiedSplit.Split(data.Labels, 0.25, outcome.Seed);
+        var scorer = new FreesoundTagging.Inference.ClipScorer(outcome.Model, data.Features, windowFrames: 10, lengthBucketed: false, batchSize: 8);
+        var scores = scorer.Score(validation.Select(data.ReadClip).ToList(), CPU);
+        double loss = validation.Select((row, i) => -Math.Log(scores[i][data.Labels[row]])).Average();
+        Assert.Equal(loss, outcome.History[0].ValidationLoss!.Value, 5);
+    }
+
+    [Fact]
+    public void TheCosineScheduleChangesTheStepsTaken()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 16, classes: 2);
+        using var data = TrainingSet.Open([files]);
+        var plain = Recipe(2) with { MixupAlpha = 0, SpecAugment = SpecAugmentOptions.None, Schedule = LearningRateSchedule.Constant };
+        var constant = new Trainer(data, plain, () => ModelVariant.Vgg2d.Create(16, 2), dir.File("c.ckpt")).Run(resume: false);
+        var cosine = new Trainer(data, plain with { Schedule = LearningRateSchedule.Cosine }, () => ModelVariant.Vgg2d.Create(16, 2), dir.File("k.ckpt")).Run(resume: false);
+        // The first step is at the full rate either way; later ones are smaller with cosine.
+        Assert.Contains(constant.Model.parameters().Zip(cosine.Model.parameters()), pair => !pair.First.allclose(pair.Second));
+    }
+
+    [Fact]
     public void UnverifiedRowsWithWeightZeroDoNotMoveTheModel()
     {
         using var dir = new TempDir();
