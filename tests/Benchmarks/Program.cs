@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,7 +26,7 @@ foreach (var variant in variants)
 {
     torch.manual_seed(1);
     using var model = variant.Create(64, 41);
-    var optimizer = optim.Adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-7);
+    using var optimizer = new AdamOptimizer(model.parameters(), 1e-3, 0.9, 0.999, 1e-7);
     var times = new List<double>();
     for (int s = 0; s <= steps; s++)
     {
@@ -35,9 +36,9 @@ foreach (var variant in variants)
             var x = randn(batch, frames, 64);
             var y = nn.functional.one_hot(randint(0, 41, batch), 41).to(float32);
             var loss = SoftTargetCrossEntropy.Compute(model.forward(x), y);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
         }
         if (s > 0) times.Add(clock.Elapsed.TotalSeconds);
     }

@@ -50,7 +50,7 @@ public sealed class Trainer
 
         var model = _createModel();
         model.to(device);
-        var optimizer = optim.Adam(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
+        using var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
         if (saved is not null) TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
 
         var (trainRows, validationRows) = _options.Folds >= 2
@@ -83,16 +83,16 @@ public sealed class Trainer
                 // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
                 torch.manual_seed(unchecked(seed * 1_000_003L + epoch * 100_003L + step));
                 // Every epoch has the same number of batches, so (epoch, step) places the step on the whole run's curve.
-                SetLearningRate(optimizer, LearningRateSchedule.At(_options.Schedule, _options.LearningRate, (long)epoch * batches.Count + step, (long)_options.Epochs * batches.Count));
+                optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, (long)epoch * batches.Count + step, (long)_options.Epochs * batches.Count);
                 using (var scope = NewDisposeScope())
                 {
                     var x = batch.Samples(device);
                     var y = batch.Targets(device);
                     var logits = model.forward(x);
                     var loss = SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(device));
-                    optimizer.zero_grad();
+                    optimizer.ZeroGrad();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
                     lossSum += loss.item<float>() * batch.Count;
                     correct += logits.argmax(1).eq(y.argmax(1)).sum().item<long>();
                     seen += batch.Count;
@@ -143,12 +143,7 @@ public sealed class Trainer
         return (lossSum / rows.Length, RankingMetrics.Accuracy(scores, classes, truth), RankingMetrics.MeanAveragePrecisionAt3(scores, classes, truth));
     }
 
-    private static void SetLearningRate(OptimizerHelper optimizer, double rate)
-    {
-        foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
-    }
-
-    private void SaveCheckpoint(nn.Module model, OptimizerHelper optimizer, int seed, string fingerprint, List<EpochRecord> history,
+    private void SaveCheckpoint(nn.Module model, AdamOptimizer optimizer, int seed, string fingerprint, List<EpochRecord> history,
         int epoch, int step, double lossSum, long correct, long seen, double seconds) =>
         TrainingCheckpoint.Save(_checkpointPath, new CheckpointState
         {

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using FreesoundTagging.IO;
 using FreesoundTagging.Models;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
@@ -43,7 +42,7 @@ public static class TrainingCheckpoint
 {
     private static readonly byte[] Magic = "FSTCKPT1"u8.ToArray();
 
-    public static void Save(string path, CheckpointState state, nn.Module model, OptimizerHelper optimizer)
+    public static void Save(string path, CheckpointState state, nn.Module model, AdamOptimizer optimizer)
     {
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
@@ -52,7 +51,7 @@ public static class TrainingCheckpoint
             writer.Write(json.Length);
             writer.Write(json);
             WriteSection(writer, w => model.save(w));
-            WriteSection(writer, optimizer.save_state_dict);
+            WriteSection(writer, optimizer.Save);
         }
         using var file = AtomicFile.Create(path);
         file.Stream.Write(Magic);
@@ -64,15 +63,15 @@ public static class TrainingCheckpoint
 
     /// <summary>Reads a checkpoint's state and restores weights and optimizer moments into the given objects.</summary>
     /// <exception cref="InvalidModelException">Not a checkpoint, truncated or corrupt.</exception>
-    public static CheckpointState Load(string path, nn.Module model, OptimizerHelper optimizer)
+    public static CheckpointState Load(string path, nn.Module model, AdamOptimizer optimizer)
     {
         var (state, weights, moments) = Read(path);
         try
         {
             using (var reader = new BinaryReader(new MemoryStream(weights))) model.load(reader);
-            using (var reader = new BinaryReader(new MemoryStream(moments))) optimizer.load_state_dict(reader);
+            using (var reader = new BinaryReader(new MemoryStream(moments))) optimizer.Load(reader);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or InvalidDataException)
         {
             throw new InvalidModelException($"checkpoint does not fit this model ({e.Message})", path, e);
         }

@@ -1,5 +1,6 @@
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
@@ -80,12 +81,12 @@ public class Cnn1dGoldenTests(ITestOutputHelper output)
         }
 
         // Keras' Adam epsilon (1e-7) is what the original trained with.
-        using var optimizer = optim.Adam(model.parameters(), lr: 1e-3, eps: 1e-7);
-        optimizer.zero_grad();
+        using var optimizer = new AdamOptimizer(model.parameters(), 1e-3, epsilon: 1e-7);
+        optimizer.ZeroGrad();
         var loss = SoftTargetCrossEntropy.Compute(model.forward(input), targets);
         Assert.Equal(lossBefore, loss.item<float>(), lossBefore * 1e-5);
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
         using var after = no_grad();
         double kerasAfter = SoftTargetCrossEntropy.Compute(model.forward(input), targets).item<float>();
         output.WriteLine($"{variant}: loss after one Adam step (eps 1e-7) {kerasAfter} vs {lossAfterOneStep}");
