@@ -23,21 +23,21 @@ public sealed class VggModel : TaggingModel
 
     public const double DropoutRate = 0.3;
 
-    private readonly BatchNorm1d bandNorm;
+    private readonly ChannelBatchNorm bandNorm;
     private readonly ModuleList<Sequential> blocks;
     private readonly Dropout dropout;
     private readonly Linear classifier;
 
     public VggModel(int inputChannels, int classCount) : base(ModelVariant.Vgg2d, inputChannels, classCount)
     {
-        bandNorm = BatchNorm1d(inputChannels);
+        bandNorm = ChannelBatchNorm.Over1d(inputChannels);
         blocks = new ModuleList<Sequential>();
         int channels = 1;
         foreach (int width in Widths)
         {
             blocks.Add(Sequential(
-                Conv2d(channels, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(),
-                Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU()));
+                Conv2d(channels, width, 3, padding: 1, bias: false), ChannelBatchNorm.Over2d(width), ReLU(),
+                Conv2d(width, width, 3, padding: 1, bias: false), ChannelBatchNorm.Over2d(width), ReLU()));
             channels = width;
         }
         dropout = Dropout(DropoutRate);
