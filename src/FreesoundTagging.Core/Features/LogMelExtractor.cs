@@ -1,3 +1,4 @@
+using FreesoundTagging.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,8 +49,7 @@ public sealed class LogMelExtractor : IDisposable
         // center=false: the padding above already is librosa's, and works for clips shorter than half a window.
         var spectrum = stft(signal, Config.FftSize, Config.HopLength, Config.FftSize, _window,
             center: false, normalized: false, onesided: true, return_complex: true);
-        // Tensor-tensor ops only: TorchSharp's implicit Scalars (square() is pow(2), add_(double)) corrupt
-        // under concurrent use (libtorch asserts in Scalar.h), and this runs on every core at once.
+        // No implicit Scalars (square() is pow(2)): see OwnedScalars.
         var parts = view_as_real(spectrum);                            // (bins, frames, 2)
         return parts.mul(parts).sum(-1).MoveToOuterDisposeScope();     // (bins, frames)
     }
@@ -59,7 +59,7 @@ public sealed class LogMelExtractor : IDisposable
     {
         using var scope = NewDisposeScope();
         var mel = _filterBank.matmul(power);                           // (mels, frames)
-        var logMel = mel.add_(_logOffset).log_().t().contiguous();     // (frames, mels)
+        var logMel = mel.add_(_logOffset, OwnedScalars.One).log_().t().contiguous();     // (frames, mels)
         int frames = (int)logMel.shape[0];
         return new LogMel(logMel.data<float>().ToArray(), frames, Config.MelCount);
     }

@@ -33,7 +33,7 @@ public static class ChannelAlignedConv
         using var paddedWeight = functional.pad(weight, [0, 0, 0, extraIn, 0, extraOut]);
         using var output = functional.conv1d(paddedInput, paddedWeight, null, stride: conv.stride?[0] ?? 1, padding: conv.padding?[0] ?? 0);
         using var kept = extraOut == 0 ? output.alias() : output.narrow(1, 0, outChannels);
-        return conv.bias is null ? kept.alias() : kept + conv.bias.reshape(1, -1, 1);
+        return conv.bias is null ? kept.alias() : kept.add(conv.bias.reshape(1, -1, 1), Runtime.OwnedScalars.One);
     }
 
     private static long Extra(long channels) => (Alignment - channels % Alignment) % Alignment;

@@ -23,6 +23,9 @@ public sealed class SoftTargetCrossEntropy : nn.Module<Tensor, Tensor, Tensor>
         return mean.neg();
     }
 
+    // Rooted, not converted at the call: see OwnedScalars.
+    private static readonly TorchSharp.Scalar SmallestWeightSum = 1e-12.ToScalar();
+
     /// <summary>The weighted mean over the batch, Σ wᵢ·lossᵢ / Σ wᵢ, for weights (N) ≥ 0 (e.g. lower for rows
     /// whose label nobody verified). A batch whose weights are all 0 has loss 0 and no gradient.</summary>
     public static Tensor Compute(Tensor logits, Tensor targets, Tensor weights)
@@ -31,7 +34,7 @@ public sealed class SoftTargetCrossEntropy : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"expected one weight per example ({logits.shape[0]}), got ({string.Join(", ", weights.shape)})");
         using var perExample = NegativePerExample(logits, targets);
         using var total = (perExample * weights).sum();
-        using var weightSum = weights.sum().clamp_min(1e-12);
+        using var weightSum = weights.sum().clamp_min(SmallestWeightSum);
         using var mean = total / weightSum;
         return mean.neg();
     }
