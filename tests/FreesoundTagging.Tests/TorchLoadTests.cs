@@ -11,7 +11,7 @@ public class TorchLoadTests
     public void LibtorchLoadsAndRunsATensorOp()
     {
         TorchRuntime.Initialise();
-        using var a = torch.arange(6, dtype: torch.float32).reshape(2, 3);
+        using var a = torch.tensor(new float[] { 0, 1, 2, 3, 4, 5 }).reshape(2, 3);
         using var b = torch.ones(3, 2);
         using var c = a.matmul(b);
         Assert.Equal(new float[] { 3, 3, 12, 12 }, c.data<float>().ToArray());

@@ -37,7 +37,7 @@ public class ChannelAlignedConvTests
         var x2 = x.detach().clone().requires_grad_(true);
         var w2 = conv.weight!.detach().clone().requires_grad_(true);
         var columns = nn.functional.pad(x2, [kernel / 2, kernel / 2]).unfold(2, kernel, 1); // (N, C, L, k)
-        var expected = einsum("nclk,ock->nol", columns, w2) + conv.bias!.detach().reshape(1, -1, 1);
+        var expected = einsum("nclk,ock->nol", columns, w2).add(conv.bias!.detach().reshape(1, -1, 1), OwnedScalars.One);
         expected.mul(upstream).sum().backward();
 
         AssertClose(expected, actual, "output");

@@ -1,5 +1,6 @@
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -85,7 +86,8 @@ public class Cnn1dModelTests
         model.eval();
         using var noGrad = no_grad();
         // Random biases too, so padding with anything but -inf in the pools would show.
-        foreach (var (_, p) in model.named_parameters()) p.copy_(randn_like(p) * 0.3);
+        using var spread = 0.3.ToScalar();
+        foreach (var (_, p) in model.named_parameters()) p.copy_(randn_like(p).mul_(spread));
         var input = randn(2, frames, 6);
 
         var actual = model.forward(input).data<float>().ToArray();
@@ -148,21 +150,23 @@ public class Cnn1dModelTests
         manual_seed(1234);
         using var model = ModelFactory.Create(variant, 16, 3);
         // Each class has its own frequency band switched on, so there is something to learn.
-        var input = randn(12, 40, 16) * 0.1;
-        var labels = arange(12) % 3;
-        for (int i = 0; i < 12; i++) input[i, .., TensorIndex.Slice(labels[i].item<long>() * 5, labels[i].item<long>() * 5 + 5)] += 2.0;
-        var targets = nn.functional.one_hot(labels, 3).to(float32);
-        using var optimizer = optim.Adam(model.parameters(), lr: 1e-2, eps: 1e-7);
+        using var tenth = 0.1.ToScalar();
+        using var two = 2.0.ToScalar();
+        var input = randn(12, 40, 16).mul_(tenth);
+        long[] classes = Enumerable.Range(0, 12).Select(i => (long)(i % 3)).ToArray();
+        for (int i = 0; i < 12; i++) input[i, .., TensorIndex.Slice(classes[i] * 5, classes[i] * 5 + 5)].add_(two, OwnedScalars.One);
+        var targets = nn.functional.one_hot(tensor(classes), 3).to(float32);
+        using var optimizer = new AdamOptimizer(model.parameters(), 1e-2, epsilon: 1e-7);
 
         double before = EvalLoss(model, input, targets);
         for (int step = 0; step < 20; step++)
         {
             using var stepScope = NewDisposeScope();
             model.train();
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = SoftTargetCrossEntropy.Compute(model.forward(input), targets);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
         }
         // Judged without dropout, whose noise can make single training-mode losses go up.
         double after = EvalLoss(model, input, targets);

@@ -57,7 +57,9 @@ public class VggModelTests
         using var reference = ModelVariant.Vgg2d.Create(64, 9);
         reference.load_state_dict(single.state_dict());
         reference.to(float64);
-        var input = randn(4, 50, 64) * 3 - 2;
+        using var three = 3.ToScalar();
+        using var minusTwo = (-2).ToScalar();
+        var input = randn(4, 50, 64).mul_(three).add_(minusTwo, OwnedScalars.One);
         var targets = nn.functional.one_hot(tensor(new long[] { 0, 3, 8, 3 }), 9).to(float32);
 
         var (outSingle, gradSingle) = Run(single, input, targets);
