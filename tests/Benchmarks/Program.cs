@@ -10,9 +10,10 @@ using static TorchSharp.torch;
 // defaults), DNNL_MAX_CPU_ISA=ALL (lift the oneDNN cap).
 string what = args.ElementAtOrDefault(0) ?? "step";
 if (what == "stages") return Stages.Run(args.ElementAtOrDefault(1) ?? "../shared/corpus-dev/audio_train");
+if (what == "gc-stress") return GcStress.Run(double.Parse(args.ElementAtOrDefault(1) ?? "30"), args.ElementAtOrDefault(2) ?? "ours", int.Parse(args.ElementAtOrDefault(3) ?? "2000"));
 if (what != "step")
 {
-    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir>");
+    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir> | bench gc-stress [seconds] [ours|torchsharp]");
     return 2;
 }
 string variantArg = args.ElementAtOrDefault(1) ?? "all";
