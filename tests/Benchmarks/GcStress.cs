@@ -25,9 +25,19 @@ internal static class GcStress
             nn.Conv2d(1, 16, 3, padding: 1, bias: false), Norm(16), nn.ReLU(),
             nn.Conv2d(16, 16, 3, padding: 1, bias: false), Norm(16), nn.ReLU(),
             nn.Flatten(2), nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(16, 4));
-        var parameters = model.parameters().ToList();
-        using var ours = new AdamOptimizer(parameters, 1e-3);
-        using var theirs = optim.Adam(parameters, 1e-3);
+        IDisposable optimizer;
+        Action zeroGrad, step;
+        if (torchSharp)
+        {
+            var adam = optim.Adam(model.parameters(), 1e-3);
+            (optimizer, zeroGrad, step) = (adam, adam.zero_grad, () => adam.step());
+        }
+        else
+        {
+            var adam = new AdamOptimizer(model.parameters(), 1e-3);
+            (optimizer, zeroGrad, step) = (adam, adam.ZeroGrad, adam.Step);
+        }
+        using var _ = optimizer;
         using var x = randn(8, 1, 16, 20);
         using var y = nn.functional.one_hot(tensor(new long[] { 0, 1, 2, 3, 0, 1, 2, 3 }), 4).to(float32);
 
@@ -54,9 +64,9 @@ internal static class GcStress
             {
                 using var scope = NewDisposeScope();
                 var loss = SoftTargetCrossEntropy.Compute(model.forward(x), y);
-                if (torchSharp) theirs.zero_grad(); else ours.ZeroGrad();
+                zeroGrad();
                 loss.backward();
-                if (torchSharp) theirs.step(); else ours.Step();
+                step();
             }
             catch (Exception e) when (e is System.Runtime.InteropServices.ExternalException)
             {

@@ -40,6 +40,8 @@ public sealed class ChannelBatchNorm : NormBase
     {
         ValidateInputDimensions(input);
         if (training) num_batches_tracked!.add_(OwnedScalars.One, OwnedScalars.One);
-        return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, momentum ?? 0.1, eps);
+        // No momentum means a cumulative average, as in PyTorch.
+        double factor = momentum ?? (training ? 1.0 / num_batches_tracked!.item<long>() : 0);
+        return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, factor, eps);
     }
 }

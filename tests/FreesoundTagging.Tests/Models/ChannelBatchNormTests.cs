@@ -73,6 +73,21 @@ public class ChannelBatchNormTests
     }
 
     [Fact]
+    public void WithoutMomentumTheRunningMeanIsTheCumulativeAverageOfBatchMeans()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var norm = ChannelBatchNorm.Over1d(3);
+        norm.momentum = null;
+        var a = randn(4, 3, 6);
+        var b = randn(4, 3, 6);
+        norm.forward(a);
+        norm.forward(b);
+        var expected = stack([a.mean([0, 2]), b.mean([0, 2])]).mean([0]);
+        Assert.True(norm.running_mean!.allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Fact]
     public void RefusesInputOfTheWrongShape()
     {
         using var scope = NewDisposeScope();
