@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks that print numbers (never timed unit tests). Run after ./build.sh.
-#   tests/benchmarks/bench.sh inputs  [corpus]   extraction speed + peak memory, corpus and corpus listed 4x
-#   tests/benchmarks/bench.sh train   [corpus]   seconds per step (batch 64 x 3001 x 64) per variant, epoch time
-#   tests/benchmarks/bench.sh predict [corpus]   predict throughput on the corpus's test clips
+#   tests/Benchmarks/bench.sh inputs  [corpus]   extraction speed + peak memory, corpus and corpus listed 4x
+#   tests/Benchmarks/bench.sh train   [corpus]   seconds per step (batch 64 x 3001 x 64) per variant, epoch time
+#   tests/Benchmarks/bench.sh predict [corpus]   predict throughput on the corpus's test clips
 # corpus defaults to ../shared/corpus-dev (FSDKaggle2018 layout: audio_train/, train.csv, audio_test/, ...).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)

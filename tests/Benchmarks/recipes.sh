@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The results table of docs/recipes: every training recipe, trained on a corpus's train set with several seeds,
 # scored on its test set (test_labels.csv). Run after ./build.sh.
-#   tests/benchmarks/recipes.sh [corpus] [seeds] [recipe...]
+#   tests/Benchmarks/recipes.sh [corpus] [seeds] [recipe...]
 # corpus defaults to ../shared/corpus-dev, seeds to "1 2 3", recipes to all of those below. Prints one line per
 # run, then per recipe: test MAP@3 mean ± std (sample) and min-max over the seeds, training time, model size.
 # Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that).
