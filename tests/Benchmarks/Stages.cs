@@ -6,9 +6,11 @@ using FreesoundTagging.Runtime;
 using TorchSharp;
 
 /// <summary>
-/// bench stages &lt;audio_dir&gt;: where inputs' time goes, one clip at a time on one thread: decode (read WAV,
-/// mono, resample), STFT (pad, torch.stft, power), mel (filter bank, log, copy out) and write (pad to 3001 rows,
-/// .npy). Prints each stage's seconds and share, and audio-seconds per CPU-second.
+/// bench stages &lt;audio_dir&gt;: where inputs' time goes, one clip at a time on one thread, for the NWaves front
+/// end the core uses and, in the same run on the same decoded clips, the torch.stft one it replaced: decode (read
+/// WAV, mono, resample), STFT (pad, frame, window, FFT, |X|²), mel (filter bank, log, copy out) and write (pad to
+/// 3001 rows, .npy). Prints each stage's seconds and share, audio-seconds per CPU-second, and the largest
+/// difference between the two front ends' log-mels.
 /// </summary>
 internal static class Stages
 {
@@ -16,12 +18,15 @@ internal static class Stages
     {
         TorchRuntime.Initialise(1);
         var config = FeatureConfig.Original;
-        using var extractor = new LogMelExtractor(config);
-        string output = Path.Combine(Path.GetTempPath(), $"fst-stages-{Environment.ProcessId}.npy");
+        var extractor = new LogMelExtractor(config);
+        using var torchPath = new TorchLogMel(config);
         var files = Directory.GetFiles(audioDir, "*.wav").Order().ToList();
         var watch = new Stopwatch();
-        double decode = 0, stft = 0, mel = 0, write = 0, audio = 0;
+        double decode = 0, audio = 0, worstDiff = 0;
+        var nwaves = new StageTimes();
+        var torchTimes = new StageTimes();
         var row = new float[config.MaxFrames * config.MelCount];
+        string output = Path.Combine(Path.GetTempPath(), $"fst-stages-{Environment.ProcessId}.npy");
         using (var writer = new NpyRowWriter(output, NpyDtype.Float32, config.MaxFrames, config.MelCount))
         {
             foreach (string file in files)
@@ -31,29 +36,56 @@ internal static class Stages
                 decode += watch.Elapsed.TotalSeconds;
                 if (samples.Length == 0) continue;
                 audio += samples.Length / (double)config.SampleRate;
+
                 watch.Restart();
-                using var scope = torch.NewDisposeScope();
-                var power = extractor.PowerSpectrogram(samples);
-                power.data<float>(); // force the work before the clock stops (libtorch is eager, this is cheap)
-                stft += watch.Elapsed.TotalSeconds;
+                var power = extractor.PowerSpectrogramOf(samples);
+                nwaves.Stft += watch.Elapsed.TotalSeconds;
                 watch.Restart();
-                LogMel m = extractor.LogMelOf(power);
-                mel += watch.Elapsed.TotalSeconds;
+                LogMel mel = extractor.LogMelOf(power);
+                nwaves.Mel += watch.Elapsed.TotalSeconds;
+
+                float[] torchMel;
+                using (torch.NewDisposeScope())
+                {
+                    watch.Restart();
+                    var torchPower = torchPath.Power(samples);
+                    torchPower.data<float>(); // force the work before the clock stops (libtorch is eager, this is cheap)
+                    torchTimes.Stft += watch.Elapsed.TotalSeconds;
+                    watch.Restart();
+                    torchMel = torchPath.LogMelOf(torchPower);
+                    torchTimes.Mel += watch.Elapsed.TotalSeconds;
+                }
+                for (int i = 0; i < torchMel.Length; i++) worstDiff = Math.Max(worstDiff, Math.Abs(torchMel[i] - mel.Values[i]));
+
                 watch.Restart();
                 Array.Clear(row);
-                m.Values.AsSpan(0, Math.Min(m.Frames, config.MaxFrames) * config.MelCount).CopyTo(row);
+                mel.Values.AsSpan(0, Math.Min(mel.Frames, config.MaxFrames) * config.MelCount).CopyTo(row);
                 writer.WriteRow(row);
-                write += watch.Elapsed.TotalSeconds;
+                double write = watch.Elapsed.TotalSeconds;
+                nwaves.Write += write;
+                torchTimes.Write += write;
             }
             watch.Restart();
             writer.Commit();
-            write += watch.Elapsed.TotalSeconds;
+            nwaves.Write += watch.Elapsed.TotalSeconds;
+            torchTimes.Write += watch.Elapsed.TotalSeconds;
         }
         File.Delete(output);
-        double total = decode + stft + mel + write;
-        Console.WriteLine($"{files.Count} clips, {audio:0} audio-s, one thread: {total:0.00} s = {audio / total:0} audio-s per CPU-s");
-        foreach (var (name, seconds) in new[] { ("decode", decode), ("stft", stft), ("mel+log", mel), ("write", write) })
-            Console.WriteLine($"  {name,-8} {seconds,7:0.00} s  {100 * seconds / total,5:0.0}%");
+        Console.WriteLine($"{files.Count} clips, {audio:0} audio-s, one thread; max |log-mel NWaves - torch| = {worstDiff:E2}");
+        foreach (var (name, times) in new[] { ("NWaves (core)", nwaves), ("torch.stft (before)", torchTimes) })
+        {
+            double total = decode + times.Stft + times.Mel + times.Write;
+            Console.WriteLine($"{name}: {total:0.00} s = {audio / total:0} audio-s per CPU-s");
+            foreach (var (stage, seconds) in new[] { ("decode", decode), ("stft", times.Stft), ("mel+log", times.Mel), ("write", times.Write) })
+                Console.WriteLine($"  {stage,-8} {seconds,7:0.00} s  {100 * seconds / total,5:0.0}%");
+        }
         return 0;
+    }
+
+    private sealed class StageTimes
+    {
+        public double Stft;
+        public double Mel;
+        public double Write;
     }
 }

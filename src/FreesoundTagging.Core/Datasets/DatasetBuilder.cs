@@ -2,7 +2,6 @@ using System.Diagnostics;
 using FreesoundTagging.Features;
 using FreesoundTagging.IO;
 using FreesoundTagging.Runtime;
-using TorchSharp;
 
 namespace FreesoundTagging.Datasets;
 
@@ -49,70 +48,59 @@ public static class DatasetBuilder
         var shortRead = new List<string>();
         double audioSeconds = 0;
 
-        TorchRuntime.Initialise();
-        int torchThreads = torch.get_num_threads();
-        // Clips are spread over the cores; libtorch's own pool would only oversubscribe them.
-        torch.set_num_threads(1);
-        try
+        using var samples = new NpyRowWriter(samplesPath, request.Dtype, features.MaxFrames, features.MelCount);
+        using var labels = new NpyRowWriter(labelsPath, request.Dtype, classCount);
+        using var extractors = LogMelExtractor.PerThread(features);
+        var row = new float[features.MaxFrames * features.MelCount];
+        var oneHot = new float[classCount];
+        int done = 0;
+        var results = OrderedParallel.Map(rows, request.Threads, request.Threads * 4,
+            r => ClipFeatures.Load(extractors.Value!, Path.Combine(request.AudioDir, r.Fname)), cancel);
+        foreach (var (trainRow, result) in rows.Zip(results))
         {
-            using var samples = new NpyRowWriter(samplesPath, request.Dtype, features.MaxFrames, features.MelCount);
-            using var labels = new NpyRowWriter(labelsPath, request.Dtype, classCount);
-            using var extractor = new LogMelExtractor(features);
-            var row = new float[features.MaxFrames * features.MelCount];
-            var oneHot = new float[classCount];
-            int done = 0;
-            var results = OrderedParallel.Map(rows, request.Threads, request.Threads * 4,
-                r => ClipFeatures.Load(extractor, Path.Combine(request.AudioDir, r.Fname)), cancel);
-            foreach (var (trainRow, result) in rows.Zip(results))
+            done++;
+            if (result.Error is not null)
             {
-                done++;
-                if (result.Error is not null)
-                {
-                    if (!request.SkipInvalid) throw result.Error;
-                    skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
-                }
-                else
-                {
-                    LogMel mel = result.Mel!;
-                    int used = Math.Min(mel.Frames, features.MaxFrames);
-                    Array.Clear(row);
-                    mel.Values.AsSpan(0, used * features.MelCount).CopyTo(row);
-                    samples.WriteRow(row);
-                    Array.Clear(oneHot);
-                    oneHot[classIndex[trainRow.Label]] = 1f;
-                    labels.WriteRow(oneHot);
-                    kept.Add((trainRow, mel.Frames));
-                    if (mel.Frames > features.MaxFrames) truncated.Add(trainRow.Fname);
-                    if (result.ShortRead) shortRead.Add(trainRow.Fname);
-                    audioSeconds += result.Seconds;
-                }
-                if (done % 8 == 0 || done == rows.Count)
-                    progress?.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed));
+                if (!request.SkipInvalid) throw result.Error;
+                skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
             }
-            if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
-
-            var info = new DatasetInfo
+            else
             {
-                Features = features,
-                Classes = manifest.Classes,
-                Fnames = kept.Select(k => k.Row.Fname).ToList(),
-                Frames = kept.Select(k => k.Frames).ToList(),
-                Verified = kept.Select(k => k.Row.ManuallyVerified).ToList(),
-                Dtype = request.Dtype,
-                Shard = request.ShardCount > 1 ? $"{request.ShardIndex}/{request.ShardCount}" : null,
-                SourceCsv = Path.GetFileName(request.TrainCsv),
-            };
-            // dataset.json marks a complete set: drop the old one before replacing the arrays, write it last.
-            File.Delete(datasetPath);
-            samples.Commit();
-            labels.Commit();
-            info.Write(datasetPath);
-            return new InputsResult(samplesPath, labelsPath, datasetPath, info, skipped, truncated, shortRead, audioSeconds, stopwatch.Elapsed);
+                LogMel mel = result.Mel!;
+                int used = Math.Min(mel.Frames, features.MaxFrames);
+                Array.Clear(row);
+                mel.Values.AsSpan(0, used * features.MelCount).CopyTo(row);
+                samples.WriteRow(row);
+                Array.Clear(oneHot);
+                oneHot[classIndex[trainRow.Label]] = 1f;
+                labels.WriteRow(oneHot);
+                kept.Add((trainRow, mel.Frames));
+                if (mel.Frames > features.MaxFrames) truncated.Add(trainRow.Fname);
+                if (result.ShortRead) shortRead.Add(trainRow.Fname);
+                audioSeconds += result.Seconds;
+            }
+            if (done % 8 == 0 || done == rows.Count)
+                progress?.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed));
         }
-        finally
+        if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
+
+        var info = new DatasetInfo
         {
-            torch.set_num_threads(torchThreads);
-        }
+            Features = features,
+            Classes = manifest.Classes,
+            Fnames = kept.Select(k => k.Row.Fname).ToList(),
+            Frames = kept.Select(k => k.Frames).ToList(),
+            Verified = kept.Select(k => k.Row.ManuallyVerified).ToList(),
+            Dtype = request.Dtype,
+            Shard = request.ShardCount > 1 ? $"{request.ShardIndex}/{request.ShardCount}" : null,
+            SourceCsv = Path.GetFileName(request.TrainCsv),
+        };
+        // dataset.json marks a complete set: drop the old one before replacing the arrays, write it last.
+        File.Delete(datasetPath);
+        samples.Commit();
+        labels.Commit();
+        info.Write(datasetPath);
+        return new InputsResult(samplesPath, labelsPath, datasetPath, info, skipped, truncated, shortRead, audioSeconds, stopwatch.Elapsed);
     }
 
 }

@@ -6,19 +6,31 @@ public static class CenterPadding
     /// <summary>
     /// Returns <paramref name="samples"/> with <paramref name="pad"/> samples added on each side. Reflect mirrors
     /// without repeating the edge sample and, like numpy, keeps reflecting when the pad is longer than the
-    /// signal, so even clips shorter than half a window get frames (torch's own reflect pad refuses those).
+    /// signal, so even clips shorter than half a window get frames.
     /// </summary>
     public static float[] Apply(ReadOnlySpan<float> samples, int pad, StftPadMode mode)
     {
-        int n = samples.Length;
-        var padded = new float[n + 2 * pad];
-        samples.CopyTo(padded.AsSpan(pad));
-        if (mode == StftPadMode.Constant || n == 0) return padded;
+        var padded = new float[samples.Length + 2 * pad];
+        Apply(samples, pad, mode, padded);
+        return padded;
+    }
 
+    /// <summary>The same into <paramref name="padded"/>, which holds exactly samples + 2 × pad values.</summary>
+    public static void Apply(ReadOnlySpan<float> samples, int pad, StftPadMode mode, Span<float> padded)
+    {
+        int n = samples.Length;
+        if (padded.Length != n + 2 * pad) throw new ArgumentException($"needs {n + 2 * pad} values, got {padded.Length}", nameof(padded));
+        samples.CopyTo(padded[pad..]);
+        if (mode == StftPadMode.Constant || n == 0)
+        {
+            padded[..pad].Clear();
+            padded[(pad + n)..].Clear();
+            return;
+        }
         if (n == 1)
         {
-            Array.Fill(padded, samples[0]);
-            return padded;
+            padded.Fill(samples[0]);
+            return;
         }
         long period = 2L * (n - 1);
         for (int i = 0; i < pad; i++)
@@ -26,7 +38,6 @@ public static class CenterPadding
             padded[pad - 1 - i] = samples[Reflect(-(i + 1), n, period)];
             padded[pad + n + i] = samples[Reflect(n + i, n, period)];
         }
-        return padded;
     }
 
     private static int Reflect(long position, int n, long period)

@@ -9,7 +9,7 @@ public sealed record FeatureConfig
     /// <summary>Clips are resampled to this rate (Hz) before anything else.</summary>
     public int SampleRate { get; init; } = 44100;
 
-    /// <summary>STFT size and Hann window length, in samples (librosa n_fft).</summary>
+    /// <summary>STFT size and Hann window length, in samples (librosa n_fft); a power of two (NWaves' real FFT).</summary>
     public int FftSize { get; init; } = 2048;
 
     /// <summary>Samples between frames (librosa hop_length): 441 = 10 ms at 44.1 kHz.</summary>
@@ -43,7 +43,7 @@ public sealed record FeatureConfig
     {
         var problems = new List<string>();
         if (SampleRate <= 0) problems.Add($"SampleRate must be positive (got {SampleRate})");
-        if (FftSize < 2) problems.Add($"FftSize must be at least 2 (got {FftSize})");
+        if (FftSize < 4 || (FftSize & (FftSize - 1)) != 0) problems.Add($"FftSize must be a power of two, at least 4 (got {FftSize})");
         if (HopLength <= 0) problems.Add($"HopLength must be positive (got {HopLength})");
         if (MelCount <= 0) problems.Add($"MelCount must be positive (got {MelCount})");
         if (FMinHz < 0) problems.Add($"FMinHz must not be negative (got {FMinHz})");

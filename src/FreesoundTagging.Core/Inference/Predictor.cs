@@ -53,16 +53,14 @@ public sealed class Predictor
         var results = new ClipPrediction[paths.Count];
         double audioSeconds = 0;
         int done = 0;
-        using var extractor = new LogMelExtractor(_features);
+        using var extractors = LogMelExtractor.PerThread(_features);
         const int chunk = 64;
         for (int start = 0; start < paths.Count; start += chunk)
         {
             int count = Math.Min(chunk, paths.Count - start);
             var mels = new ClipFeatures[count];
-            torch.set_num_threads(1);
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
-                i => mels[i] = ClipFeatures.Load(extractor, paths[start + i]));
-            torch.set_num_threads(cores);
+                i => mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]));
             cancel.ThrowIfCancellationRequested();
 
             int[] scorable = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null).ToArray();

@@ -108,7 +108,8 @@ public class InterruptionTests
         string straight = dir.File("straight.fstmodel");
         Assert.Equal(0, Finish(Start("model", dir.Path, ["cnn_1d", straight, .. args[2..]])));
         using var reference = ModelFile.Load(straight);
-        Assert.Equal(reference.History.Epochs.Select(e => e.TrainLoss), loaded.History.Epochs.Select(e => e.TrainLoss));
+        // Two processes: the same batches and seeds, but libtorch floats are only reproducible within a tolerance.
+        Assert.Equal(reference.History.Epochs.Select(e => e.TrainLoss), loaded.History.Epochs.Select(e => e.TrainLoss), new Tolerance(1e-5));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public class PredictorTests
 
         var predictions = new Predictor(model, features, batchSize: 1, threads: 1, device: "cpu", lengthBucketed).Predict(paths);
 
-        using var extractor = new LogMelExtractor(features);
+        var extractor = new LogMelExtractor(features);
         for (int i = 0; i < paths.Count; i++)
         {
             var mel = extractor.Extract(AudioLoader.LoadMono(paths[i], 44100).Samples);
@@ -39,7 +39,7 @@ public class PredictorTests
             mel.Values.CopyTo(input, 0);
             using var scope = NewDisposeScope();
             float[] expected = model.PredictProbabilities(tensor(input, new long[] { 1, frames, 64 })).data<float>().ToArray();
-            Assert.Equal(expected, predictions[i].Probabilities!, new FloatTolerance(1e-5f));
+            Assert.Equal(expected, predictions[i].Probabilities!, new Tolerance(1e-5));
         }
     }
 
@@ -56,7 +56,7 @@ public class PredictorTests
 
         var predictions = new Predictor(model, features, batchSize: 2, threads: 1, device: "cpu", windowFrames: window).Predict(paths);
 
-        using var extractor = new LogMelExtractor(features);
+        var extractor = new LogMelExtractor(features);
         bool sawSeveralWindows = false;
         for (int i = 0; i < paths.Count; i++)
         {
@@ -72,7 +72,7 @@ public class PredictorTests
                 float[] p = model.PredictProbabilities(tensor(crop, new long[] { 1, window, 64 })).data<float>().ToArray();
                 for (int c = 0; c < 3; c++) expected[c] += p[c] / starts.Length;
             }
-            Assert.Equal(expected.Select(v => (float)v), predictions[i].Probabilities!, new FloatTolerance(1e-5f));
+            Assert.Equal(expected.Select(v => (float)v), predictions[i].Probabilities!, new Tolerance(1e-5));
         }
         Assert.True(sawSeveralWindows);
     }
@@ -85,21 +85,14 @@ public class PredictorTests
         float[] a = [0.7f, 0.2f, 0.1f], b = [0.1f, 0.6f, 0.3f];
         var combined = EnsembleAverage.Combine([a, b], mean);
         Assert.Equal(1f, combined.Sum(), 5);
-        if (mean == EnsembleMean.Arithmetic) Assert.Equal([0.4f, 0.4f, 0.2f], combined, new FloatTolerance(1e-6f));
+        if (mean == EnsembleMean.Arithmetic) Assert.Equal([0.4f, 0.4f, 0.2f], combined, new Tolerance(1e-6));
         else
         {
             double[] g = [Math.Sqrt(0.07), Math.Sqrt(0.12), Math.Sqrt(0.03)];
-            Assert.Equal(g.Select(v => (float)(v / g.Sum())), combined, new FloatTolerance(1e-6f));
+            Assert.Equal(g.Select(v => (float)(v / g.Sum())), combined, new Tolerance(1e-6));
         }
         Assert.Same(a, EnsembleAverage.Combine([a], mean));
         Assert.Equal(EnsembleMean.Geometric, EnsembleAverage.Parse("geometric"));
         Assert.Throws<InvalidInputException>(() => EnsembleAverage.Parse("median"));
-    }
-
-    private sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
-
-        public int GetHashCode(float value) => 0;
     }
 }
