@@ -36,7 +36,8 @@ public sealed record FileTags(string Path, double Seconds, float[]? Probabilitie
 public sealed record SkippedFile(string Path, string Reason);
 
 /// <param name="Classes">The models' classes: the order of every probability row.</param>
-public sealed record TaggingResult(IReadOnlyList<string> Classes, IReadOnlyList<FileTags> Files, IReadOnlyList<SkippedFile> Skipped);
+/// <param name="TimelineWindowSeconds">The length of the timeline windows actually used (see <see cref="TaggingJob.TimelineWindowFrames"/>), or null.</param>
+public sealed record TaggingResult(IReadOnlyList<string> Classes, IReadOnlyList<FileTags> Files, IReadOnlyList<SkippedFile> Skipped, double? TimelineWindowSeconds = null);
 
 /// <summary>predict's tagging mode: class probabilities for any audio files or folders of them, no competition files.</summary>
 public static class TaggingJob
@@ -50,9 +51,25 @@ public static class TaggingJob
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
         var predictions = loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean).Predict(files, progress, cancel);
         var tags = predictions.Select(p => new FileTags(p.Path, p.Seconds, p.Probabilities, p.Error is null ? null : WithoutPath(p.Error, p.Path))).ToList();
+        double? windowSeconds = null;
         if (request.TimelineSeconds is { } seconds)
-            tags = tags.Select(f => f.Error is null ? f with { Timeline = Timeline(loaded, request, f.Path, seconds, cancel) } : f).ToList();
-        return new TaggingResult(loaded.Classes, tags, skipped);
+        {
+            int width = TimelineWindowFrames(loaded.Models.Select(m => m.Metadata.WindowFrames).ToList(), loaded.Features, seconds);
+            windowSeconds = (double)width * loaded.Features.HopLength / loaded.Features.SampleRate;
+            tags = tags.Select(f => f.Error is null ? f with { Timeline = Timeline(loaded, request, f.Path, width, cancel) } : f).ToList();
+        }
+        return new TaggingResult(loaded.Classes, tags, skipped, windowSeconds);
+    }
+
+    /// <summary>
+    /// Frames per timeline window: models trained on crops (all with the same crop) are scored on windows of
+    /// exactly that crop, as they were trained; models trained on whole clips, or an ensemble that mixes crop
+    /// lengths, on windows of the <paramref name="seconds"/> asked for.
+    /// </summary>
+    public static int TimelineWindowFrames(IReadOnlyList<int?> modelWindowFrames, FeatureConfig features, double seconds)
+    {
+        if (modelWindowFrames.Count > 0 && modelWindowFrames[0] is { } crop && modelWindowFrames.All(w => w == crop)) return crop;
+        return Math.Max(1, (int)Math.Round(seconds * features.SampleRate / features.HopLength));
     }
 
     /// <summary>Files as given; folders as the audio files in them (by content, sorted; with
@@ -103,10 +120,10 @@ public static class TaggingJob
         }
     }
 
-    /// <summary>Consecutive windows of <paramref name="seconds"/> (the last one ends with the file), each scored
-    /// by every model as a clip of its own - so a crop-trained model slides its own crop length over each window
-    /// and a padded one sees it zero-padded - and the models averaged.</summary>
-    private static List<TimelineWindow> Timeline(ModelEnsemble loaded, TaggingRequest request, string path, double seconds, CancellationToken cancel)
+    /// <summary>Consecutive windows of <paramref name="width"/> frames (the last one ends with the file, shorter),
+    /// each scored by every model as a clip of its own - a crop-length window exactly as in training, a shorter
+    /// last one looped to the crop; for a padded model zero-padded - and the models averaged.</summary>
+    private static List<TimelineWindow> Timeline(ModelEnsemble loaded, TaggingRequest request, string path, int width, CancellationToken cancel)
     {
         var features = loaded.Features;
         int cores = request.Threads > 0 ? request.Threads : Environment.ProcessorCount;
@@ -115,7 +132,7 @@ public static class TaggingJob
         using var extractor = new LogMelExtractor(features);
         var clip = ClipFeatures.Load(extractor, path);
         if (clip.Mel is not { } mel) return [];
-        var spans = TimelineSpans.Of(mel.Frames, features.SampleRate, features.HopLength, seconds, clip.Seconds);
+        var spans = TimelineSpans.Of(mel.Frames, features.SampleRate, features.HopLength, width, clip.Seconds);
         var windows = spans.Select(s => new LogMel(mel.Values.AsSpan(s.FirstFrame * mel.MelCount, s.FrameCount * mel.MelCount).ToArray(), s.FrameCount, mel.MelCount)).ToList();
         torch.set_num_threads(cores);
         var perModel = loaded.Models.Select(m =>
@@ -134,11 +151,11 @@ public readonly record struct TimelineSpan(int FirstFrame, int FrameCount, doubl
 
 public static class TimelineSpans
 {
-    /// <summary>Consecutive windows of <paramref name="seconds"/> over <paramref name="frames"/> log-mel frames
+    /// <summary>Consecutive windows of <paramref name="width"/> frames over <paramref name="frames"/> log-mel frames
     /// (a frame every <paramref name="hop"/> samples); the last, possibly shorter, ends at the file's end.</summary>
-    public static List<TimelineSpan> Of(int frames, int sampleRate, int hop, double seconds, double durationSeconds)
+    public static List<TimelineSpan> Of(int frames, int sampleRate, int hop, int width, double durationSeconds)
     {
-        int width = Math.Max(1, (int)Math.Round(seconds * sampleRate / hop));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         double frameSeconds = (double)hop / sampleRate;
         var spans = new List<TimelineSpan>();
         for (int first = 0; first < frames; first += width)

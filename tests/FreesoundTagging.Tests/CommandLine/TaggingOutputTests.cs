@@ -187,7 +187,8 @@ public class TaggingOutputTests
     [InlineData(301, 0.5, 3.0, new[] { 0, 50, 100, 150, 200, 250 }, new[] { 50, 50, 50, 50, 50, 50 })]
     public void TimelineSpansCoverTheFileEdgeToEdge(int frames, double seconds, double duration, int[] firsts, int[] counts)
     {
-        var spans = TimelineSpans.Of(frames, 44100, 441, seconds, duration);
+        int width = TaggingJob.TimelineWindowFrames([null], FeatureConfig.Original, seconds);
+        var spans = TimelineSpans.Of(frames, 44100, 441, width, duration);
         Assert.Equal(firsts, spans.Select(s => s.FirstFrame));
         Assert.Equal(counts, spans.Select(s => s.FrameCount));
         Assert.Equal(0, spans[0].StartSeconds);
@@ -238,6 +239,34 @@ public class TaggingOutputTests
     }
 
     // TSV: fields split on tabs; CSV: RFC 4180 (quoted fields, doubled quotes, separators inside quotes).
+    [Fact]
+    public void CropTrainedModelsTimeTheirOwnCropOthersTheLengthAsked()
+    {
+        var f = FeatureConfig.Original;
+        Assert.Equal(150, TaggingJob.TimelineWindowFrames([null], f, 1.5));
+        Assert.Equal(150, TaggingJob.TimelineWindowFrames([null, null], f, 1.5));
+        Assert.Equal(128, TaggingJob.TimelineWindowFrames([128], f, 1.5));
+        Assert.Equal(128, TaggingJob.TimelineWindowFrames([128, 128], f, 10));
+        Assert.Equal(150, TaggingJob.TimelineWindowFrames([128, null], f, 1.5)); // a mixed ensemble: the length asked
+        Assert.Equal(150, TaggingJob.TimelineWindowFrames([128, 256], f, 1.5));
+    }
+
+    [Fact]
+    public void ACropTrainedModelsTimelineUsesItsCropAndSaysSo()
+    {
+        using var dir = new TempDir();
+        string model = TinyModelFile.Write(dir.File("vgg.fstmodel"), variant: ModelVariant.Parse("cnn_2d_vgg"), windowFrames: 64);
+        string wav = dir.Write("long.wav", TinyCorpus.Tone(440, 1.5));
+
+        var r = ConsoleCapture.Run(PredictCommand.Run, model, wav, "--timeline", "1", "--format", "json", "--device", "cpu");
+
+        Assert.True(r.Exit == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var windows = doc.RootElement[0].GetProperty("timeline").EnumerateArray().Select(w => (w.GetProperty("start_s").GetDouble(), w.GetProperty("end_s").GetDouble())).ToList();
+        Assert.Equal([(0.0, 0.64), (0.64, 1.28), (1.28, 1.5)], windows);
+        Assert.Contains("windows of 0.64 s, the crop the model was trained on", r.Err);
+    }
+
     private static List<string[]> ParseDelimited(string text, string delimiter)
     {
         var rows = new List<string[]>();
