@@ -56,6 +56,8 @@ public static class PredictCommand
             {
                 if (rest.Length != 4)
                     throw new InvalidInputException($"a submission needs <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> after the model (got {rest.Length} paths)");
+                if (new Option[] { format, topK, allClasses, recursive, timeline }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } tagOnly)
+                    throw new InvalidInputException($"{tagOnly.Name} is for tagging files; a submission always has the 3 best labels per clip");
                 var request = new SubmissionRequest
                 {
                     ModelPaths = models,

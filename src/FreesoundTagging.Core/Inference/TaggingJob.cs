@@ -85,7 +85,16 @@ public static class TaggingJob
             {
                 var options = new EnumerationOptions { RecurseSubdirectories = recursive, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden };
                 int before = files.Count;
-                foreach (string file in Directory.EnumerateFiles(input, "*", options).Order(StringComparer.Ordinal))
+                List<string> found;
+                try
+                {
+                    found = Directory.EnumerateFiles(input, "*", options).Order(StringComparer.Ordinal).ToList();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new InvalidInputException($"cannot list the folder ({e.Message})", input, e);
+                }
+                foreach (string file in found)
                 {
                     string? reason = NotAudio(file);
                     if (reason is null) files.Add(file);

@@ -138,6 +138,21 @@ public class TaggingOutputTests
         Assert.Equal("", r.Out);
     }
 
+    [Theory]
+    [InlineData("--timeline", "2")]
+    [InlineData("--format", "json")]
+    [InlineData("--top-k", "5")]
+    public void TaggingOptionsAreRefusedForASubmission(string option, string value)
+    {
+        using var dir = new TempDir();
+        var (model, audio, _, _) = Setup(dir);
+        string template = dir.Write("sample_submission.csv", "fname,label\n00000000.wav,Low Mid High\n");
+        var r = ConsoleCapture.Run(PredictCommand.Run, model, audio, template, "-", dir.File("submission.csv"), option, value, "--device", "cpu");
+        Assert.Equal(3, r.Exit);
+        Assert.Contains($"{option} is for tagging files", r.Err);
+        Assert.False(File.Exists(dir.File("submission.csv")));
+    }
+
     [Fact]
     public void TimelineWindowsAppearInJsonAndInTheTables()
     {
