@@ -3,6 +3,8 @@
 #   ./build.sh          restore + build the commands `inputs`, `model`, `predict` into artifacts/bin/
 #   ./build.sh sample   build, then run inputs -> model -> predict on the embedded sample data
 #   ./build.sh test     build and run the whole test suite; last line: "N passed, N failed"
+#                       (installs Debian's ffmpeg first when it is missing and we are root with apt-get:
+#                       the suite decodes FLAC/Opus/AAC/AIFF through it)
 # Idempotent: a second run with nothing changed only checks timestamps.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,6 +13,20 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 build() {
   dotnet build FreesoundTagging.sln -c Release -nologo -v:q -clp:NoSummary
+}
+
+# The ffmpeg decoding path is part of the suite, so a fresh Debian machine (CI runs as root with apt) gets
+# Debian's ffmpeg package; elsewhere we say how to get it and the tests that need it fail saying so too.
+ensure_ffmpeg() {
+  command -v ffmpeg >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "build.sh: ffmpeg not found; installing Debian's ffmpeg package for the decoder tests" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null ||
+      echo "build.sh: could not install ffmpeg; the tests that decode through it will fail" >&2
+  else
+    echo "build.sh: ffmpeg not found (install it: sudo apt-get install ffmpeg); the tests that decode through it will fail" >&2
+  fi
 }
 
 run_tests() {
@@ -44,7 +60,7 @@ run_sample() {
 
 case "${1:-build}" in
   build) build ;;
-  test) build && run_tests ;;
+  test) build && ensure_ffmpeg && run_tests ;;
   sample) build && run_sample ;;
   *) echo "usage: ./build.sh [build|sample|test]" >&2; exit 2 ;;
 esac

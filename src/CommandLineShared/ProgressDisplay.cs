@@ -42,7 +42,7 @@ internal static class ProgressDisplay
             if (!finished && clock.Elapsed - last < TimeSpan.FromSeconds(5)) return;
             last = clock.Elapsed;
             string eta = done > 0 && !finished ? $", ETA {Terminal.Duration(TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done))}" : "";
-            Console.WriteLine($"{description}: {done:0}/{total:0} ({100 * done / Math.Max(total, 1):0}%) {suffix}{eta}");
+            Console.Error.WriteLine($"{description}: {done:0}/{total:0} ({100 * done / Math.Max(total, 1):0}%) {suffix}{eta}");
         });
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Inference;
-using Spectre.Console;
 
 namespace FreesoundTagging.Predict;
 
@@ -19,8 +18,8 @@ public static class PredictCommand
         var model = new Argument<string>("model") { Description = "Model file written by `model`; further model files may follow (an ensemble, e.g. the K models of --folds)" };
         var inputs = new Argument<string[]>("inputs")
         {
-            Description = "[more models...] then either <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> (train.csv may be '-'), or WAV files / folders to tag",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "[more models...] then either <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> (train.csv may be '-'), or audio files / folders to tag (WAV, MP3, Ogg; FLAC, Opus, M4A, AIFF... with ffmpeg)",
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var mean = new Option<string>("--mean") { Description = "How an ensemble's probabilities are averaged: arithmetic or geometric", DefaultValueFactory = _ => "arithmetic" };
         var probabilities = new Option<string?>("--probabilities") { Description = "Also write the (N, C) softmax matrix as .npy (for ensembling)" };
@@ -28,10 +27,16 @@ public static class PredictCommand
         var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => Predictor.DefaultBatchSize };
         var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
+        var format = new Option<string?>("--format") { Description = "Tagging output: table (default on a terminal), tsv (default when piped), csv or json; with --info: plain or json" };
+        var topK = new Option<int>("--top-k") { Description = "Tagging: labels per file (or timeline window), best first", DefaultValueFactory = _ => 3 };
+        var allClasses = new Option<bool>("--all") { Description = "Tagging: every class's probability instead of the top k" };
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Tagging: look for audio in subfolders of the folders given too" };
+        var timeline = new Option<double?>("--timeline") { Description = "Tagging: also score consecutive windows of this many seconds along each file (start, end, top labels per window)" };
+        var info = new Option<bool>("--info") { Description = "Print what the model file(s) hold (variant, parameters, classes, features, recipe, training history) and exit" };
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
-            model, inputs, probabilities, truth, batch, threads, device, mean,
+            model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
@@ -41,11 +46,18 @@ public static class PredictCommand
             int modelCount = all.TakeWhile(Models.ModelFile.HasMagic).Count();
             var models = new[] { parse.GetRequiredValue(model) }.Concat(all.Take(modelCount)).ToList();
             string[] rest = all[modelCount..];
+            if (parse.GetValue(info))
+            {
+                if (rest.Length > 0) throw new InvalidInputException($"--info takes only model files; '{rest[0]}' is not one");
+                return ModelInfoOutput.Print(models, parse.GetValue(format));
+            }
             if (rest.Length == 0) throw new InvalidInputException("nothing to predict: give an audio folder and CSVs for a submission, or WAV files / folders to tag after the model file(s)");
             if (rest.Length >= 2 && rest[1].EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {
                 if (rest.Length != 4)
                     throw new InvalidInputException($"a submission needs <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> after the model (got {rest.Length} paths)");
+                if (new Option[] { format, topK, allClasses, recursive, timeline }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } tagOnly)
+                    throw new InvalidInputException($"{tagOnly.Name} is for tagging files; a submission always has the 3 best labels per clip");
                 var request = new SubmissionRequest
                 {
                     ModelPaths = models,
@@ -67,9 +79,20 @@ public static class PredictCommand
             }
             if (parse.GetValue(probabilities) is not null || parse.GetValue(truth) is not null)
                 throw new InvalidInputException("--probabilities and --truth need a submission run (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>)");
-            var tags = TaggingJob.Run(models, rest, 3, parse.GetValue(threads), parse.GetRequiredValue(device), null, cancel, ensembleMean);
-            PrintTags(tags);
-            return tags.Any(t => t.Error is not null) ? ExitCodes.InvalidInput : ExitCodes.Ok;
+            var tagFormat = parse.GetValue(format) is { } name ? TagReport.ParseFormat(name) : Terminal.StdoutIsInteractive ? TagFormat.Table : TagFormat.Tsv;
+            var options = new TagReportOptions(parse.GetValue(topK), parse.GetValue(allClasses));
+            if (options.TopK < 1) throw new InvalidInputException($"--top-k must be at least 1 (got {options.TopK})");
+            var tagging = new TaggingRequest(models, rest)
+            {
+                Recursive = parse.GetValue(recursive),
+                TimelineSeconds = parse.GetValue(timeline),
+                BatchSize = parse.GetValue(batch),
+                Threads = parse.GetValue(threads),
+                Device = parse.GetRequiredValue(device),
+                Mean = ensembleMean,
+            };
+            var tags = TagOutput.Run(tagging, tagFormat, options, cancel);
+            return tags.Files.Any(t => t.Error is not null) ? ExitCodes.InvalidInput : ExitCodes.Ok;
         }));
         return command;
     }
@@ -82,25 +105,5 @@ public static class PredictCommand
         Console.WriteLine($"wrote {r.OutputCsv} ({r.Rows} clips, {r.Rows - r.Fallbacks.Count} scored, {r.Fallbacks.Count} fallback) in {Terminal.Duration(r.Elapsed)} ({r.Rows / wall:0.0} clips/s, {r.AudioSeconds / wall:0} audio-s per s)");
         if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x classes softmax, NaN rows for fallbacks)");
         if (r.Map3 is { } map) Console.WriteLine($"MAP@3 {map:0.0000} over {r.TruthRows} clips with known labels");
-    }
-
-    private static void PrintTags(IReadOnlyList<FileTags> tags)
-    {
-        if (!Terminal.StdoutIsInteractive)
-        {
-            foreach (var t in tags)
-                Console.WriteLine(t.Error is null ? $"{t.Path}\t{string.Join("\t", t.Top.Select(x => $"{x.Label} {x.Probability:0.000}"))}" : $"{t.Path}\terror: {t.Error}");
-            return;
-        }
-        var table = new Table().AddColumns("file", "1st", "2nd", "3rd");
-        foreach (var t in tags)
-        {
-            var cells = t.Error is null
-                ? t.Top.Select(x => Markup.Escape($"{x.Label} {x.Probability:0.000}")).ToList()
-                : [$"[red]{Markup.Escape(t.Error)}[/]"];
-            while (cells.Count < 3) cells.Add("");
-            table.AddRow([Markup.Escape(Path.GetFileName(t.Path)), .. cells]);
-        }
-        AnsiConsole.Write(table);
     }
 }

@@ -3,11 +3,11 @@ namespace FreesoundTagging.Audio;
 /// <summary>librosa 0.6's <c>load(path, sr=sampleRate, mono=True)</c>: decode, average channels, then resample.</summary>
 public static class AudioLoader
 {
-    /// <exception cref="InvalidAudioException">The file is not a WAV we can decode, or is too long to resample.</exception>
+    /// <exception cref="InvalidAudioException">The file is not audio we can decode, or is too long to resample.</exception>
     public static LoadedAudio LoadMono(string path, int sampleRate)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
-        var clip = WavReader.Read(path);
+        var clip = AudioDecoder.Read(path);
         float[] mono = clip.ToMono();
         if (clip.SampleRate != sampleRate)
         {

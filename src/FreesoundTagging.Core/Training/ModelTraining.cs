@@ -95,7 +95,7 @@ public static class ModelTraining
         var outcome = trainer.Run(request.Resume, progress, epochDone, cancel);
         using var model = (TaggingModel)outcome.Model;
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
-            (request.Options with { Seed = outcome.Seed }).Describe());
+            (request.Options with { Seed = outcome.Seed }).Describe(), data.Count);
         ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.CropFrames(data.Features));
         TrainingCurvesPlot.Save(request.PlotPath, outcome.History, $"{variant.Name} on {data.Count} clips");
         return new TrainResult(request.SavePath, request.PlotPath, request.CheckpointPath, history, model.ParameterCount(), data.Count, data.Classes);

@@ -60,7 +60,7 @@ public class CommandLineTests
 
         var tags = ConsoleCapture.Run(PredictCommand.Run, folds[0], folds[1], audio);
         Assert.True(tags.Exit == 0, tags.Err);
-        Assert.Equal(rows.Count, tags.Out.Trim().Split('\n').Length);
+        Assert.Equal(rows.Count + 1, tags.Out.Trim().Split('\n').Length); // TSV: a header, then a row per file
     }
 
     [Theory]

@@ -193,10 +193,10 @@ public class SubmissionJobTests
     public void TaggingExpandsFoldersAndRefusesMissingPaths()
     {
         using var s = Create(perClass: 1);
-        var tags = TaggingJob.Run([s.Model], [s.Audio], device: "cpu");
-        Assert.Equal(3, tags.Count);
-        Assert.All(tags, t => Assert.Equal(3, t.Top.Count));
-        Assert.All(tags, t => Assert.True(t.Top[0].Probability >= t.Top[1].Probability));
+        var tags = TaggingJob.Run(new TaggingRequest([s.Model], [s.Audio]) { Device = "cpu" });
+        Assert.Equal(3, tags.Files.Count);
+        Assert.All(tags.Files, t => Assert.Equal(tags.Classes.Count, t.Probabilities!.Length));
+        Assert.All(tags.Files, t => Assert.Equal(1f, t.Probabilities!.Sum(), 1e-4f));
         Assert.Throws<InvalidInputException>(() => TaggingJob.Expand([s.Dir.File("missing.wav")]));
     }
 }

@@ -1,0 +1,75 @@
+namespace FreesoundTagging.Audio;
+
+/// <summary>
+/// The one entry point for reading any audio file: the format is detected from the file's content and the
+/// matching decoder returns interleaved float32 at the file's own rate (WAV: ours; MP3: NLayer; Ogg Vorbis:
+/// NVorbis; anything else: ffmpeg when it is on PATH).
+/// </summary>
+public static class AudioDecoder
+{
+    /// <summary>The format of the file at <paramref name="path"/>, from its first bytes.</summary>
+    /// <exception cref="InvalidAudioException">The file cannot be opened or read.</exception>
+    public static AudioFormat DetectFormat(string path)
+    {
+        using var stream = Open(path);
+        return DetectFormat(stream, path);
+    }
+
+    /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
+    public static AudioClip Read(string path) => Read(path, FfmpegDecoder.Executable);
+
+    /// <param name="ffmpeg">The ffmpeg executable for formats without a managed decoder; null = not installed.</param>
+    /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
+    public static AudioClip Read(string path, string? ffmpeg)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        AudioFormat format;
+        using (var stream = Open(path))
+        {
+            format = DetectFormat(stream, path);
+            try
+            {
+                switch (format.Decoder)
+                {
+                    case AudioDecoderKind.Wav: return WavReader.Read(stream, path);
+                    case AudioDecoderKind.Mpeg: return MpegDecoder.Read(stream, path);
+                    case AudioDecoderKind.Vorbis: return VorbisDecoder.Read(stream, path);
+                }
+            }
+            catch (IOException e)
+            {
+                throw new InvalidAudioException($"read failed: {e.Message}", path, e);
+            }
+            if (stream.Length == 0) throw new InvalidAudioException("file is empty (0 bytes)", path);
+        }
+        return FfmpegDecoder.Read(path, format, ffmpeg);
+    }
+
+    private static FileStream Open(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new InvalidAudioException($"cannot open: {e.Message}", path, e);
+        }
+    }
+
+    private static AudioFormat DetectFormat(Stream stream, string path)
+    {
+        Span<byte> head = stackalloc byte[AudioFormat.HeadBytes];
+        int got;
+        try
+        {
+            got = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+            stream.Position = 0;
+        }
+        catch (IOException e)
+        {
+            throw new InvalidAudioException($"read failed: {e.Message}", path, e);
+        }
+        return AudioFormat.Detect(head[..got]);
+    }
+}

@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace FreesoundTagging.Audio;
+
+/// <summary>
+/// Every format we have no managed decoder for (FLAC, Opus, AAC/M4A, AIFF, WMA, ...) goes through the
+/// <c>ffmpeg</c> on PATH: it decodes the first audio stream to float32 PCM, all channels, at the file's own
+/// rate, on a pipe; the channels are averaged and the rate converted by us, as for WAV. ffmpeg wraps the
+/// samples in a WAV header (rate and channel count come with them), which <see cref="WavReader"/> reads.
+/// </summary>
+public static class FfmpegDecoder
+{
+    /// <summary>Where the fix is spelled out when ffmpeg is missing.</summary>
+    public const string InstallHint = "install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or convert the file to WAV";
+
+    private static readonly Lazy<string?> OnPath = new(() => Locate(Environment.GetEnvironmentVariable("PATH")));
+
+    /// <summary>The ffmpeg executable found on this process's PATH at first use, or null.</summary>
+    public static string? Executable => OnPath.Value;
+
+    /// <summary>The first executable file named <c>ffmpeg</c> in the directories of <paramref name="pathVariable"/>.</summary>
+    public static string? Locate(string? pathVariable)
+    {
+        foreach (string dir in (pathVariable ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, OperatingSystem.IsWindows() ? "ffmpeg.exe" : "ffmpeg");
+            if (File.Exists(candidate) && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(candidate) & UnixFileMode.UserExecute) != 0))
+                return candidate;
+        }
+        return null;
+    }
+
+    /// <param name="format">The detected format, named in messages.</param>
+    /// <param name="executable">ffmpeg's path; null means it is not installed.</param>
+    /// <exception cref="InvalidAudioException">ffmpeg is missing, or cannot decode the file.</exception>
+    public static AudioClip Read(string path, AudioFormat format, string? executable)
+    {
+        string what = format.Decoder == AudioDecoderKind.Unknown ? "this file is not a recognised audio format" : $"{format.Name} audio";
+        if (executable is null)
+            throw new InvalidAudioException($"{what} needs ffmpeg, which is not on PATH: {InstallHint}", path);
+
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        // "file:" keeps a name such as "a:b.flac" or "-x.flac" from being read as a protocol or an option.
+        foreach (string arg in new[] { "-nostdin", "-hide_banner", "-loglevel", "error", "-i", "file:" + Path.GetFullPath(path),
+                     "-map", "0:a:0", "-vn", "-sn", "-dn", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1" })
+            info.ArgumentList.Add(arg);
+
+        Process process;
+        try
+        {
+            process = Process.Start(info) ?? throw new InvalidAudioException($"could not start {executable}", path);
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidAudioException($"{what} needs ffmpeg, which could not be started ({e.Message}): {InstallHint}", path, e);
+        }
+        using (process)
+        {
+            process.StandardInput.Close();
+            var errors = process.StandardError.ReadToEndAsync();
+            var wav = new MemoryStream();
+            process.StandardOutput.BaseStream.CopyTo(wav);
+            process.WaitForExit();
+            string stderr = errors.GetAwaiter().GetResult().Trim();
+            if (process.ExitCode != 0 || wav.Length == 0)
+            {
+                string reason = stderr.Length == 0 ? $"exit code {process.ExitCode}" : stderr.Split('\n')[^1].Trim();
+                // ffmpeg prefixes its message with the input's URL; the path already leads our line.
+                string url = "file:" + Path.GetFullPath(path) + ": ";
+                if (reason.StartsWith(url, StringComparison.Ordinal)) reason = reason[url.Length..];
+                string prefix = format.Decoder == AudioDecoderKind.Unknown ? "not a recognised audio format, and ffmpeg" : $"ffmpeg could not decode this {format.Name} file";
+                throw new InvalidAudioException(format.Decoder == AudioDecoderKind.Unknown ? $"{prefix} cannot decode it either ({reason})" : $"{prefix} ({reason})", path);
+            }
+            wav.Position = 0;
+            // ffmpeg cannot go back to fill in the sizes on a pipe, so the header declares more data than
+            // follows; that is expected here, not a truncated file.
+            var clip = WavReader.Read(wav, path);
+            return new AudioClip(clip.SampleRate, clip.ChannelCount, clip.Samples);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using NVorbis;
+
+namespace FreesoundTagging.Audio;
+
+/// <summary>Ogg Vorbis through NVorbis (managed, MIT): interleaved float32 at the stream's own rate.</summary>
+internal static class VorbisDecoder
+{
+    private const int BlockSamples = 16 * 1024;
+
+    /// <exception cref="InvalidAudioException">Not a Vorbis stream NVorbis can decode.</exception>
+    public static AudioClip Read(Stream stream, string? path)
+    {
+        try
+        {
+            using var reader = new VorbisReader(stream, closeOnDispose: false);
+            int channels = reader.Channels, rate = reader.SampleRate;
+            if (channels <= 0 || rate <= 0) throw new InvalidAudioException($"malformed Ogg Vorbis: {channels} channels at {rate} Hz", path);
+            var samples = new SampleAccumulator(path);
+            int block = BlockSamples - BlockSamples % channels;
+            var buffer = new float[block];
+            int read;
+            while ((read = reader.ReadSamples(buffer, 0, block)) > 0)
+            {
+                buffer.AsSpan(0, read).CopyTo(samples.Reserve(read));
+                samples.Commit(read);
+            }
+            return samples.ToClip(rate, channels);
+        }
+        catch (Exception e) when (e is not (InvalidAudioException or OutOfMemoryException))
+        {
+            // NVorbis reports bad data with whatever exception its parser hits; to the user it is one thing.
+            throw new InvalidAudioException($"malformed or truncated Ogg Vorbis ({e.Message})", path, e);
+        }
+    }
+}

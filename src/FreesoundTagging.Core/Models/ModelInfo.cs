@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FreesoundTagging.Features;
+
+namespace FreesoundTagging.Models;
+
+/// <summary>What a model file says about itself, for <c>predict MODEL --info</c>: read from its metadata, the
+/// weights are not loaded.</summary>
+/// <param name="CropSeconds">The crop length it was trained on (and scores windows of), or null for whole clips.</param>
+/// <param name="FinalValidationMap3">Validation MAP@3 after the last epoch (null without a validation set).</param>
+/// <param name="BestValidationMap3">The best epoch's validation MAP@3, with <paramref name="BestEpoch"/>.</param>
+public sealed record ModelInfo(
+    string Path,
+    string Variant,
+    long Parameters,
+    IReadOnlyList<string> Classes,
+    FeatureConfig Features,
+    double? CropSeconds,
+    string? Recipe,
+    int? Seed,
+    bool LengthBucketed,
+    int? DatasetClips,
+    int Epochs,
+    double TrainingSeconds,
+    double? FinalTrainLoss,
+    double? FinalValidationMap3,
+    double? BestValidationMap3,
+    int? BestEpoch)
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    /// <exception cref="InvalidModelException">Not a model file, truncated or corrupt.</exception>
+    public static ModelInfo Read(string path)
+    {
+        var m = ModelFile.ReadMetadata(path);
+        var h = m.History;
+        var validated = h.Epochs.Where(e => e.MeanAveragePrecisionAt3 is not null).ToList();
+        var best = validated.Count == 0 ? null : validated.MaxBy(e => e.MeanAveragePrecisionAt3);
+        var last = h.Epochs.Count == 0 ? null : h.Epochs[^1];
+        return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count), m.Classes, m.Features,
+            m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null,
+            h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
+            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>"name: value" lines for a person.</summary>
+    public IEnumerable<string> ToLines()
+    {
+        static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+        var f = Features;
+        yield return $"model:        {Path}";
+        yield return $"variant:      {Variant} ({Parameters:N0} parameters)";
+        yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
+        yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
+                     $"ln(mel + {F(f.LogOffset)}), {f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
+        yield return $"scoring:      " + (CropSeconds is { } c ? $"windows of {F(c)} s (its training crop), half-window hop, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded");
+        yield return $"recipe:       {Recipe ?? "(not recorded)"}";
+        yield return $"training:     {Epochs} epochs in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +
+                     (DatasetClips is { } n ? $"{n} clips (validation rows included)" : "(clip count not recorded)") + (Seed is { } s ? $", seed {s}" : "");
+        yield return FinalValidationMap3 is { } final
+            ? $"validation:   MAP@3 {F(final)} after the last epoch, best {F(BestValidationMap3!.Value)} at epoch {BestEpoch}"
+            : "validation:   none (trained without a validation set)" + (FinalTrainLoss is { } loss ? $"; final training loss {F(loss)}" : "");
+    }
+}
