@@ -138,7 +138,7 @@ public static class TaggingJob
         int cores = request.Threads > 0 ? request.Threads : Environment.ProcessorCount;
         TorchRuntime.Initialise(cores);
         var device = TorchRuntime.ResolveDevice(request.Device);
-        using var extractor = new LogMelExtractor(features);
+        var extractor = new LogMelExtractor(features);
         var clip = ClipFeatures.Load(extractor, path);
         if (clip.Mel is not { } mel) return [];
         var spans = TimelineSpans.Of(mel.Frames, features.SampleRate, features.HopLength, width, clip.Seconds);
