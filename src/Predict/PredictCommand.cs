@@ -29,6 +29,11 @@ public static class PredictCommand
         var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
 
+        mean.OneOf("arithmetic", "geometric");
+        batch.Between(1, 4096, "clips");
+        threads.Threads();
+        device.Device();
+
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
             model, inputs, probabilities, truth, batch, threads, device, mean,

@@ -15,8 +15,7 @@ public static class CsvTable
     /// <exception cref="InvalidCsvException">Missing file, empty file, missing columns, no rows, bad quoting.</exception>
     public static IReadOnlyList<CsvRecord> Read(string path, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null)
     {
-        if (Directory.Exists(path)) throw new InvalidCsvException("is a folder, expected a CSV file", path);
-        if (!File.Exists(path)) throw new InvalidCsvException("file not found", path);
+        if (RegularFile.Problem(path, "a CSV file") is { } problem) throw new InvalidCsvException(problem, path);
         var options = new CsvReaderOptions
         {
             HasHeader = true,

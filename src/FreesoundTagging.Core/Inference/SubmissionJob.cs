@@ -52,6 +52,12 @@ public static class SubmissionJob
         if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
         var template = SubmissionTemplate.Read(request.SampleSubmissionCsv);
         var truth = request.TruthCsv is null ? null : ReadTruth(request.TruthCsv);
+        OutputGuard.Check(
+            [.. request.ModelPaths.Select(m => new RunFile("model", m)), new RunFile("sample_submission.csv", request.SampleSubmissionCsv),
+             .. request.TrainCsv is null ? Array.Empty<RunFile>() : [new RunFile("train.csv", request.TrainCsv)],
+             .. request.TruthCsv is null ? Array.Empty<RunFile>() : [new RunFile("--truth CSV", request.TruthCsv)],
+             .. template.Rows.Select(r => new RunFile("clip", Path.Combine(request.AudioDir, r.Fname)))],
+            [new RunFile("the submission", request.OutputCsv), .. request.ProbabilitiesPath is null ? Array.Empty<RunFile>() : [new RunFile("--probabilities", request.ProbabilitiesPath)]]);
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
         if (request.TrainCsv is not null) loaded.Models[0].EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
         CheckOutput(request.OutputCsv);
