@@ -8,7 +8,7 @@ namespace FreesoundTagging.CommandLine;
 /// Runs a command's body and turns what can go wrong into one line on stderr and a named exit code: the
 /// user sees which file is at fault, never a stack trace (set FREESOUND_DEBUG=1 to get one).
 /// </summary>
-internal static class CommandRunner
+internal static partial class CommandRunner
 {
     public static int Invoke(RootCommand command, string[] args)
     {
@@ -54,6 +54,12 @@ internal static class CommandRunner
             Error(e.Message);
             return ExitCodes.InvalidInput;
         }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            // Every output goes through a temporary file, so nothing is left under a final name.
+            Error($"write failed ({e.Message.Trim()})");
+            return ExitCodes.InvalidInput;
+        }
         catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
         {
             Error("interrupted");
@@ -66,13 +72,23 @@ internal static class CommandRunner
         }
     }
 
+    private static bool IsDiskFull(IOException e) =>
+        e.HResult is 28 or 112 or unchecked((int)0x80070070) || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("quota", StringComparison.OrdinalIgnoreCase);
+
     public static void Error(string message) => WriteLine(Console.Error, "error", "red", message);
 
     public static void Warning(string message) => WriteLine(Console.Error, "warning", "yellow", message);
 
+    /// <summary>Elides the middle of any word longer than 160 characters (a 5 MB fname must not fill the screen).</summary>
+    internal static string Shorten(string line) =>
+        LongWord().Replace(line, m => $"{m.Value[..80]}...({m.Value.Length - 120} characters)...{m.Value[^40..]}");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\S{161,}")]
+    private static partial System.Text.RegularExpressions.Regex LongWord();
+
     private static void WriteLine(TextWriter writer, string label, string colour, string message)
     {
-        string line = message.ReplaceLineEndings(" ");
+        string line = Shorten(message.ReplaceLineEndings(" "));
         if (Terminal.StderrIsInteractive) writer.WriteLine($"\u001b[{(colour == "red" ? 31 : 33)}m{label}:\u001b[0m {line}");
         else writer.WriteLine($"{label}: {line}");
     }

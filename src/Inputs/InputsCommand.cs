@@ -24,7 +24,7 @@ public static class InputsCommand
         var shard = new Option<string?>("--shard") { Description = "K/N: process every N-th row starting at K (0-based), for splitting work across machines" };
         var threads = new Option<int>("--threads") { Description = "Clips decoded in parallel", DefaultValueFactory = _ => Environment.ProcessorCount };
 
-        maxFrames.Between(1, MaxFramesLimit, "frames");
+        maxFrames.Between(1, FeatureConfig.MaxFramesLimit, "frames");
         threads.Threads();
         shard.Validators.Add(result =>
         {
@@ -61,9 +61,6 @@ public static class InputsCommand
         }));
         return command;
     }
-
-    /// <summary>1,000,000 frames = 2.8 hours per row: far beyond any clip, and a row still fits in an array.</summary>
-    internal const int MaxFramesLimit = 1_000_000;
 
     internal static (int Index, int Count) ParseShard(string? text)
     {

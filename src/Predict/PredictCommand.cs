@@ -46,6 +46,8 @@ public static class PredictCommand
             int modelCount = all.TakeWhile(Models.ModelFile.HasMagic).Count();
             var models = new[] { parse.GetRequiredValue(model) }.Concat(all.Take(modelCount)).ToList();
             string[] rest = all[modelCount..];
+            if (!Models.ModelFile.HasMagic(models[0]) && all.Any(Models.ModelFile.HasMagic))
+                throw new InvalidInputException("is not a model file; give the model file(s) first, then the audio (predict <model>... <files or folder>)", models[0]);
             if (rest.Length == 0) throw new InvalidInputException("nothing to predict: give an audio folder and CSVs for a submission, or WAV files / folders to tag after the model file(s)");
             if (rest.Length >= 2 && rest[1].EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {

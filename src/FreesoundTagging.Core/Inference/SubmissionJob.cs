@@ -49,7 +49,7 @@ public static class SubmissionJob
 {
     public static SubmissionResult Run(SubmissionRequest request, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : "audio folder not found", request.AudioDir);
         var template = SubmissionTemplate.Read(request.SampleSubmissionCsv);
         var truth = request.TruthCsv is null ? null : ReadTruth(request.TruthCsv);
         OutputGuard.Check(
@@ -84,8 +84,15 @@ public static class SubmissionJob
                 fallbacks.Add(new FallbackClip(row.Fname, row.FallbackLabel, predictions[i].Error ?? "not scored"));
             }
         }
-        if (request.ProbabilitiesPath is not null) WriteProbabilities(request.ProbabilitiesPath, predictions, loaded.Classes.Count);
-        SubmissionWriter.Write(request.OutputCsv, entries);
+        // Both outputs are written in full under temporary names before either is renamed into place, so a full
+        // disk leaves neither (not a fresh p.npy beside a missing submission).
+        using (var probabilities = request.ProbabilitiesPath is null ? null : WriteProbabilities(request.ProbabilitiesPath, predictions, loaded.Classes.Count))
+        using (var submission = SubmissionWriter.Prepare(request.OutputCsv, entries))
+        {
+            submission.Stream.Flush(flushToDisk: true);
+            probabilities?.Commit();
+            submission.Commit();
+        }
 
         double? map3 = null;
         int truthRows = 0;
@@ -120,11 +127,19 @@ public static class SubmissionJob
         if (!Directory.Exists(Path.GetDirectoryName(full))) throw new InvalidInputException("output folder does not exist", Path.GetDirectoryName(full));
     }
 
-    private static void WriteProbabilities(string path, IReadOnlyList<ClipPrediction> predictions, int classes)
+    private static NpyRowWriter WriteProbabilities(string path, IReadOnlyList<ClipPrediction> predictions, int classes)
     {
-        using var writer = new NpyRowWriter(path, NpyDtype.Float32, classes);
-        var unscored = Enumerable.Repeat(float.NaN, classes).ToArray();
-        foreach (var p in predictions) writer.WriteRow(p.Probabilities ?? unscored);
-        writer.Commit();
+        var writer = new NpyRowWriter(path, NpyDtype.Float32, classes);
+        try
+        {
+            var unscored = Enumerable.Repeat(float.NaN, classes).ToArray();
+            foreach (var p in predictions) writer.WriteRow(p.Probabilities ?? unscored);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+        return writer;
     }
 }

@@ -224,7 +224,7 @@ public static class ModelFile
         if (metadata.Features is null) problems.Add("the feature settings are missing");
         else problems.AddRange(metadata.Features.Problems());
         if (metadata.History is null || metadata.History.Epochs is null) problems.Add("the training history is missing");
-        if (metadata.WindowFrames is < 1) problems.Add($"the window length must be at least 1 frame (got {metadata.WindowFrames})");
+        if (metadata.WindowFrames is < 1 or > FeatureConfig.MaxFramesLimit) problems.Add($"the window length must be 1 to {FeatureConfig.MaxFramesLimit} frames (got {metadata.WindowFrames})");
         return problems;
     }
 
