@@ -39,7 +39,8 @@ public sealed record FallbackClip(string Fname, string Label, string Reason);
 
 /// <summary>What <c>predict</c> wrote.</summary>
 public sealed record SubmissionResult(
-    string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath);
+    string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath,
+    IReadOnlyList<string>? TruthLabelsNotInModel = null);
 
 /// <summary>
 /// predict's competition mode: model + audio folder + sample_submission.csv → a Kaggle submission with the
@@ -109,7 +110,9 @@ public static class SubmissionJob
             if (truthRows == 0) throw new InvalidCsvException("names none of the clips in the submission", request.TruthCsv);
             map3 = sum / truthRows;
         }
-        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath);
+        // A truth label the model cannot output scores 0 for every clip it names: say so rather than report a low MAP@3 silently.
+        var unknownLabels = truth?.Values.Distinct(StringComparer.Ordinal).Where(l => !loaded.Classes.Contains(l, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath, unknownLabels);
     }
 
     /// <summary>fname → label of a truth CSV (fname,label).</summary>
