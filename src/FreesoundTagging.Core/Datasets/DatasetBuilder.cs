@@ -35,6 +35,8 @@ public static class DatasetBuilder
             [new RunFile("train.csv", request.TrainCsv), .. rows.Select(r => new RunFile("clip", Path.Combine(request.AudioDir, r.Fname)))],
             [new RunFile(DatasetInfo.SamplesFileName, samplesPath), new RunFile(DatasetInfo.LabelsFileName, labelsPath), new RunFile(DatasetInfo.FileName, datasetPath)]);
 
+        using var outputLock = OutputLock.Acquire([samplesPath]);
+
         var skipped = new List<SkippedClip>();
         // A folder or FIFO under a listed name is not "missing": the audio loader says what it is instead.
         var missing = rows.Where(r => !FileStatus.Of(Path.Combine(request.AudioDir, r.Fname)).Exists).ToList();

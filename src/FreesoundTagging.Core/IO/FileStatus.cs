@@ -51,6 +51,11 @@ public readonly partial record struct FileStatus(FileKind Kind, ulong Device, ul
             fixed (byte* p = buffer) result = StatCall(path, p);
         }
         if (result != 0) return new FileStatus(FileKind.Missing, 0, 0);
+        return Decode(buffer);
+    }
+
+    private static FileStatus Decode(ReadOnlySpan<byte> buffer)
+    {
         ulong device = MemoryMarshal.Read<ulong>(buffer);
         ulong inode = MemoryMarshal.Read<ulong>(buffer[8..]);
         int modeOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
@@ -66,6 +71,28 @@ public readonly partial record struct FileStatus(FileKind Kind, ulong Device, ul
             _ => FileKind.Other,
         };
         return new FileStatus(kind, device, inode);
+    }
+
+    /// <summary>fstat(2) of an open file: the identity of what the handle really holds.</summary>
+    public static FileStatus Of(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        if (!OperatingSystem.IsLinux()) return new FileStatus(FileKind.Regular, 0, 0);
+        Span<byte> buffer = stackalloc byte[256];
+        int result;
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            unsafe
+            {
+                fixed (byte* p = buffer) result = fstat((int)handle.DangerousGetHandle(), p);
+            }
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+        return result != 0 ? new FileStatus(FileKind.Missing, 0, 0) : Decode(buffer);
     }
 
     /// <summary>The canonical absolute path (symlinks and ".." resolved), or null when it does not exist.</summary>
@@ -106,6 +133,9 @@ public readonly partial record struct FileStatus(FileKind Kind, ulong Device, ul
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int stat(string path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "fstat")]
+    private static unsafe partial int fstat(int fd, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "__xstat", StringMarshalling = StringMarshalling.Utf8)]
     private static unsafe partial int __xstat(int version, string path, byte* buffer);

@@ -59,6 +59,7 @@ public static class SubmissionJob
              .. request.TruthCsv is null ? Array.Empty<RunFile>() : [new RunFile("--truth CSV", request.TruthCsv)],
              .. template.Rows.Select(r => new RunFile("clip", Path.Combine(request.AudioDir, r.Fname)))],
             [new RunFile("the submission", request.OutputCsv), .. request.ProbabilitiesPath is null ? Array.Empty<RunFile>() : [new RunFile("--probabilities", request.ProbabilitiesPath)]]);
+        using var outputLock = OutputLock.Acquire([request.OutputCsv, .. request.ProbabilitiesPath is null ? Array.Empty<string>() : [request.ProbabilitiesPath]]);
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
         if (request.TrainCsv is not null) loaded.Models[0].EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
         CheckOutput(request.OutputCsv);

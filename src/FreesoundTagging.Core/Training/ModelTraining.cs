@@ -92,6 +92,7 @@ public static class ModelTraining
     {
         var variant = ModelVariant.Parse(request.Options.Variant);
         int channels = data.Features.MelCount, classes = data.Classes.Count;
+        using var outputLock = OutputLock.Acquire([request.SavePath]);
         var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath);
         var outcome = trainer.Run(request.Resume, progress, epochDone, cancel);
         using var model = (TaggingModel)outcome.Model;
