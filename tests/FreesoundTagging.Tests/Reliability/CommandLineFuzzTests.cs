@@ -16,8 +16,8 @@ namespace FreesoundTagging.Tests.Reliability;
 [Collection(TorchCollection.Name)]
 public class CommandLineFuzzTests(ITestOutputHelper output)
 {
-    private static readonly string[] Ints = ["0", "1", "2", "3", "-1", "abc", "", "1.5", "2147483648", "99999999999", "0x10", "1e3"];
-    private static readonly string[] Doubles = ["0", "0.5", "1", "-1", "nan", "NaN", "inf", "-Infinity", "1e10", "1e-3", "0.2", "abc", "", "1,5", "1e400"];
+    private static readonly string[] Ints = ["0", "-1", "abc", "2147483648", "1", "2", "3", "", "1.5", "99999999999", "0x10", "1e3"];
+    private static readonly string[] Doubles = ["nan", "1e10", "0", "-1", "0.5", "1", "NaN", "inf", "-Infinity", "1e-3", "0.2", "abc", "", "1,5", "1e400"];
     private static readonly string[] Junk = ["", "-", "--", "-x", "--bogus", "x y", "\u00e9", "'", "\"", "/", ".", "..", "/dev/null", "/proc/self/status", "-1"];
 
     private static string Pick(Random random, IReadOnlyList<string> pool) => pool[random.Next(pool.Count)];
@@ -44,28 +44,53 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
         return args;
     }
 
-    private void Fuzz(string command, Func<string[], int> main, Func<Random, List<string>> arguments, int seed, double seconds = 3)
+    private static void Check(string command, (int Exit, string Out, string Err) r, string[] args)
+    {
+        string call = $"{command} {string.Join(' ', args.Select(a => $"'{a}'"))}";
+        Assert.True(r.Exit is 0 or 2 or 3, $"{call} -> exit {r.Exit}: {r.Err}");
+        Assert.DoesNotContain("internal error", r.Err);
+        Assert.DoesNotContain("   at ", r.Err);
+        Assert.DoesNotContain("Exception", r.Err);
+        // (Tagging still prints a file's error in its table on stdout; everything else is an error: line on stderr.)
+        if (r.Exit != 0) Assert.True(r.Err.TrimStart().StartsWith("error: ") || r.Out.Contains("\terror: "), $"{call} -> exit {r.Exit} without an error line");
+    }
+
+    /// <summary>Every value of every option's pool once, on an otherwise valid command (in random order, within
+    /// <paramref name="seconds"/>): the systematic half of the search.</summary>
+    private void Sweep(string command, Func<string[], int> main, string[] valid, (string Name, string[]? Values)[] options, int seed, double seconds)
+    {
+        var clock = Stopwatch.StartNew();
+        var order = new Random(seed);
+        // Round-robin over the options (each one's first values before anyone's later ones), so a short budget still
+        // touches every option with its pool's leading, most telling, values.
+        var cases = options
+            .SelectMany(o => (o.Values is null ? [new[] { o.Name }] : o.Values.Select(v => new[] { o.Name, v })).Select((c, i) => (Case: c, Rank: i)))
+            .OrderBy(c => c.Rank).ThenBy(_ => order.Next()).Select(c => c.Case).ToList();
+        int runs = 0;
+        foreach (var extra in cases)
+        {
+            if (clock.Elapsed.TotalSeconds > seconds) break;
+            string[] args = [.. valid, .. extra];
+            Check(command, ConsoleCapture.Run(main, args), args);
+            runs++;
+        }
+        output.WriteLine($"{command} sweep: {runs} of {cases.Count} single-option cases in {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    private void Fuzz(string command, Func<string[], int> main, Func<Random, List<string>> arguments, int seed, double seconds = 2)
     {
         var random = new Random(seed);
         var clock = Stopwatch.StartNew();
         int runs = 0;
         var exits = new Dictionary<int, int>();
-        while (runs < 12 || clock.Elapsed.TotalSeconds < seconds)
+        while (runs < 8 || clock.Elapsed.TotalSeconds < seconds)
         {
             if (runs >= 400) break;
             string[] args = [.. arguments(random)];
-            var started = clock.Elapsed;
             var r = ConsoleCapture.Run(main, args);
             runs++;
-            if ((clock.Elapsed - started).TotalSeconds > 0.5) output.WriteLine($"{(clock.Elapsed - started).TotalSeconds:0.0} s: {string.Join(' ', args)} -> {r.Exit}");
             exits[r.Exit] = exits.GetValueOrDefault(r.Exit) + 1;
-            string call = $"{command} {string.Join(' ', args.Select(a => $"'{a}'"))}";
-            Assert.True(r.Exit is 0 or 2 or 3, $"{call} -> exit {r.Exit}: {r.Err}");
-            Assert.DoesNotContain("internal error", r.Err);
-            Assert.DoesNotContain("   at ", r.Err);
-            Assert.DoesNotContain("Exception", r.Err);
-            // (Tagging still prints a file's error in its table on stdout; everything else is an error: line on stderr.)
-            if (r.Exit != 0) Assert.True(r.Err.TrimStart().StartsWith("error: ") || r.Out.Contains("\terror: "), $"{call} -> exit {r.Exit} without an error line");
+            Check(command, r, args);
         }
         output.WriteLine($"{command}: {runs} runs in {clock.Elapsed.TotalSeconds:0.0} s, exits {string.Join(", ", exits.OrderBy(e => e.Key).Select(e => $"{e.Key}: {e.Value}"))}");
     }
@@ -85,6 +110,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
             ("--verified-only", null), ("--skip-invalid", null), ("--shard", ["0/1", "1/2", "2/2", "abc", "0/0", "-1/3", "1/", "/"]),
             ("--threads", Ints),
         ];
+        Sweep("inputs", InputsCommand.Run, [f.Audio, f.TrainCsv, "--out-dir", outDir], options, seed: 1, seconds: 2);
         Fuzz("inputs", InputsCommand.Run, random =>
         {
             var args = new List<string>();
@@ -115,6 +141,8 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
             ("--time-masks", Ints), ("--time-mask-frames", Ints), ("--freq-masks", Ints), ("--freq-mask-bands", Ints),
             ("--unverified-weight", Doubles), ("--schedule", ["constant", "cosine", "linear", ""]), ("--folds", [.. Ints, "101"]),
         ];
+        Sweep("model", ModelCommand.Run, ["cnn_1d", f.Dir.File("m.fstmodel"), "--data", data, "--epochs", "1", "--device", "cpu"],
+            [.. options.Where(o => o.Item1 is not ("--data" or "--device"))], seed: 2, seconds: 3);
         Fuzz("model", ModelCommand.Run, random =>
         {
             var args = new List<string>();
@@ -127,7 +155,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
             if (!opts.Contains("--data")) opts.AddRange(["--data", data]);
             if (!opts.Contains("--device")) opts.AddRange(["--device", "cpu"]);
             return [.. args, .. opts];
-        }, seed: 2, seconds: 4);
+        }, seed: 2, seconds: 2);
     }
 
     [Fact]
@@ -142,6 +170,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
             ("--truth", [f.TrainCsv, f.Template, f.Dir.File("missing.csv"), f.Model]), ("--batch-size", [.. Ints, "4096", "4097"]),
             ("--threads", Ints), ("--device", ["cpu", "auto", "cuda", "gpu"]),
         ];
+        Sweep("predict", PredictCommand.Run, [f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv")], options, seed: 3, seconds: 2);
         Fuzz("predict", PredictCommand.Run, random =>
         {
             var args = new List<string>();
