@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Runtime.InteropServices;
 
 namespace FreesoundTagging.CommandLine;
 
@@ -6,18 +8,37 @@ namespace FreesoundTagging.CommandLine;
 /// Runs a command's body and turns what can go wrong into one line on stderr and a named exit code: the
 /// user sees which file is at fault, never a stack trace (set FREESOUND_DEBUG=1 to get one).
 /// </summary>
-internal static class CommandRunner
+internal static partial class CommandRunner
 {
     public static int Invoke(RootCommand command, string[] args)
     {
         var parse = command.Parse(args);
-        if (parse.Errors.Count > 0)
+        // An option the command does not have would otherwise be taken as a file path (and blamed on the path
+        // after it); saying which option is unknown is the one useful message.
+        var unknown = UnknownOptions(parse);
+        var errors = unknown.Count > 0
+            ? unknown.Select(u => $"unknown option '{u}'").ToList()
+            : parse.Errors.Select(e => OptionRules.Plain(e.Message)).Distinct().ToList();
+        if (errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Error(error.Message);
+            foreach (var error in errors) Error(error);
             Console.Error.WriteLine($"Run '{command.Name} --help' for usage.");
             return ExitCodes.Usage;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Values that look like options ("--bogus", "-x"): the parser took them as a file path or as another
+    /// option's value. "-" alone and negative numbers are values.</summary>
+    private static List<string> UnknownOptions(ParseResult parse)
+    {
+        var unknown = new List<string>();
+        foreach (string v in parse.Tokens.Where(t => t.Type == TokenType.Argument).Select(t => t.Value).Concat(parse.UnmatchedTokens))
+        {
+            if (v.Length > 1 && v[0] == '-' && !double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _) && !unknown.Contains(v))
+                unknown.Add(v);
+        }
+        return unknown;
     }
 
     /// <summary>Runs <paramref name="body"/> with Ctrl+C turned into cancellation of the token it receives.</summary>
@@ -33,6 +54,12 @@ internal static class CommandRunner
             Error(e.Message);
             return ExitCodes.InvalidInput;
         }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            // Every output goes through a temporary file, so nothing is left under a final name.
+            Error($"write failed ({e.Message.Trim()})");
+            return ExitCodes.InvalidInput;
+        }
         catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
         {
             Error("interrupted");
@@ -45,38 +72,59 @@ internal static class CommandRunner
         }
     }
 
+    private static bool IsDiskFull(IOException e) =>
+        e.HResult is 28 or 112 or unchecked((int)0x80070070) || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("quota", StringComparison.OrdinalIgnoreCase);
+
     public static void Error(string message) => WriteLine(Console.Error, "error", "red", message);
 
     public static void Warning(string message) => WriteLine(Console.Error, "warning", "yellow", message);
 
+    /// <summary>Elides the middle of any word longer than 160 characters (a 5 MB fname must not fill the screen).</summary>
+    internal static string Shorten(string line) =>
+        LongWord().Replace(line, m => $"{m.Value[..80]}...({m.Value.Length - 120} characters)...{m.Value[^40..]}");
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\S{161,}")]
+    private static partial System.Text.RegularExpressions.Regex LongWord();
+
     private static void WriteLine(TextWriter writer, string label, string colour, string message)
     {
-        string line = message.ReplaceLineEndings(" ");
+        string line = Shorten(message.ReplaceLineEndings(" "));
         if (Terminal.StderrIsInteractive) writer.WriteLine($"\u001b[{(colour == "red" ? 31 : 33)}m{label}:\u001b[0m {line}");
         else writer.WriteLine($"{label}: {line}");
     }
 }
 
-/// <summary>First Ctrl+C requests a graceful stop (the token is cancelled); a second one ends the process.</summary>
+/// <summary>
+/// The first Ctrl+C or SIGTERM (what schedulers and <c>docker stop</c> send) requests a graceful stop: the token
+/// is cancelled and the command saves what it can. A second one ends the process at once, after deleting the
+/// temporary files of outputs still being written, so nothing half-written is left behind either way.
+/// </summary>
 internal sealed class Interruption : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
+    private readonly PosixSignalRegistration[] _registrations;
 
-    public Interruption() => Console.CancelKeyPress += OnCancel;
+    public Interruption() => _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal)];
 
     public CancellationToken Token => _source.Token;
 
-    private void OnCancel(object? sender, ConsoleCancelEventArgs e)
+    private void OnSignal(PosixSignalContext context)
     {
-        if (_source.IsCancellationRequested) return; // second Ctrl+C: let it terminate
-        e.Cancel = true;
-        Console.Error.WriteLine("stopping after the current step (Ctrl+C again to abort)...");
+        if (_source.IsCancellationRequested)
+        {
+            // Second signal: the default action (termination) follows once the temporary files are gone.
+            IO.PendingTempFiles.DeleteAll();
+            return;
+        }
+        context.Cancel = true;
+        string what = context.Signal == PosixSignal.SIGTERM ? "SIGTERM received: stopping" : "stopping";
+        Console.Error.WriteLine($"{what} after the current step (Ctrl+C again to abort)...");
         _source.Cancel();
     }
 
     public void Dispose()
     {
-        Console.CancelKeyPress -= OnCancel;
+        foreach (var registration in _registrations) registration.Dispose();
         _source.Dispose();
     }
 }

@@ -18,11 +18,20 @@ public static class InputsCommand
         var outDir = new Option<string>("--out-dir", "-o") { Description = "Where to write samples.npy, labels.npy and dataset.json", DefaultValueFactory = _ => "." };
         var maxFrames = new Option<int>("--max-frames") { Description = "Rows per clip (10 ms each); longer clips are truncated with a warning", DefaultValueFactory = _ => FeatureConfig.Original.MaxFrames };
         var dtype = new Option<string>("--dtype") { Description = "float32, or float64 as the original wrote", DefaultValueFactory = _ => "float32" };
-        dtype.AcceptOnlyFromAmong("float32", "float64");
+        dtype.OneOf("float32", "float64");
         var verifiedOnly = new Option<bool>("--verified-only") { Description = "Keep only rows with manually_verified = 1" };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip missing or unreadable clips (listed in a warning) instead of stopping" };
         var shard = new Option<string?>("--shard") { Description = "K/N: process every N-th row starting at K (0-based), for splitting work across machines" };
         var threads = new Option<int>("--threads") { Description = "Clips decoded in parallel", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+        maxFrames.Between(1, FeatureConfig.MaxFramesLimit, "frames");
+        threads.Threads();
+        shard.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            string text = result.Tokens[0].Value;
+            if (!TryParseShard(text, out _)) result.AddError($"--shard: must be K/N with 0 <= K < N, e.g. 0/4 (got '{text}')");
+        });
 
         var command = new RootCommand("Turn a folder of WAV clips and train.csv into log-mel arrays for training (numpy .npy).")
         {
@@ -56,10 +65,17 @@ public static class InputsCommand
     internal static (int Index, int Count) ParseShard(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return (0, 1);
-        string[] parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int k) && int.TryParse(parts[1], out int n) && n >= 1 && k >= 0 && k < n)
-            return (k, n);
+        if (TryParseShard(text, out var shard)) return shard;
         throw new InvalidInputException($"--shard must be K/N with 0 <= K < N (got '{text}')");
+    }
+
+    private static bool TryParseShard(string text, out (int Index, int Count) shard)
+    {
+        shard = (0, 1);
+        string[] parts = text.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int k) || !int.TryParse(parts[1], out int n) || n < 1 || k < 0 || k >= n) return false;
+        shard = (k, n);
+        return true;
     }
 
     private static void Summarise(InputsResult r)

@@ -36,6 +36,21 @@ public static class ModelCommand
         var schedule = new Option<string>("--schedule") { Description = "Learning rate: constant (the original) or cosine (decays to 0 over the run)", DefaultValueFactory = _ => defaults.Schedule };
         var folds = new Option<int>("--folds") { Description = "K-fold cross-validation: train K models (<save_name> → name.foldN.ext), report mean ± std validation MAP@3", DefaultValueFactory = _ => 0 };
 
+        // Ranges checked by the parser (exit 2, naming the option); the core re-checks the combinations.
+        epochs.Between(1, 1_000_000, "epochs");
+        batch.Between(1, 65_536, "clips");
+        lr.Positive();
+        valFraction.Between(0, 1, maxExclusive: true);
+        device.Device();
+        threads.Threads();
+        crop.PositiveAtMost(600, "seconds");
+        mixup.Between(0, 100);
+        foreach (var count in new[] { timeMasks, freqMasks }) count.Between(0, 100);
+        foreach (var width in new[] { timeMaskFrames, freqMaskBands }) width.Between(0, 100_000);
+        unverified.Between(0, 1);
+        schedule.OneOf([.. LearningRateSchedule.All]);
+        folds.Check<int>(k => k == 0 || (k >= 2 && k <= 100), "must be 0 (none) or 2 to 100");
+
         var command = new RootCommand("Train a tagging network on the log-mel arrays written by `inputs`.")
         {
             variant, saveName, data, epochs, batch, lr, seed, valFraction, device, threads, bucket, resume,

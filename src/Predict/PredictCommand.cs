@@ -34,6 +34,11 @@ public static class PredictCommand
         var timeline = new Option<double?>("--timeline") { Description = "Tagging: also score consecutive windows of this many seconds along each file (start, end, top labels per window)" };
         var info = new Option<bool>("--info") { Description = "Print what the model file(s) hold (variant, parameters, classes, features, recipe, training history) and exit" };
 
+        mean.OneOf("arithmetic", "geometric");
+        batch.Between(1, 4096, "clips");
+        threads.Threads();
+        device.Device();
+
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
             model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info,
@@ -46,6 +51,8 @@ public static class PredictCommand
             int modelCount = all.TakeWhile(Models.ModelFile.HasMagic).Count();
             var models = new[] { parse.GetRequiredValue(model) }.Concat(all.Take(modelCount)).ToList();
             string[] rest = all[modelCount..];
+            if (!Models.ModelFile.HasMagic(models[0]) && all.Any(Models.ModelFile.HasMagic))
+                throw new InvalidInputException("is not a model file; give the model file(s) first, then the audio (predict <model>... <files or folder>)", models[0]);
             if (parse.GetValue(info))
             {
                 if (rest.Length > 0) throw new InvalidInputException($"--info takes only model files; '{rest[0]}' is not one");
@@ -104,6 +111,8 @@ public static class PredictCommand
         double wall = Math.Max(r.Elapsed.TotalSeconds, 1e-9);
         Console.WriteLine($"wrote {r.OutputCsv} ({r.Rows} clips, {r.Rows - r.Fallbacks.Count} scored, {r.Fallbacks.Count} fallback) in {Terminal.Duration(r.Elapsed)} ({r.Rows / wall:0.0} clips/s, {r.AudioSeconds / wall:0} audio-s per s)");
         if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x classes softmax, NaN rows for fallbacks)");
+        if (r.TruthLabelsNotInModel is { Count: > 0 } unknown)
+            CommandRunner.Warning($"--truth names {unknown.Count} label(s) the model does not have ({string.Join(", ", unknown.Take(5))}{(unknown.Count > 5 ? ", ..." : "")}); clips with them score 0 in MAP@3");
         if (r.Map3 is { } map) Console.WriteLine($"MAP@3 {map:0.0000} over {r.TruthRows} clips with known labels");
     }
 }

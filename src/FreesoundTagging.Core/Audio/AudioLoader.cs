@@ -7,6 +7,8 @@ public static class AudioLoader
     public static LoadedAudio LoadMono(string path, int sampleRate)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
+        // Every decoder sits behind this entry point, so one check keeps all of them (ffmpeg too) from opening a FIFO or device.
+        if (IO.RegularFile.Problem(path, "an audio file") is { } problem) throw new InvalidAudioException(problem, path);
         var clip = AudioDecoder.Read(path);
         float[] mono = clip.ToMono();
         if (clip.SampleRate != sampleRate)

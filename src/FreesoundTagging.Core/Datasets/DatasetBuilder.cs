@@ -17,8 +17,8 @@ public static class DatasetBuilder
     {
         var problems = request.Problems();
         if (problems.Count > 0) throw new InvalidSettingsException(problems, "inputs settings");
-        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
-        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException("output folder does not exist", request.OutDir);
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : "audio folder not found", request.AudioDir);
+        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException(File.Exists(request.OutDir) ? "is a file, expected the folder to write the outputs in" : "output folder does not exist", request.OutDir);
 
         var manifest = TrainManifest.Read(request.TrainCsv);
         var rows = manifest.Rows
@@ -27,17 +27,24 @@ public static class DatasetBuilder
             .ToList();
         if (rows.Count == 0) throw new InvalidCsvException(request.VerifiedOnly ? "no manually verified rows" : "no rows in this shard", request.TrainCsv);
 
+        string samplesPath = Path.Combine(request.OutDir, DatasetInfo.SamplesFileName);
+        string labelsPath = Path.Combine(request.OutDir, DatasetInfo.LabelsFileName);
+        string datasetPath = Path.Combine(request.OutDir, DatasetInfo.FileName);
+        OutputGuard.Check(
+            [new RunFile("train.csv", request.TrainCsv), .. rows.Select(r => new RunFile("clip", Path.Combine(request.AudioDir, r.Fname)))],
+            [new RunFile(DatasetInfo.SamplesFileName, samplesPath), new RunFile(DatasetInfo.LabelsFileName, labelsPath), new RunFile(DatasetInfo.FileName, datasetPath)]);
+
+        using var outputLock = OutputLock.Acquire([samplesPath]);
+
         var skipped = new List<SkippedClip>();
-        var missing = rows.Where(r => !File.Exists(Path.Combine(request.AudioDir, r.Fname))).ToList();
+        // A folder or FIFO under a listed name is not "missing": the audio loader says what it is instead.
+        var missing = rows.Where(r => !FileStatus.Of(Path.Combine(request.AudioDir, r.Fname)).Exists).ToList();
         if (missing.Count > 0 && !request.SkipInvalid)
             throw new InvalidAudioException($"listed in {Path.GetFileName(request.TrainCsv)} but not found" + (missing.Count > 1 ? $" (and {missing.Count - 1} more missing)" : ""), Path.Combine(request.AudioDir, missing[0].Fname));
         skipped.AddRange(missing.Select(m => new SkippedClip(m.Fname, "file not found")));
         rows = rows.Except(missing).ToList();
 
         StaleTempFiles.Remove(request.OutDir, DatasetInfo.SamplesFileName, DatasetInfo.LabelsFileName, DatasetInfo.FileName);
-        string samplesPath = Path.Combine(request.OutDir, DatasetInfo.SamplesFileName);
-        string labelsPath = Path.Combine(request.OutDir, DatasetInfo.LabelsFileName);
-        string datasetPath = Path.Combine(request.OutDir, DatasetInfo.FileName);
         FeatureConfig features = request.Features;
         int classCount = manifest.Classes.Count;
         var classIndex = manifest.Classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);

@@ -46,6 +46,9 @@ public sealed record DatasetInfo
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // A diverged run's history (and the checkpoint that carries it) may hold NaN or Infinity: JSON has no
+        // such numbers, so they are written as "NaN" / "Infinity" strings rather than crash the save.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));

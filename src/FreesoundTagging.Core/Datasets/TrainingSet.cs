@@ -55,6 +55,14 @@ public sealed class TrainingSet : IDisposable
     public static TrainingSet Open(IReadOnlyList<DatasetFiles> parts)
     {
         if (parts.Count == 0) throw new InvalidInputException("no dataset given");
+        // The same shard twice (however spelled) would silently duplicate its rows.
+        var identities = new Dictionary<(ulong, ulong), string>();
+        foreach (var p in parts)
+        {
+            var id = IO.FileStatus.Of(p.DatasetPath);
+            if (id.Exists && !identities.TryAdd((id.Device, id.Inode), p.DatasetPath))
+                throw new InvalidInputException($"is the same dataset as {identities[(id.Device, id.Inode)]}: each --data folder may be given once", p.DatasetPath);
+        }
         var infos = parts.Select(p => DatasetInfo.Read(p.DatasetPath)).ToList();
         var first = infos[0];
         for (int i = 1; i < infos.Count; i++)
@@ -77,6 +85,9 @@ public sealed class TrainingSet : IDisposable
                 for (int r = 0; r < part.Count; r++)
                 {
                     part.Labels.ReadRow(r, labelRow);
+                    // A NaN or all-zero row would train on nothing (or on NaN) without a word.
+                    if (!labelRow.All(v => float.IsFinite(v) && v >= 0) || labelRow.Sum() <= 0)
+                        throw new InvalidArrayException($"row {r} is not a valid label row (values must be finite, non-negative and not all zero; got {string.Join(", ", labelRow.Take(8))}{(labelRow.Length > 8 ? ", ..." : "")})", parts[p].LabelsPath);
                     set._labels[offset + r] = ArgMax(labelRow);
                     set._frames[offset + r] = Math.Clamp(infos[p].Frames[r], 1, first.Features.MaxFrames);
                     set._verified[offset + r] = infos[p].Verified[r];

@@ -17,7 +17,14 @@ public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, dou
         {
             LoadedAudio audio = AudioLoader.LoadMono(path, rate);
             if (audio.Samples.Length == 0) throw new InvalidAudioException("empty clip: no samples", path);
-            return new ClipFeatures(extractor.Extract(audio.Samples), null, audio.Samples.Length / (double)rate, audio.Truncated);
+            LogMel mel = extractor.Extract(audio.Samples);
+            // Finite but huge samples (a float WAV scaled by 1e30) overflow the power spectrum: such a clip must
+            // never be written to samples.npy or scored.
+            int bad = FirstNonFinite(mel.Values);
+            if (bad >= 0)
+                throw new InvalidAudioException(
+                    $"its log-mel features are not finite (frame {bad / mel.MelCount} is {mel.Values[bad]}; peak sample magnitude {PeakMagnitude(audio.Samples):G3}, expected about 1)", path);
+            return new ClipFeatures(mel, null, audio.Samples.Length / (double)rate, audio.Truncated);
         }
         catch (InvalidInputException e)
         {
@@ -27,6 +34,20 @@ public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, dou
         {
             return Failed(new InvalidAudioException($"cannot read ({e.Message})", path, e));
         }
+    }
+
+    private static int FirstNonFinite(float[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    private static float PeakMagnitude(float[] samples)
+    {
+        float peak = 0;
+        foreach (float x in samples) peak = Math.Max(peak, Math.Abs(x));
+        return peak;
     }
 
     private static ClipFeatures Failed(InvalidInputException error) => new(null, error, 0, false);

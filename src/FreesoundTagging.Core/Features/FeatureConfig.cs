@@ -32,6 +32,9 @@ public sealed record FeatureConfig
     /// <summary>Rows per clip in the arrays: longer clips are truncated, shorter ones zero-padded. 3001 = 30 s.</summary>
     public int MaxFrames { get; init; } = 3001;
 
+    /// <summary>Most rows per clip: 1,000,000 frames are 2.8 hours, and (frames × mels) still fits one array.</summary>
+    public const int MaxFramesLimit = 1_000_000;
+
     /// <summary>The recipe of the original inputs.py.</summary>
     public static FeatureConfig Original { get; } = new();
 
@@ -50,7 +53,8 @@ public sealed record FeatureConfig
         if (FMaxHz <= FMinHz) problems.Add($"FMaxHz ({FMaxHz}) must exceed FMinHz ({FMinHz})");
         if (SampleRate > 0 && FMaxHz > SampleRate / 2.0) problems.Add($"FMaxHz ({FMaxHz}) must not exceed the Nyquist frequency ({SampleRate / 2.0})");
         if (!(LogOffset > 0)) problems.Add($"LogOffset must be positive (got {LogOffset})");
-        if (MaxFrames <= 0) problems.Add($"MaxFrames must be positive (got {MaxFrames})");
+        if (MaxFrames <= 0 || MaxFrames > MaxFramesLimit) problems.Add($"MaxFrames must be 1 to {MaxFramesLimit} (got {MaxFrames})");
+        if (MelCount > 4096) problems.Add($"MelCount must be at most 4096 (got {MelCount})");
         if (!Enum.IsDefined(PadMode)) problems.Add($"PadMode {PadMode} is unknown");
         return problems;
     }

@@ -34,6 +34,7 @@ public sealed class AtomicFile : IDisposable
         try
         {
             var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, bufferSize);
+            PendingTempFiles.Add(temp);
             return new AtomicFile(full, stream, temp);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
@@ -52,6 +53,7 @@ public sealed class AtomicFile : IDisposable
             Stream.Dispose();
             File.Move(TempPath, FinalPath, overwrite: true);
             _committed = true;
+            PendingTempFiles.Remove(TempPath);
         }
         catch (IOException e)
         {
@@ -77,6 +79,7 @@ public sealed class AtomicFile : IDisposable
         catch (IOException)
         {
         }
+        PendingTempFiles.Remove(TempPath);
     }
 
     /// <summary>Writes a whole small file atomically.</summary>

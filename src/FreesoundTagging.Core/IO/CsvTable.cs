@@ -12,11 +12,13 @@ public sealed record CsvRecord(int Line, IReadOnlyList<string> Values);
 /// </summary>
 public static class CsvTable
 {
+    /// <summary>The value of an optional column the header does not have (an empty cell is "" instead).</summary>
+    public const string AbsentColumn = "\0absent";
+
     /// <exception cref="InvalidCsvException">Missing file, empty file, missing columns, no rows, bad quoting.</exception>
     public static IReadOnlyList<CsvRecord> Read(string path, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null)
     {
-        if (Directory.Exists(path)) throw new InvalidCsvException("is a folder, expected a CSV file", path);
-        if (!File.Exists(path)) throw new InvalidCsvException("file not found", path);
+        if (RegularFile.Problem(path, "a CSV file") is { } problem) throw new InvalidCsvException(problem, path);
         var options = new CsvReaderOptions
         {
             HasHeader = true,
@@ -34,6 +36,9 @@ public static class CsvTable
             csv.ReadHeader();
             var header = csv.Headers.Select(h => h.Trim()).ToArray();
             var columns = required.Concat(optional ?? []).ToList();
+            // Which of two same-named columns holds the value would be a guess.
+            var twice = header.Where(h => h.Length > 0).GroupBy(h => h, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null) throw new InvalidCsvException($"column '{twice.Key}' appears more than once in the header", path);
             var missing = required.Where(c => !header.Contains(c, StringComparer.Ordinal)).ToList();
             if (missing.Count > 0)
                 throw new InvalidCsvException(
@@ -44,7 +49,7 @@ public static class CsvTable
             {
                 var values = new string[columns.Count];
                 for (int i = 0; i < columns.Count; i++)
-                    values[i] = index[i] >= 0 && index[i] < csv.FieldCount ? csv.GetString(index[i]) ?? "" : "";
+                    values[i] = index[i] < 0 ? AbsentColumn : index[i] < csv.FieldCount ? csv.GetString(index[i]) ?? "" : "";
                 rows.Add(new CsvRecord((int)csv.LineNumber, values));
             }
             if (rows.Count == 0) throw new InvalidCsvException("has a header but no rows", path);

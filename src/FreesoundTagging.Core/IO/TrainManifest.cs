@@ -22,7 +22,8 @@ public sealed record TrainManifest(string Path, IReadOnlyList<TrainRow> Rows, IR
             if (label.Contains(' ')) throw new InvalidCsvException($"line {r.Line}: label '{label}' contains a space (submissions separate labels with spaces)", path);
             bool verified = r.Values[2] switch
             {
-                "" or "1" or "True" or "true" => true,
+                CsvTable.AbsentColumn or "1" or "True" or "true" => true,
+                "" => throw new InvalidCsvException($"line {r.Line}: manually_verified is empty for '{fname}' (expected 0 or 1)", path),
                 "0" or "False" or "false" => false,
                 var v => throw new InvalidCsvException($"line {r.Line}: manually_verified must be 0 or 1 (got '{v}')", path),
             };

@@ -39,7 +39,8 @@ public sealed record FallbackClip(string Fname, string Label, string Reason);
 
 /// <summary>What <c>predict</c> wrote.</summary>
 public sealed record SubmissionResult(
-    string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath);
+    string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath,
+    IReadOnlyList<string>? TruthLabelsNotInModel = null);
 
 /// <summary>
 /// predict's competition mode: model + audio folder + sample_submission.csv → a Kaggle submission with the
@@ -49,9 +50,16 @@ public static class SubmissionJob
 {
     public static SubmissionResult Run(SubmissionRequest request, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException("audio folder not found", request.AudioDir);
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : "audio folder not found", request.AudioDir);
         var template = SubmissionTemplate.Read(request.SampleSubmissionCsv);
         var truth = request.TruthCsv is null ? null : ReadTruth(request.TruthCsv);
+        OutputGuard.Check(
+            [.. request.ModelPaths.Select(m => new RunFile("model", m)), new RunFile("sample_submission.csv", request.SampleSubmissionCsv),
+             .. request.TrainCsv is null ? Array.Empty<RunFile>() : [new RunFile("train.csv", request.TrainCsv)],
+             .. request.TruthCsv is null ? Array.Empty<RunFile>() : [new RunFile("--truth CSV", request.TruthCsv)],
+             .. template.Rows.Select(r => new RunFile("clip", Path.Combine(request.AudioDir, r.Fname)))],
+            [new RunFile("the submission", request.OutputCsv), .. request.ProbabilitiesPath is null ? Array.Empty<RunFile>() : [new RunFile("--probabilities", request.ProbabilitiesPath)]]);
+        using var outputLock = OutputLock.Acquire([request.OutputCsv, .. request.ProbabilitiesPath is null ? Array.Empty<string>() : [request.ProbabilitiesPath]]);
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
         if (request.TrainCsv is not null) loaded.Models[0].EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
         CheckOutput(request.OutputCsv);
@@ -78,8 +86,15 @@ public static class SubmissionJob
                 fallbacks.Add(new FallbackClip(row.Fname, row.FallbackLabel, predictions[i].Error ?? "not scored"));
             }
         }
-        if (request.ProbabilitiesPath is not null) WriteProbabilities(request.ProbabilitiesPath, predictions, loaded.Classes.Count);
-        SubmissionWriter.Write(request.OutputCsv, entries);
+        // Both outputs are written in full under temporary names before either is renamed into place, so a full
+        // disk leaves neither (not a fresh p.npy beside a missing submission).
+        using (var probabilities = request.ProbabilitiesPath is null ? null : WriteProbabilities(request.ProbabilitiesPath, predictions, loaded.Classes.Count))
+        using (var submission = SubmissionWriter.Prepare(request.OutputCsv, entries))
+        {
+            submission.Stream.Flush(flushToDisk: true);
+            probabilities?.Commit();
+            submission.Commit();
+        }
 
         double? map3 = null;
         int truthRows = 0;
@@ -96,7 +111,9 @@ public static class SubmissionJob
             if (truthRows == 0) throw new InvalidCsvException("names none of the clips in the submission", request.TruthCsv);
             map3 = sum / truthRows;
         }
-        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath);
+        // A truth label the model cannot output scores 0 for every clip it names: say so rather than report a low MAP@3 silently.
+        var unknownLabels = truth?.Values.Distinct(StringComparer.Ordinal).Where(l => !loaded.Classes.Contains(l, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath, unknownLabels);
     }
 
     /// <summary>fname → label of a truth CSV (fname,label).</summary>
@@ -114,11 +131,19 @@ public static class SubmissionJob
         if (!Directory.Exists(Path.GetDirectoryName(full))) throw new InvalidInputException("output folder does not exist", Path.GetDirectoryName(full));
     }
 
-    private static void WriteProbabilities(string path, IReadOnlyList<ClipPrediction> predictions, int classes)
+    private static NpyRowWriter WriteProbabilities(string path, IReadOnlyList<ClipPrediction> predictions, int classes)
     {
-        using var writer = new NpyRowWriter(path, NpyDtype.Float32, classes);
-        var unscored = Enumerable.Repeat(float.NaN, classes).ToArray();
-        foreach (var p in predictions) writer.WriteRow(p.Probabilities ?? unscored);
-        writer.Commit();
+        var writer = new NpyRowWriter(path, NpyDtype.Float32, classes);
+        try
+        {
+            var unscored = Enumerable.Repeat(float.NaN, classes).ToArray();
+            foreach (var p in predictions) writer.WriteRow(p.Probabilities ?? unscored);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+        return writer;
     }
 }

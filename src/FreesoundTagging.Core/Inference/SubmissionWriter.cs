@@ -14,7 +14,28 @@ public static class SubmissionWriter
 {
     public static void Write(string path, IEnumerable<SubmissionEntry> entries)
     {
-        using var file = AtomicFile.Create(path);
+        using var file = Prepare(path, entries);
+        file.Commit();
+    }
+
+    /// <summary>Writes the whole submission under its temporary name; the caller commits it (with its other outputs).</summary>
+    public static AtomicFile Prepare(string path, IEnumerable<SubmissionEntry> entries)
+    {
+        var file = AtomicFile.Create(path);
+        try
+        {
+            WriteTo(file, entries);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+        return file;
+    }
+
+    private static void WriteTo(AtomicFile file, IEnumerable<SubmissionEntry> entries)
+    {
         using (var text = new StreamWriter(file.Stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" })
         using (var csv = CsvWriter.Create(text, new CsvWriterOptions { NewLine = "\n" }, true))
         {
@@ -22,6 +43,6 @@ public static class SubmissionWriter
             foreach (var e in entries) csv.WriteRecord([e.Fname, string.Join(' ', e.Labels)]);
             csv.Flush();
         }
-        file.Commit();
+        file.Stream.Flush();
     }
 }

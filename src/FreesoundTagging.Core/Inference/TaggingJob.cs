@@ -119,6 +119,8 @@ public static class TaggingJob
     {
         try
         {
+            // Never opened to sniff unless regular: a FIFO would block the walk.
+            if (IO.RegularFile.Problem(file, "an audio file") is { } problem) return problem;
             if (new FileInfo(file).Length == 0) return "empty file";
             var format = AudioDecoder.DetectFormat(file);
             return format.Decoder == AudioDecoderKind.Unknown ? "not a recognised audio format" : null;

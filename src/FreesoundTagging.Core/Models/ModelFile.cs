@@ -39,6 +39,7 @@ public static class ModelFile
         WriteIndented = true,
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     /// <summary>
@@ -95,7 +96,8 @@ public static class ModelFile
     {
         try
         {
-            if (!File.Exists(path)) return false;
+            // Never open a FIFO or device here: predict asks this of every path it is given.
+            if (IO.RegularFile.Problem(path, "a model file") is not null) return false;
             using var file = File.OpenRead(path);
             return StartsWithMagic(file);
         }
@@ -152,6 +154,7 @@ public static class ModelFile
     private static (ModelMetadata Metadata, byte[] Weights) ReadContainer(string path)
     {
         byte[] bytes;
+        if (IO.RegularFile.Problem(path, "a model file") is { } problem) throw new InvalidModelException(problem, path);
         try
         {
             using var file = File.OpenRead(path);
@@ -221,7 +224,7 @@ public static class ModelFile
         if (metadata.Features is null) problems.Add("the feature settings are missing");
         else problems.AddRange(metadata.Features.Problems());
         if (metadata.History is null || metadata.History.Epochs is null) problems.Add("the training history is missing");
-        if (metadata.WindowFrames is < 1) problems.Add($"the window length must be at least 1 frame (got {metadata.WindowFrames})");
+        if (metadata.WindowFrames is < 1 or > FeatureConfig.MaxFramesLimit) problems.Add($"the window length must be 1 to {FeatureConfig.MaxFramesLimit} frames (got {metadata.WindowFrames})");
         return problems;
     }
 
@@ -236,24 +239,16 @@ public static class ModelFile
 
     private static void WriteAtomically(string path, byte[] bytes)
     {
-        string full = System.IO.Path.GetFullPath(path);
-        string folder = System.IO.Path.GetDirectoryName(full) ?? ".";
-        Directory.CreateDirectory(folder);
-        // Same folder as the target, so the rename stays on one file system and is atomic.
-        string temporary = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        // AtomicFile reports a full disk as bad input and leaves nothing under the final name.
+        using var file = IO.AtomicFile.Create(path);
         try
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                file.Write(bytes);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
+            file.Stream.Write(bytes);
         }
-        catch
+        catch (IOException e)
         {
-            File.Delete(temporary);
-            throw;
+            throw new InvalidInputException($"write failed ({e.Message})", path, e);
         }
+        file.Commit();
     }
 }

@@ -27,6 +27,8 @@ public static class TrainingCurvesPlot
         // ScottPlot picks the format from the extension, so the temporary name keeps ".png".
         string full = Path.GetFullPath(path);
         string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileNameWithoutExtension(full)}.{Environment.ProcessId}.tmp.png");
+        // Registered like AtomicFile's, so a second Ctrl+C deletes it too.
+        IO.PendingTempFiles.Add(temp);
         try
         {
             plot.SavePng(temp, 900, 520);
@@ -35,6 +37,7 @@ public static class TrainingCurvesPlot
         finally
         {
             File.Delete(temp);
+            IO.PendingTempFiles.Remove(temp);
         }
     }
 

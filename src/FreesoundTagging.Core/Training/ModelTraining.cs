@@ -1,3 +1,4 @@
+using FreesoundTagging.IO;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Models;
 using FreesoundTagging.Reporting;
@@ -91,6 +92,7 @@ public static class ModelTraining
     {
         var variant = ModelVariant.Parse(request.Options.Variant);
         int channels = data.Features.MelCount, classes = data.Classes.Count;
+        using var outputLock = OutputLock.Acquire([request.SavePath]);
         var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath);
         var outcome = trainer.Run(request.Resume, progress, epochDone, cancel);
         using var model = (TaggingModel)outcome.Model;
@@ -128,6 +130,11 @@ public static class ModelTraining
         string? folder = Path.GetDirectoryName(Path.GetFullPath(request.SavePath));
         if (folder is null || !Directory.Exists(folder)) throw new InvalidInputException("folder for the model does not exist", folder ?? request.SavePath);
         if (Directory.Exists(request.SavePath)) throw new InvalidInputException("is a folder; give a file name for the model", request.SavePath);
+        var runs = request.Options.Folds >= 2 ? Enumerable.Range(0, request.Options.Folds).Select(k => request with { SavePath = request.FoldPath(k) }).ToList() : [request];
+        // With --resume the checkpoint is read and then replaced: that is the point, so it is not listed as an input.
+        OutputGuard.Check(
+            request.DataDirs.Select(DatasetFiles.In).SelectMany(f => new[] { new RunFile("samples.npy", f.SamplesPath), new RunFile("labels.npy", f.LabelsPath), new RunFile("dataset.json", f.DatasetPath) }),
+            runs.SelectMany(r => new[] { new RunFile("the model", r.SavePath), new RunFile("the checkpoint", r.CheckpointPath), new RunFile("the curves plot", r.PlotPath) }));
     }
 
     private static TrainingSet OpenData(TrainRequest request) => TrainingSet.Open(request.DataDirs.Select(DatasetFiles.In).ToList());

@@ -27,6 +27,8 @@ public sealed class Trainer
     private readonly TrainingOptions _options;
     private readonly Func<nn.Module<Tensor, Tensor>> _createModel;
     private readonly string _checkpointPath;
+    // The epoch the checkpoint on disk belongs to this run (resumed from or written), for the divergence message.
+    private int? _checkpointEpoch;
 
     public Trainer(TrainingSet data, TrainingOptions options, Func<nn.Module<Tensor, Tensor>> createModel, string checkpointPath)
     {
@@ -52,6 +54,7 @@ public sealed class Trainer
         model.to(device);
         using var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
         if (saved is not null) TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
+        _checkpointEpoch = saved?.Epoch;
 
         var (trainRows, validationRows) = _options.Folds >= 2
             ? StratifiedSplit.Fold(_data.Labels, _options.Folds, _options.Fold, seed)
@@ -90,10 +93,18 @@ public sealed class Trainer
                     var y = batch.Targets(device);
                     var logits = model.forward(x);
                     var loss = SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(device));
+                    float lossValue = loss.item<float>();
+                    // Checked before the step: a NaN or infinite loss would poison the weights, and every
+                    // checkpoint after it. The last good checkpoint on disk is left as it is.
+                    if (!float.IsFinite(lossValue))
+                    {
+                        next?.Wait();
+                        throw Diverged(lossValue, epoch, step, batches.Count);
+                    }
                     optimizer.ZeroGrad();
                     loss.backward();
                     optimizer.Step();
-                    lossSum += loss.item<float>() * batch.Count;
+                    lossSum += lossValue * batch.Count;
                     correct += logits.argmax(1).eq(y.argmax(1)).sum().item<long>();
                     seen += batch.Count;
                 }
@@ -143,8 +154,18 @@ public sealed class Trainer
         return (lossSum / rows.Length, RankingMetrics.Accuracy(scores, classes, truth), RankingMetrics.MeanAveragePrecisionAt3(scores, classes, truth));
     }
 
+    private InvalidInputException Diverged(float loss, int epoch, int step, int steps)
+    {
+        string kept = _checkpointEpoch is { } saved
+            ? $"the last good checkpoint {_checkpointPath} (after epoch {saved}) is kept"
+            : "no checkpoint had been written yet";
+        return new InvalidInputException(
+            $"training diverged: the loss became {loss} at epoch {epoch + 1}, step {step + 1} of {steps}; {kept}. Lower --lr, or check samples.npy and labels.npy for NaN or infinite values");
+    }
+
     private void SaveCheckpoint(nn.Module model, AdamOptimizer optimizer, int seed, string fingerprint, List<EpochRecord> history,
-        int epoch, int step, double lossSum, long correct, long seen, double seconds) =>
+        int epoch, int step, double lossSum, long correct, long seen, double seconds)
+    {
         TrainingCheckpoint.Save(_checkpointPath, new CheckpointState
         {
             Options = _options,
@@ -158,6 +179,8 @@ public sealed class Trainer
             History = history.ToList(),
             DataFingerprint = fingerprint,
         }, model, optimizer);
+        _checkpointEpoch = epoch;
+    }
 
     private void CheckResumable(CheckpointState saved, string fingerprint)
     {

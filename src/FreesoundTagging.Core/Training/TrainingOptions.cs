@@ -82,7 +82,7 @@ public sealed record TrainingOptions
         if (!(AdamEpsilon > 0)) p.Add($"Adam epsilon must be positive (got {AdamEpsilon})");
         if (ValidationFraction is < 0 or >= 1) p.Add($"validation fraction must be in [0, 1) (got {ValidationFraction})");
         if (Threads < 1) p.Add($"threads must be at least 1 (got {Threads})");
-        if (CropSeconds is { } crop && !(crop > 0 && crop <= 600)) p.Add($"crop must be a positive number of seconds (got {crop})");
+        if (CropSeconds is { } crop && !(crop > 0 && crop <= 600)) p.Add($"crop must be more than 0 and at most 600 seconds (got {crop})");
         if (CropSeconds is not null && Bucket) p.Add("crops and --bucket do not combine (crops already fix each batch's length)");
         if (!(MixupAlpha >= 0 && MixupAlpha <= 100)) p.Add($"mixup alpha must be in [0, 100] (got {MixupAlpha})");
         p.AddRange(SpecAugment.Problems());

@@ -1,0 +1,153 @@
+using FreesoundTagging.Inputs;
+using FreesoundTagging.Model;
+using FreesoundTagging.Predict;
+using FreesoundTagging.Tests.Support;
+using Xunit;
+
+namespace FreesoundTagging.Tests.Reliability;
+
+/// <summary>Issue 12, items 6-9: option values are checked by the parser (exit 2, in plain words, naming the
+/// option), unknown options are errors, and the messages say what is really wrong.</summary>
+[Collection(TorchCollection.Name)]
+public class CommandLineValidationTests
+{
+    private static Func<string[], int> Command(string name) => name switch
+    {
+        "inputs" => InputsCommand.Run,
+        "model" => ModelCommand.Run,
+        _ => PredictCommand.Run,
+    };
+
+    [Theory]
+    [InlineData("inputs", "--shard abc", "--shard: must be K/N")]
+    [InlineData("inputs", "--max-frames 100000000", "--max-frames: must be 1 to 1000000 frames (got 100000000)")]
+    [InlineData("inputs", "--threads 1000", "--threads: must be 1 to")]
+    [InlineData("inputs", "--threads 0", "--threads: must be 1 to")]
+    [InlineData("inputs", "--dtype float16", "--dtype: must be one of float32, float64 (got float16)")]
+    [InlineData("model", "--epochs 0", "--epochs: must be 1 to")]
+    [InlineData("model", "--epochs abc", "--epochs: 'abc' is not a whole number")]
+    [InlineData("model", "--batch-size 0", "--batch-size: must be 1 to")]
+    [InlineData("model", "--val-fraction 1.5", "--val-fraction: must be a number from 0 to 1 (exclusive) (got 1.5)")]
+    [InlineData("model", "--crop 0", "--crop: must be more than 0 and at most 600 seconds (got 0)")]
+    [InlineData("model", "--crop 1000", "--crop: must be more than 0 and at most 600 seconds (got 1000)")]
+    [InlineData("model", "--mixup -1", "--mixup: must be a number from 0 to 100 (got -1)")]
+    [InlineData("model", "--schedule linear", "--schedule: must be one of constant, cosine (got linear)")]
+    [InlineData("model", "--lr nan", "--lr: must be a positive number (got nan)")]
+    [InlineData("model", "--lr x", "--lr: 'x' is not a number")]
+    [InlineData("model", "--folds 1", "--folds: must be 0 (none) or 2 to 100 (got 1)")]
+    [InlineData("model", "--unverified-weight 2", "--unverified-weight: must be a number from 0 to 1 (got 2)")]
+    [InlineData("model", "--device gpu", "--device: must be auto, cpu, cuda or cuda:N (got gpu)")]
+    [InlineData("model", "--data d --bogus", "unknown option '--bogus'")]
+    [InlineData("predict", "--batch-size 0", "--batch-size: must be 1 to 4096 clips (got 0)")]
+    [InlineData("predict", "--batch-size -1", "--batch-size: must be 1 to 4096 clips (got -1)")]
+    [InlineData("predict", "--threads 0", "--threads: must be 1 to")]
+    [InlineData("predict", "--mean median", "--mean: must be one of arithmetic, geometric (got median)")]
+    [InlineData("predict", "--bogus dir", "unknown option '--bogus'")]
+    public void BadOptionValuesAreUsageErrorsNamingTheOption(string command, string options, string expected)
+    {
+        using var dir = new TempDir();
+        string[] positional = command switch
+        {
+            "inputs" => [dir.File("audio"), dir.File("t.csv")],
+            "model" => ["cnn_1d", dir.File("m.fstmodel")],
+            _ => [dir.File("m.fstmodel")],
+        };
+        var r = ConsoleCapture.Run(Command(command), [.. positional, .. options.Split(' ')]);
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith($"error: {expected}", r.Err);
+        Assert.DoesNotContain("Cannot parse", r.Err);
+        Assert.Empty(dir.Files());
+    }
+
+    [Fact]
+    public void AnUnknownOptionIsBlamedNotTheArgumentAfterIt()
+    {
+        var r = ConsoleCapture.Run(InputsCommand.Run, "--bogus", "a", "b");
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith("error: unknown option '--bogus'", r.Err);
+        Assert.DoesNotContain("'b'", r.Err);
+    }
+
+    [Fact]
+    public void AFileGivenAsAFolderIsCalledAFile()
+    {
+        using var f = new Fixture();
+        var outDir = ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.TrainCsv, "--out-dir", f.TrainCsv);
+        Assert.Equal(3, outDir.Exit);
+        Assert.Contains("is a file, expected the folder to write the outputs in", outDir.Err);
+        var audio = ConsoleCapture.Run(InputsCommand.Run, f.TrainCsv, f.TrainCsv, "--out-dir", f.Dir.Path);
+        Assert.Equal(3, audio.Exit);
+        Assert.Contains("is a file, expected the folder holding the audio", audio.Err);
+    }
+
+    [Fact]
+    public void AudioBeforeTheModelSaysTheModelComesFirst()
+    {
+        using var f = new Fixture();
+        var r = ConsoleCapture.Run(PredictCommand.Run, Path.Combine(f.Audio, f.Rows[0].Fname), f.Model);
+        Assert.Equal(3, r.Exit);
+        Assert.Contains("is not a model file; give the model file(s) first", r.Err);
+    }
+
+    [Fact]
+    public void AHugeFnameIsShortenedInMessages()
+    {
+        using var f = new Fixture();
+        File.AppendAllText(f.TrainCsv, new string('x', 100_000) + ".wav,Low,1\n");
+        var r = ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path);
+        Assert.Equal(3, r.Exit);
+        Assert.True(r.Err.Length < 1000, $"{r.Err.Length} characters");
+        Assert.Contains("characters)...", r.Err);
+    }
+
+    [Theory]
+    [InlineData("fname,label,manually_verified\na.wav,Low,\n", "manually_verified is empty for 'a.wav'")]
+    [InlineData("fname,label,label\na.wav,Low,High\n", "column 'label' appears more than once")]
+    public void AmbiguousCsvRowsAreRefused(string csv, string expected)
+    {
+        using var f = new Fixture();
+        var r = ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.Dir.Write("bad.csv", csv), "--out-dir", f.Dir.Path);
+        Assert.Equal(3, r.Exit);
+        Assert.Contains(expected, r.Err);
+    }
+
+    [Fact]
+    public void TheSameShardTwiceIsRefused()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 8, classes: 2, maxFrames: 20);
+        var r = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, Path.Combine(dir.Path, ".", ""), "--epochs", "1", "--device", "cpu");
+        Assert.Equal(3, r.Exit);
+        Assert.Contains("each --data folder may be given once", r.Err);
+        Assert.False(File.Exists(dir.File("m.fstmodel")));
+    }
+
+    [Fact]
+    public void TruthLabelsTheModelLacksAreAWarning()
+    {
+        using var f = new Fixture();
+        string truth = f.Dir.Write("truth.csv", "fname,label\n" + string.Join("\n", f.Rows.Select(r => $"{r.Fname},Bark")) + "\n");
+        var r = ConsoleCapture.Run(PredictCommand.Run, f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv"), "--truth", truth);
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("--truth names 1 label(s) the model does not have (Bark)", r.Err);
+    }
+
+    [Theory]
+    [InlineData("\"WindowFrames\": 50", "\"WindowFrames\": 1000000000", "window length must be 1 to 1000000 frames")]
+    [InlineData("\"MaxFrames\": 120", "\"MaxFrames\": 2147483647", "MaxFrames must be 1 to 1000000")]
+    public void AModelWhoseMetadataAsksForAbsurdSizesIsRefused(string from, string to, string expected)
+    {
+        using var f = new Fixture();
+        string source = TinyModelFile.Write(f.Dir.File("w.fstmodel"), windowFrames: 50);
+        using var loaded = FreesoundTagging.Models.ModelFile.Load(source);
+        using var weights = new MemoryStream();
+        loaded.Model.save(weights);
+        string json = FreesoundTagging.Models.ModelFile.SerializeMetadata(loaded.Metadata);
+        Assert.Contains(from, json);
+        string forged = f.Dir.File("forged.fstmodel");
+        File.WriteAllBytes(forged, FreesoundTagging.Models.ModelFile.Pack(json.Replace(from, to), weights.ToArray()));
+        var r = ConsoleCapture.Run(PredictCommand.Run, forged, f.Audio, f.Template, "-", f.Dir.File("s.csv"));
+        Assert.Equal(3, r.Exit);
+        Assert.Contains(expected, r.Err);
+    }
+}
