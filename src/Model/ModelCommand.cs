@@ -45,6 +45,8 @@ public static class ModelCommand
             crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
             keep, patience, recipe,
         };
+        command.Subcommands.Add(ExportCommand());
+        command.Subcommands.Add(ImportCommand());
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
             TrainRequest request = new()
@@ -93,6 +95,38 @@ public static class ModelCommand
                 CommandRunner.Warning($"interrupted; progress saved in {saved} - run the same command with --resume to continue");
                 return ExitCodes.Interrupted;
             }
+        }));
+        return command;
+    }
+
+    /// <summary><c>model export my.fstmodel [prefix]</c>: prefix.safetensors + prefix.json for PyTorch (src/python/freesound_tagging.py).</summary>
+    private static Command ExportCommand()
+    {
+        var modelFile = new Argument<string>("model_file") { Description = "A .fstmodel written by model" };
+        var prefix = new Argument<string?>("prefix") { Description = "Output name without extension (default: the model file's name without its extension)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("export", "Write a model's weights as safetensors and its variant, classes and feature settings as JSON, for PyTorch") { modelFile, prefix };
+        command.SetAction(parse => CommandRunner.Run(_ =>
+        {
+            string path = parse.GetRequiredValue(modelFile);
+            string output = parse.GetValue(prefix) is { Length: > 0 } p ? p : Path.ChangeExtension(path, null);
+            var paths = FreesoundTagging.Interop.PyTorchExport.Export(path, output);
+            Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>model import prefix.json my.fstmodel</c>: the export path backwards (weights trained in PyTorch).</summary>
+    private static Command ImportCommand()
+    {
+        var description = new Argument<string>("description") { Description = "The export's .json (its \"weights\" names the .safetensors beside it)" };
+        var modelFile = new Argument<string>("model_file") { Description = "The .fstmodel to write" };
+        var command = new Command("import", "Make a model file from safetensors weights and their JSON description (the export's layout)") { description, modelFile };
+        command.SetAction(parse => CommandRunner.Run(_ =>
+        {
+            FreesoundTagging.Interop.PyTorchExport.Import(parse.GetRequiredValue(description), parse.GetRequiredValue(modelFile));
+            Console.WriteLine($"wrote {parse.GetRequiredValue(modelFile)}");
+            return ExitCodes.Ok;
         }));
         return command;
     }
