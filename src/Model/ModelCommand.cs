@@ -139,27 +139,44 @@ public static class ModelCommand
         return request with { Options = recipe.Apply(request.Options), RecipeName = name };
     }
 
+    // Summaries: short lines (they must read at 80 columns), the file names last.
     private static void Summarise(CrossValidationResult r)
     {
         for (int k = 0; k < r.Folds.Count; k++)
         {
             var f = r.Folds[k];
-            Console.WriteLine($"fold {k + 1}: wrote {f.ModelPath} (trained on {f.TrainRows} clips, validated on {f.ValidationRows}; {Kept(f.History)}, validation MAP@3 {r.Map3[k]:0.000}, {Terminal.Duration(TimeSpan.FromSeconds(f.History.ElapsedSeconds))})");
+            Console.WriteLine($"fold {k + 1}: wrote {f.ModelPath}");
+            Console.WriteLine($"  trained on {f.TrainRows} clips, validated on {f.ValidationRows}, in {Terminal.Duration(TimeSpan.FromSeconds(f.History.ElapsedSeconds))}");
+            Console.WriteLine($"  {Kept(f.History)}: validation MAP@3 {r.Map3[k]:0.000}");
         }
-        Console.WriteLine($"{r.Folds.Count}-fold validation MAP@3 {r.MeanMap3:0.000} ± {r.StdMap3:0.000} (mean ± std); predict with all {r.Folds.Count} models to average them");
+        Console.WriteLine($"{r.Folds.Count}-fold validation MAP@3 {r.MeanMap3:0.000} ± {r.StdMap3:0.000} (mean ± std)");
+        Console.WriteLine($"predict with all {r.Folds.Count} models to average them");
         if (r.OutOfFold is { } report)
-            Console.WriteLine($"out-of-fold MAP@3 {r.OutOfFoldMap3:0.000} on {r.Folds.Sum(f => f.ValidationRows)} clips; per class: {report.TablePath}, {report.BarChartPath}, {report.ConfusionPath}");
+        {
+            Console.WriteLine($"out-of-fold MAP@3 {r.OutOfFoldMap3:0.000} on {r.Folds.Sum(f => f.ValidationRows)} clips; per class:");
+            Console.WriteLine($"  {report.TablePath}");
+            Console.WriteLine($"  {report.BarChartPath}");
+            Console.WriteLine($"  {report.ConfusionPath}");
+        }
     }
 
     private static void Summarise(TrainResult r)
     {
         var kept = r.History.Kept!;
         string counts = r.ValidationRows > 0 ? $"trained on {r.TrainRows} clips, validated on {r.ValidationRows}" : $"trained on {r.TrainRows} clips";
-        Console.WriteLine($"wrote {r.ModelPath} ({r.Parameters:N0} parameters, {r.Classes.Count} classes, {counts}, {Terminal.Duration(TimeSpan.FromSeconds(r.History.ElapsedSeconds))}, seed {r.History.Seed})");
+        Console.WriteLine($"wrote {r.ModelPath}");
+        Console.WriteLine($"  {r.Parameters:N0} parameters, {r.Classes.Count} classes, seed {r.History.Seed}");
+        Console.WriteLine($"  {counts}, in {Terminal.Duration(TimeSpan.FromSeconds(r.History.ElapsedSeconds))}");
+        Console.WriteLine($"  {Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}");
+        if (kept.MeanAveragePrecisionAt3 is { } map)
+            Console.WriteLine($"  validation: loss {kept.ValidationLoss:0.000}, accuracy {kept.ValidationAccuracy:0.000}, MAP@3 {map:0.000}");
         Console.WriteLine($"wrote {r.PlotPath}");
-        if (r.Report is { } report) Console.WriteLine($"wrote {report.TablePath}, {report.BarChartPath}, {report.ConfusionPath}");
-        string validation = kept.MeanAveragePrecisionAt3 is { } map ? $", validation loss {kept.ValidationLoss:0.000}, accuracy {kept.ValidationAccuracy:0.000}, MAP@3 {map:0.000}" : "";
-        Console.WriteLine($"{Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}{validation}");
+        if (r.Report is { } report)
+        {
+            Console.WriteLine($"wrote {report.TablePath}");
+            Console.WriteLine($"wrote {report.BarChartPath}");
+            Console.WriteLine($"wrote {report.ConfusionPath}");
+        }
     }
 
     /// <summary>"kept epoch 12 of 30 (best)", "stopped early after epoch 20; kept epoch 12 (best)", "final epoch 30".</summary>

@@ -147,6 +147,36 @@ def load(description_path):
     return model
 
 
+_NAMES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64", np.dtype(np.int64): "I64", np.dtype(np.int32): "I32"}
+
+
+def write_safetensors(path, tensors):
+    """Writes {name: torch.Tensor} as a safetensors file (numpy only)."""
+    # .contiguous() rather than np.ascontiguousarray, which turns 0-d tensors (num_batches_tracked) into 1-d.
+    arrays = {name: t.detach().cpu().contiguous().numpy() for name, t in tensors.items()}
+    header, offset = {}, 0
+    for name, a in arrays.items():
+        header[name] = {"dtype": _NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
+        offset += a.nbytes
+    encoded = json.dumps(header).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as f:
+        f.write(len(encoded).to_bytes(8, "little"))
+        f.write(encoded)
+        for a in arrays.values():
+            f.write(a.tobytes())
+
+
+def save(model, prefix, description=None):
+    """Writes prefix.safetensors + prefix.json for `model import prefix.json new.fstmodel`: a network of this
+    module (e.g. fine-tuned in PyTorch) with the description of the export it came from (or `description`)."""
+    description = dict(description or model.description)
+    description["weights"] = os.path.basename(prefix) + ".safetensors"
+    write_safetensors(prefix + ".safetensors", model.state_dict())
+    with open(prefix + ".json", "w", encoding="utf-8") as f:
+        json.dump(description, f, indent=2)
+
+
 def _windows(frames, window, hop):
     """Window starts as predict uses them: every hop frames, the last flush with the clip's end."""
     if frames <= window:

@@ -135,7 +135,7 @@ public class PyTorchExportTests
             using (var y = loaded.Model.forward(x))
                 logits = y.data<float>().ToArray();
             ours.Add((logits, ClipScorer.For(loaded, 4).Score(clips, CPU)));
-            jobs.Add(new { export = dir.File($"e{i}.json"), batch = dir.File("batch.npy"), clips = Enumerable.Range(0, clips.Length).Select(c => dir.File($"clip{c}.npy")).ToArray() });
+            jobs.Add(new { export = dir.File($"e{i}.json"), resave = dir.File($"py{i}"), batch = dir.File("batch.npy"), clips = Enumerable.Range(0, clips.Length).Select(c => dir.File($"clip{c}.npy")).ToArray() });
         }
         File.WriteAllText(dir.File("jobs.json"), JsonSerializer.Serialize(jobs));
 
@@ -156,6 +156,13 @@ public class PyTorchExportTests
                 for (int k = 0; k < p.Length; k++)
                     Assert.True(Math.Abs(p[k] - ours[i].Probabilities[c][k]) <= 1e-5, $"{ModelVariant.All[i].Name} clip {c} class {k}: ours {ours[i].Probabilities[c][k]}, PyTorch {p[k]}");
             }
+            // Weights written by PyTorch (the module's save) import into a model file with the same tensors.
+            PyTorchExport.Import(dir.File($"py{i}.json"), dir.File($"py{i}.fstmodel"));
+            using var original = ModelFile.Load(dir.File($"{ModelVariant.All[i].Name}.fstmodel"));
+            using var imported = ModelFile.Load(dir.File($"py{i}.fstmodel"));
+            Assert.Equal(original.Metadata.WindowFrames, imported.Metadata.WindowFrames);
+            var (sa, sb) = (original.Model.state_dict(), imported.Model.state_dict());
+            foreach (var key in sa.Keys) Assert.True(sa[key].dtype == sb[key].dtype && sa[key].eq(sb[key]).all().item<bool>(), key);
         }
     }
 
@@ -170,6 +177,7 @@ public class PyTorchExportTests
             with torch.no_grad():
                 logits = model(torch.from_numpy(np.load(job["batch"]))).numpy()
             out.append({"logits": logits.tolist(), "probabilities": [ft.predict_proba(model, np.load(c)).tolist() for c in job["clips"]]})
+            ft.save(model, job["resave"])
         print(json.dumps(out))
         """;
 }
