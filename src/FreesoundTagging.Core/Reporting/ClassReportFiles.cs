@@ -21,10 +21,12 @@ public static class ClassReportFiles
         AtomicFile.WriteAllText(paths.TablePath, Table(report));
         PlotFiles.SavePng(BarChart(report, title), paths.BarChartPath, 1000, 140 + 22 * report.Classes.Count);
         int side = Math.Max(20 * report.Classes.Count, 560);
-        int labelWidth = 8 * report.Classes.Max(c => c.Name.Length + 5) + 50;
+        // Room for the class names: beside the rows with their clip counts, below the columns rotated.
+        int rowLabels = 8 * report.Classes.Max(c => c.Name.Length + 5) + 50;
+        int columnLabels = 8 * report.Classes.Max(c => c.Name.Length) + 20;
         var confusion = ConfusionMatrix(report, title);
-        confusion.Layout.Fixed(new PixelPadding(labelWidth, 20, labelWidth - 40, 60));
-        PlotFiles.SavePng(confusion, paths.ConfusionPath, labelWidth + side + 20, labelWidth - 40 + side + 60);
+        confusion.Layout.Fixed(new PixelPadding(rowLabels, 20, columnLabels, 60));
+        PlotFiles.SavePng(confusion, paths.ConfusionPath, rowLabels + side + 20, columnLabels + side + 60);
     }
 
     /// <summary>One row per class in model order; empty cells where a class had no held-out clips.</summary>
@@ -66,6 +68,8 @@ public static class ClassReportFiles
         plot.Axes.Left.Label.Text = "class (held-out clips)";
         plot.Axes.Bottom.Label.Text = $"overall: MAP@3 {report.Map3:0.000}, top-1 accuracy {report.Accuracy:0.000} on {report.Clips} clips";
         plot.Axes.SetLimits(0, 1.0, -0.7, order.Count - 0.3);
+        var tenths = Enumerable.Range(0, 11).Select(i => i / 10.0).ToArray();
+        plot.Axes.Bottom.SetTicks(tenths, tenths.Select(t => t.ToString("0.0", CultureInfo.InvariantCulture)).ToArray());
         plot.Grid.YAxisStyle.IsVisible = false;
         plot.ShowLegend(Alignment.UpperRight);
         return plot;

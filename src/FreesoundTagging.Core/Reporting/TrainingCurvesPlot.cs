@@ -70,15 +70,14 @@ public static class TrainingCurvesPlot
         PlotFiles.Save(path, temp => multiplot.SavePng(temp, 900, 720));
     }
 
-    /// <summary>Whole epochs, about 10 of them: every 1, 2, 5, 10, 20, 50… epochs.</summary>
+    /// <summary>Whole epochs, about 10 of them: every epoch, every odd one, or 1 and every 5, 10, 25, 50… epochs.</summary>
     internal static double[] EpochTicks(int lastEpoch)
     {
-        int step = 1;
-        for (int i = 0; lastEpoch / step > 10; i++) step = (i % 3) switch { 0 => step * 2, 1 => step * 5 / 2, _ => step * 2 };
-        var ticks = new List<double>();
-        for (int t = step == 1 ? 1 : step; t <= lastEpoch; t += step) ticks.Add(t);
-        if (step > 1) ticks.Insert(0, 1);
-        return ticks.ToArray();
+        if (lastEpoch <= 10) return Enumerable.Range(1, Math.Max(lastEpoch, 1)).Select(t => (double)t).ToArray();
+        if (lastEpoch <= 20) return Enumerable.Range(0, (lastEpoch + 1) / 2).Select(i => 1.0 + 2 * i).ToArray();
+        int step = 5;
+        for (int i = 0; lastEpoch / step > 10; i++) step = i % 2 == 0 ? step * 2 : step * 5 / 2;
+        return new[] { 1.0 }.Concat(Enumerable.Range(1, lastEpoch / step).Select(k => (double)(k * step))).ToArray();
     }
 
     /// <summary>The rate at the start of each epoch, or null when it never changes (or the options are unknown).</summary>

@@ -55,7 +55,9 @@ public class ClassReportTests
 
     [Theory]
     [InlineData(5, new double[] { 1, 2, 3, 4, 5 })]
+    [InlineData(15, new double[] { 1, 3, 5, 7, 9, 11, 13, 15 })]
     [InlineData(30, new double[] { 1, 5, 10, 15, 20, 25, 30 })]
+    [InlineData(200, new double[] { 1, 25, 50, 75, 100, 125, 150, 175, 200 })]
     [InlineData(80, new double[] { 1, 10, 20, 30, 40, 50, 60, 70, 80 })]
     public void CurveTicksAreWholeEpochs(int epochs, double[] ticks) => Assert.Equal(ticks, TrainingCurvesPlot.EpochTicks(epochs));
 }
