@@ -64,6 +64,12 @@ public class TrainingCommandTests
         Assert.Contains("trained on 12 clips", run.Out);
         Assert.DoesNotContain("validated", run.Out);
         Assert.False(File.Exists(dir.File("m.fstmodel.perclass.csv")));
+
+        // One more epoch on top: the run says where it resumes.
+        var more = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", data, "--recipe", recipe, "--mixup", "0.3", "--epochs", "3", "--device", "cpu", "--resume");
+        Assert.True(more.Exit == 0, more.Err);
+        Assert.Contains("resuming from epoch 3\n", more.Out.ReplaceLineEndings("\n"));
+        Assert.Contains("epoch 3/3:", more.Out);
     }
 
     [Fact]
