@@ -3,8 +3,8 @@
 #   ./build.sh          restore + build the commands `inputs`, `model`, `predict` into artifacts/bin/
 #   ./build.sh sample   build, then run inputs -> model -> predict on the embedded sample data
 #   ./build.sh test     build and run the whole test suite; last line: "N passed, N failed"
-#                       (installs Debian's ffmpeg first when it is missing and we are root with apt-get:
-#                       the suite decodes FLAC/Opus/AAC/AIFF through it)
+#                       (first installs Debian's ffmpeg and python3-torch when missing and we are root with
+#                       apt-get: the suite decodes FLAC/Opus/AAC/AIFF through ffmpeg and checks the PyTorch export)
 # Idempotent: a second run with nothing changed only checks timestamps.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,17 +15,24 @@ build() {
   dotnet build FreesoundTagging.sln -c Release -nologo -v:q -clp:NoSummary
 }
 
-# The ffmpeg decoding path is part of the suite, so a fresh Debian machine (CI runs as root with apt) gets
-# Debian's ffmpeg package; elsewhere we say how to get it and the tests that need it fail saying so too.
-ensure_ffmpeg() {
-  command -v ffmpeg >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "build.sh: ffmpeg not found; installing Debian's ffmpeg package for the decoder tests" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null ||
-      echo "build.sh: could not install ffmpeg; the tests that decode through it will fail" >&2
-  else
-    echo "build.sh: ffmpeg not found (install it: sudo apt-get install ffmpeg); the tests that decode through it will fail" >&2
+# Two tests need Debian packages: the ffmpeg decoding path (FLAC/Opus/AAC/AIFF) needs ffmpeg, the PyTorch interop
+# test needs python3-torch under /usr/bin/python3. A fresh Debian machine (CI runs as root with apt) gets them here,
+# once (about a minute); elsewhere we say how, the ffmpeg tests fail saying so and the PyTorch test reports itself
+# skipped with the reason. FREESOUND_NO_APT=1 leaves the system alone.
+ensure_test_packages() {
+  local missing=()
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || missing+=(python3-torch python3-numpy)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "${FREESOUND_NO_APT:-0}" = 1 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: ${missing[*]} not installed (sudo apt-get install ${missing[*]}): the tests that need them fail or are skipped, saying so" >&2
+    return 0
+  fi
+  echo "installing ${missing[*]} for the test suite (Debian packages; once, about a minute)..." >&2
+  mkdir -p "$root/artifacts"
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+      >"$root/artifacts/apt-test-packages.log" 2>&1; then
+    echo "note: installing ${missing[*]} failed (see artifacts/apt-test-packages.log): the tests that need them fail or are skipped, saying so" >&2
   fi
 }
 
@@ -60,7 +67,7 @@ run_sample() {
 
 case "${1:-build}" in
   build) build ;;
-  test) build && ensure_ffmpeg && run_tests ;;
+  test) build && ensure_test_packages && run_tests ;;
   sample) build && run_sample ;;
   *) echo "usage: ./build.sh [build|sample|test]" >&2; exit 2 ;;
 esac

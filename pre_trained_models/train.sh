@@ -32,9 +32,9 @@ fi
 if [ "$which" != original ]; then
   # The recipe chosen on a validation split (README, "Deep models"), trained on every training clip.
   start=$(date +%s)
-  "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg.fstmodel" --seed 1 \
-    --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 \
-    --mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8
+  # --recipe deep = --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 --mixup 0.4 --time-masks 2
+  #                 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8
+  "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg.fstmodel" --seed 1 --recipe deep
   echo "cnn_2d_vgg: trained in $(( $(date +%s) - start )) s"
   rm -f "$root/pre_trained_models/cnn_2d_vgg.fstmodel.ckpt"
   submit cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg.fstmodel"

@@ -35,6 +35,9 @@ public static class ModelCommand
         var unverified = new Option<double>("--unverified-weight") { Description = "Loss weight of rows whose label is not manually_verified (verified rows weigh 1)", DefaultValueFactory = _ => defaults.UnverifiedWeight };
         var schedule = new Option<string>("--schedule") { Description = "Learning rate: constant (the original) or cosine (decays to 0 over the run)", DefaultValueFactory = _ => defaults.Schedule };
         var folds = new Option<int>("--folds") { Description = "K-fold cross-validation: train K models (<save_name> → name.foldN.ext), report mean ± std validation MAP@3", DefaultValueFactory = _ => 0 };
+        var keep = new Option<string>("--keep") { Description = "Weights to save: last (the last epoch's) or best (highest validation MAP@3; needs --val-fraction or --folds)", DefaultValueFactory = _ => defaults.Keep };
+        var patience = new Option<int>("--patience") { Description = "Stop once this many epochs bring no higher validation MAP@3 (needs --val-fraction or --folds); 0 = off", DefaultValueFactory = _ => 0 };
+        var recipe = new Option<string>("--recipe") { Description = $"Start from a recipe: {string.Join(", ", TrainingRecipe.BuiltIn.Keys)} or a recipe file (JSON of option names without dashes); options typed here override it", DefaultValueFactory = _ => "original" };
 
         // Ranges checked by the parser (exit 2, naming the option); the core re-checks the combinations.
         epochs.Between(1, 1_000_000, "epochs");
@@ -55,10 +58,13 @@ public static class ModelCommand
         {
             variant, saveName, data, epochs, batch, lr, seed, valFraction, device, threads, bucket, resume,
             crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
+            keep, patience, recipe,
         };
+        command.Subcommands.Add(ExportCommand());
+        command.Subcommands.Add(ImportCommand());
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
-            var request = new TrainRequest
+            TrainRequest request = new()
             {
                 SavePath = parse.GetRequiredValue(saveName),
                 DataDirs = parse.GetValue(data) is { Length: > 0 } dirs ? dirs : ["."],
@@ -80,18 +86,21 @@ public static class ModelCommand
                     UnverifiedWeight = parse.GetValue(unverified),
                     Schedule = parse.GetRequiredValue(schedule),
                     Folds = parse.GetValue(folds),
+                    Keep = parse.GetRequiredValue(keep),
+                    Patience = parse.GetValue(patience),
                 },
             };
+            request = WithRecipe(request, parse, parse.GetRequiredValue(recipe));
             try
             {
                 if (request.Options.Folds >= 2)
                 {
-                    var folded = TrainingDisplay.Run(request.Options.Epochs, (progress, epochDone, setStage) => ModelTraining.RunFolds(request,
-                        (k, n) => setStage($"fold {k + 1}/{n}"), progress, epochDone, cancel));
+                    var folded = TrainingDisplay.Run(request.Options.Epochs, request.Options.Folds, (progress, epochDone, foldStarting, resuming) => ModelTraining.RunFolds(request,
+                        foldStarting, progress, epochDone, cancel, resuming));
                     Summarise(folded);
                     return ExitCodes.Ok;
                 }
-                var result = TrainingDisplay.Run(request.Options.Epochs, (progress, epochDone, _) => ModelTraining.Run(request, progress, epochDone, cancel));
+                var result = TrainingDisplay.Run(request.Options.Epochs, 1, (progress, epochDone, _, resuming) => ModelTraining.Run(request, progress, epochDone, cancel, resuming));
                 Summarise(result);
                 return ExitCodes.Ok;
             }
@@ -105,69 +114,213 @@ public static class ModelCommand
         return command;
     }
 
+    /// <summary><c>model export my.fstmodel [prefix]</c>: prefix.safetensors + prefix.json for PyTorch (src/python/freesound_tagging.py).</summary>
+    private static Command ExportCommand()
+    {
+        var modelFile = new Argument<string>("model_file") { Description = "A .fstmodel written by model" };
+        var prefix = new Argument<string?>("prefix") { Description = "Output name without extension (default: the model file's name without its extension)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("export", "Write a model's weights as safetensors and its variant, classes and feature settings as JSON, for PyTorch") { modelFile, prefix };
+        command.SetAction(parse => CommandRunner.Run(_ =>
+        {
+            string path = parse.GetRequiredValue(modelFile);
+            string output = parse.GetValue(prefix) is { Length: > 0 } p ? p : Path.ChangeExtension(path, null);
+            var paths = FreesoundTagging.Interop.PyTorchExport.Export(path, output);
+            Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>model import prefix.json my.fstmodel</c>: the export path backwards (weights trained in PyTorch).</summary>
+    private static Command ImportCommand()
+    {
+        var description = new Argument<string>("description") { Description = "The export's .json (its \"weights\" names the .safetensors beside it)" };
+        var modelFile = new Argument<string>("model_file") { Description = "The .fstmodel to write" };
+        var command = new Command("import", "Make a model file from safetensors weights and their JSON description (the export's layout)") { description, modelFile };
+        command.SetAction(parse => CommandRunner.Run(_ =>
+        {
+            FreesoundTagging.Interop.PyTorchExport.Import(parse.GetRequiredValue(description), parse.GetRequiredValue(modelFile));
+            Console.WriteLine($"wrote {parse.GetRequiredValue(modelFile)}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>The recipe's values for every option not typed on the command line (typed ones win).</summary>
+    private static TrainRequest WithRecipe(TrainRequest request, ParseResult parse, string name)
+    {
+        var typed = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name.TrimStart('-'));
+        var recipe = TrainingRecipe.Resolve(name).Without(typed);
+        return request with { Options = recipe.Apply(request.Options), RecipeName = name };
+    }
+
+    // Summaries: short lines (they must read at 80 columns), the file names last.
     private static void Summarise(CrossValidationResult r)
     {
         for (int k = 0; k < r.Folds.Count; k++)
-            Console.WriteLine($"fold {k + 1}: wrote {r.Folds[k].ModelPath} (validation MAP@3 {r.Map3[k]:0.000}, {Terminal.Duration(TimeSpan.FromSeconds(r.Folds[k].History.ElapsedSeconds))})");
-        Console.WriteLine($"{r.Folds.Count}-fold validation MAP@3 {r.MeanMap3:0.000} ± {r.StdMap3:0.000} (mean ± std); predict with all {r.Folds.Count} models to average them");
+        {
+            var f = r.Folds[k];
+            Console.WriteLine($"fold {k + 1}: wrote {f.ModelPath}");
+            Console.WriteLine($"  trained on {f.TrainRows} clips, validated on {f.ValidationRows}, in {Terminal.Duration(TimeSpan.FromSeconds(f.History.ElapsedSeconds))}");
+            Console.WriteLine($"  {Kept(f.History)}: validation MAP@3 {r.Map3[k]:0.000}");
+        }
+        Console.WriteLine($"{r.Folds.Count}-fold validation MAP@3 {r.MeanMap3:0.000} ± {r.StdMap3:0.000} (mean ± std)");
+        Console.WriteLine($"predict with all {r.Folds.Count} models to average them");
+        if (r.OutOfFold is { } report)
+        {
+            Console.WriteLine($"out-of-fold MAP@3 {r.OutOfFoldMap3:0.000} on {r.Folds.Sum(f => f.ValidationRows)} clips; per class:");
+            Console.WriteLine($"  {report.TablePath}");
+            Console.WriteLine($"  {report.BarChartPath}");
+            Console.WriteLine($"  {report.ConfusionPath}");
+        }
     }
 
     private static void Summarise(TrainResult r)
     {
-        var last = r.History.Epochs[^1];
-        Console.WriteLine($"wrote {r.ModelPath} ({r.Parameters:N0} parameters, {r.Classes.Count} classes, trained on {r.Rows} clips in {Terminal.Duration(TimeSpan.FromSeconds(r.History.ElapsedSeconds))}, seed {r.History.Seed})");
+        var kept = r.History.Kept!;
+        string counts = r.ValidationRows > 0 ? $"trained on {r.TrainRows} clips, validated on {r.ValidationRows}" : $"trained on {r.TrainRows} clips";
+        Console.WriteLine($"wrote {r.ModelPath}");
+        Console.WriteLine($"  {r.Parameters:N0} parameters, {r.Classes.Count} classes, seed {r.History.Seed}");
+        Console.WriteLine($"  {counts}, in {Terminal.Duration(TimeSpan.FromSeconds(r.History.ElapsedSeconds))}");
+        Console.WriteLine($"  {Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}");
+        if (kept.MeanAveragePrecisionAt3 is { } map)
+            Console.WriteLine($"  validation: loss {kept.ValidationLoss:0.000}, accuracy {kept.ValidationAccuracy:0.000}, MAP@3 {map:0.000}");
         Console.WriteLine($"wrote {r.PlotPath}");
-        string validation = last.MeanAveragePrecisionAt3 is { } map ? $", validation loss {last.ValidationLoss:0.000}, accuracy {last.ValidationAccuracy:0.000}, MAP@3 {map:0.000}" : "";
-        Console.WriteLine($"final epoch: loss {last.TrainLoss:0.000}, accuracy {last.TrainAccuracy:0.000}{validation}");
+        if (r.Report is { } report)
+        {
+            Console.WriteLine($"wrote {report.TablePath}");
+            Console.WriteLine($"wrote {report.BarChartPath}");
+            Console.WriteLine($"wrote {report.ConfusionPath}");
+        }
+    }
+
+    /// <summary>"kept epoch 12 of 30 (best)", "stopped early after epoch 20; kept epoch 12 (best)", "final epoch 30".</summary>
+    private static string Kept(TrainingHistory h)
+    {
+        int ran = h.Epochs.Count == 0 ? 0 : h.Epochs[^1].Epoch;
+        int kept = h.KeptEpoch ?? ran;
+        string stopped = h.StoppedEarly ? $"stopped early after epoch {ran}; " : "";
+        return kept == ran && h.Options?.Keep != KeepEpoch.Best ? $"{stopped}final epoch {ran}" : $"{stopped}kept epoch {kept} of {ran} (best validation MAP@3)";
     }
 }
 
-/// <summary>A bar per epoch (loss, accuracy, steps/s, ETA) on a terminal; one line per epoch otherwise.</summary>
+/// <summary>A bar per epoch and one for the whole run on a terminal (fitting its width); one line per epoch
+/// otherwise, with "epoch i/N", the time elapsed and the time left for the whole run.</summary>
 internal static class TrainingDisplay
 {
-    /// <param name="work">Gets the progress sink, the end-of-epoch callback and a setter for a stage name (e.g.
-    /// "fold 2/5") that prefixes what follows.</param>
-    public static T Run<T>(int epochs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<string>, T> work)
+    /// <param name="runs">Models the run trains one after another (K with --folds, else 1).</param>
+    /// <param name="work">Gets the progress sink, the end-of-epoch callback, a fold-starting callback (k, K) and a
+    /// resuming callback (1-based epoch, step).</param>
+    public static T Run<T>(int epochs, int runs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<int, int>, Action<int, int>, T> work)
     {
+        var clock = new RunClock(epochs, runs);
         string stage = "";
         if (!Terminal.StdoutIsInteractive)
-            return work(new InlineProgress<TrainingProgress>(_ => { }), e => PrintEpoch(stage, e), s =>
-            {
-                stage = s + " ";
-                Console.WriteLine(s);
-            });
+            return work(new InlineProgress<TrainingProgress>(_ => { }), e => Console.WriteLine(EpochLine.Plain(stage, e, epochs, clock.EpochDone(e))),
+                (k, n) =>
+                {
+                    clock.Fold = k;
+                    stage = $"fold {k + 1}/{n} ";
+                    Console.WriteLine($"fold {k + 1}/{n}");
+                },
+                (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage, epoch, step)));
         T result = default!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = EpochLine.BarWidth }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
+                var whole = ctx.AddTask(Markup.Escape(EpochLine.Fit("whole run", EpochLine.Budget(Width))), maxValue: (double)epochs * runs);
                 ProgressTask? bar = null;
-                int barEpoch = 0;
-                string barStage = "";
+                int barEpoch = 0, barFold = -1;
                 var progress = new InlineProgress<TrainingProgress>(p =>
                 {
-                    if (bar is null || barEpoch != p.Epoch || barStage != stage)
+                    if (bar is null || barEpoch != p.Epoch || barFold != clock.Fold)
                     {
                         bar?.StopTask();
-                        bar = ctx.AddTask($"{stage}epoch {p.Epoch}/{p.Epochs}", maxValue: p.Steps);
+                        bar = ctx.AddTask(Markup.Escape(EpochLine.Fit($"{stage}epoch {p.Epoch}/{p.Epochs}", EpochLine.Budget(Width))), maxValue: p.Steps);
                         barEpoch = p.Epoch;
-                        barStage = stage;
+                        barFold = clock.Fold;
                     }
                     bar.Value = p.Step;
-                    bar.Description = $"{stage}epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.000} acc {p.Accuracy:0.000} {p.StepsPerSecond:0.00} steps/s";
+                    bar.Description = Markup.Escape(EpochLine.Running(stage, p, EpochLine.Budget(Width)));
+                    whole.Value = (double)clock.Fold * epochs + p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1);
                 });
                 result = work(progress, e =>
                 {
-                    if (bar is not null && e.MeanAveragePrecisionAt3 is { } map)
-                        bar.Description += $" | val loss {e.ValidationLoss:0.000} acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}";
-                }, s => stage = Markup.Escape(s) + " ");
+                    if (bar is not null) bar.Description = Markup.Escape(EpochLine.Finished(stage, e, epochs, EpochLine.Budget(Width)));
+                },
+                (k, n) =>
+                {
+                    clock.Fold = k;
+                    stage = $"fold {k + 1}/{n} ";
+                },
+                (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage, epoch, step)));
+                whole.Value = whole.MaxValue;
             });
         return result;
     }
 
-    private static void PrintEpoch(string stage, EpochRecord e)
+    private static int Width => AnsiConsole.Profile.Width;
+}
+
+/// <summary>Elapsed time and the time left for the whole run (all folds), from the epochs this process ran.</summary>
+internal sealed class RunClock(int epochs, int runs)
+{
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private double _secondsThisProcess;
+    private int _epochsThisProcess;
+
+    /// <summary>0-based fold being trained.</summary>
+    public int Fold { get; set; }
+
+    /// <summary>(elapsed, left) after <paramref name="e"/>; left assumes every remaining epoch runs (early stopping may end sooner).</summary>
+    public (TimeSpan Elapsed, TimeSpan Left) EpochDone(EpochRecord e)
+    {
+        _secondsThisProcess += e.Seconds;
+        _epochsThisProcess++;
+        long remaining = (long)(runs - Fold - 1) * epochs + (epochs - e.Epoch);
+        return (_clock.Elapsed, TimeSpan.FromSeconds(remaining * _secondsThisProcess / _epochsThisProcess));
+    }
+}
+
+/// <summary>The epoch lines' text, cut to fit the terminal.</summary>
+internal static class EpochLine
+{
+    public const int BarWidth = 10;
+
+    /// <summary>Characters left for the description on a terminal this wide: the bar, "100%", elapsed and remaining
+    /// (each "0:00:00") and the spaces between columns take the rest.</summary>
+    public static int Budget(int width) => Math.Max(12, width - (BarWidth + 4 + 7 + 7 + 5));
+
+    public static string Running(string stage, TrainingProgress p, int budget) => First(budget,
+        $"{stage}epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.000} acc {p.Accuracy:0.000} {p.StepsPerSecond:0.0} steps/s",
+        $"{stage}epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.000} acc {p.Accuracy:0.000}",
+        $"{stage}epoch {p.Epoch}/{p.Epochs} loss {p.Loss:0.00}",
+        $"{stage}epoch {p.Epoch}/{p.Epochs}");
+
+    public static string Finished(string stage, EpochRecord e, int epochs, int budget) => e.MeanAveragePrecisionAt3 is { } map
+        ? First(budget,
+            $"{stage}epoch {e.Epoch}/{epochs} loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000} | val loss {e.ValidationLoss:0.000} acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}",
+            $"{stage}epoch {e.Epoch}/{epochs} loss {e.TrainLoss:0.000} | val acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}",
+            $"{stage}epoch {e.Epoch}/{epochs} loss {e.TrainLoss:0.00} MAP@3 {map:0.000}",
+            $"{stage}epoch {e.Epoch}/{epochs} MAP@3 {map:0.000}")
+        : First(budget,
+            $"{stage}epoch {e.Epoch}/{epochs} loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000}",
+            $"{stage}epoch {e.Epoch}/{epochs} loss {e.TrainLoss:0.00}",
+            $"{stage}epoch {e.Epoch}/{epochs}");
+
+    /// <summary>A redirected run's line: all figures, not cut.</summary>
+    public static string Plain(string stage, EpochRecord e, int epochs, (TimeSpan Elapsed, TimeSpan Left) time)
     {
         string validation = e.MeanAveragePrecisionAt3 is { } map ? $", val loss {e.ValidationLoss:0.000} acc {e.ValidationAccuracy:0.000} MAP@3 {map:0.000}" : "";
-        Console.WriteLine($"{stage}epoch {e.Epoch}: loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000}{validation} ({e.Seconds:0.0} s)");
+        return $"{stage}epoch {e.Epoch}/{epochs}: loss {e.TrainLoss:0.000} acc {e.TrainAccuracy:0.000}{validation} ({e.Seconds:0.0} s; {Terminal.Duration(time.Elapsed)} elapsed, {Terminal.Duration(time.Left)} left)";
     }
+
+    public static string Resuming(string stage, int epoch, int step) =>
+        step > 0 ? $"{stage}resuming from epoch {epoch}, step {step}" : $"{stage}resuming from epoch {epoch}";
+
+    /// <summary>The first text that fits, else the last one cut.</summary>
+    public static string First(int budget, params string[] texts) => Fit(texts.FirstOrDefault(t => t.Length <= budget) ?? texts[^1], budget);
+
+    public static string Fit(string text, int budget) => text.Length <= budget ? text : text[..Math.Max(1, budget - 1)] + "…";
 }

@@ -71,7 +71,7 @@ case "$what" in
       flag=""; [ "$mode" = bucket ] && flag="--bucket"
       read -r wall cpu rss < <(measure "$bin/model" cnn_1d_dropout "$work/$mode.fstmodel" --epochs "$epochs" --seed 1 --val-fraction 0.2 $flag)
       awk -v mode="$mode" -v rss="$rss" -v wall="$wall" '
-        /^epoch/ { n++; s = $(NF-1); gsub(/\(/, "", s); sec += s;
+        /^epoch/ { n++; s = $0; sub(/.*\(/, "", s); sub(/ s[;)].*/, "", s); sec += s;
                    for (i = 1; i <= NF; i++) if ($i == "MAP@3") { m = $(i+1); if (m > best) best = m; last = m } }
         END { printf "train %s: %d epochs, %.1f s/epoch mean, wall %.0f s, final val MAP@3 %.3f, best %.3f, peak RSS %d MB\n", mode, n, sec / n, wall, last, best, rss }' "$work/out.txt"
     done

@@ -8,7 +8,16 @@ namespace FreesoundTagging.Models;
 /// rather than on clips padded to MaxFrames; predict then batches the same way.</param>
 /// <param name="Recipe">The training settings in words (variant, epochs, crops, augmentation, fold…), for reports.</param>
 /// <param name="DatasetClips">Rows of the training data, validation rows included (null in files from before it was recorded).</param>
-public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false, string? Recipe = null, int? DatasetClips = null)
+/// <param name="KeptEpoch">1-based epoch whose weights the file holds (with --keep best, the one of highest validation
+/// MAP@3); null in files of earlier builds, which always held the last.</param>
+/// <param name="StoppedEarly">Training ended before its last epoch because validation MAP@3 stopped rising (--patience).</param>
+/// <param name="Options">Every training option as resolved from recipe and command line (null in earlier files).</param>
+/// <param name="RecipeName">The --recipe the options started from (a built-in name or a recipe file), if any.</param>
+public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false, string? Recipe = null,
+    int? DatasetClips = null, int? KeptEpoch = null, bool StoppedEarly = false, Training.TrainingOptions? Options = null, string? RecipeName = null)
 {
+    /// <summary>The record of the epoch the weights come from (the last one for files that do not say).</summary>
+    public EpochRecord? Kept => Epochs.Count == 0 ? null : Epochs.FirstOrDefault(e => e.Epoch == KeptEpoch) ?? Epochs[^1];
+
     public static TrainingHistory Empty { get; } = new([], null, 0);
 }

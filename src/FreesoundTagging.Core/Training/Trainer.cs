@@ -11,7 +11,13 @@ using static TorchSharp.torch;
 namespace FreesoundTagging.Training;
 
 /// <summary>The trained network and how it got there.</summary>
-public sealed record TrainingOutcome(nn.Module<Tensor, Tensor> Model, IReadOnlyList<EpochRecord> History, int Seed, TimeSpan Elapsed);
+/// <param name="KeptEpoch">1-based epoch whose weights <see cref="Model"/> holds (the last, or the best with --keep best).</param>
+/// <param name="StoppedEarly">The run ended before its last epoch because validation MAP@3 stopped rising (--patience).</param>
+/// <param name="TrainRows">Rows trained on.</param>
+/// <param name="ValidationRows">Rows held out (empty without validation).</param>
+/// <param name="ValidationScores">The kept model's probabilities on <see cref="ValidationRows"/>, row-major (rows × classes).</param>
+public sealed record TrainingOutcome(nn.Module<Tensor, Tensor> Model, IReadOnlyList<EpochRecord> History, int Seed, TimeSpan Elapsed,
+    int KeptEpoch = 0, bool StoppedEarly = false, int TrainRows = 0, int[]? ValidationRows = null, float[]? ValidationScores = null);
 
 /// <summary>
 /// Trains a classifier on a <see cref="TrainingSet"/> with Adam and soft-target cross-entropy. Batches are
@@ -40,7 +46,9 @@ public sealed class Trainer
         _checkpointPath = checkpointPath;
     }
 
-    public TrainingOutcome Run(bool resume, IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, CancellationToken cancel = default)
+    /// <param name="resuming">Told the 1-based epoch and the step within it a resumed run continues at.</param>
+    public TrainingOutcome Run(bool resume, IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, CancellationToken cancel = default,
+        Action<int, int>? resuming = null)
     {
         TorchRuntime.Initialise(_options.Threads);
         Device device = TorchRuntime.ResolveDevice(_options.Device);
@@ -53,7 +61,13 @@ public sealed class Trainer
         var model = _createModel();
         model.to(device);
         using var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
-        if (saved is not null) TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
+        byte[]? bestWeights = null;
+        if (saved is not null)
+        {
+            TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
+            bestWeights = TrainingCheckpoint.ReadBestWeights(_checkpointPath);
+            resuming?.Invoke(saved.Epoch + 1, saved.Step);
+        }
         _checkpointEpoch = saved?.Epoch;
 
         var (trainRows, validationRows) = _options.Folds >= 2
@@ -66,6 +80,10 @@ public sealed class Trainer
         int? cropFrames = _options.CropFrames(_data.Features);
 
         var assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? maxFrames, Augmentation.Of(_options));
+        bool keepBest = _options.Keep == KeepEpoch.Best;
+        int bestEpoch = BestEpoch(history);
+        float[]? keptScores = null;
+        bool stoppedEarly = false;
         for (int epoch = saved?.Epoch ?? 0; epoch < _options.Epochs; epoch++)
         {
             var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, seed, epoch, cropFrames);
@@ -114,24 +132,67 @@ public sealed class Trainer
                 if (cancel.IsCancellationRequested)
                 {
                     next?.Wait();
-                    SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds);
+                    SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds, bestWeights);
                     throw new OperationCanceledException(cancel);
                 }
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAccuracy = correct / (double)Math.Max(seen, 1);
-            (double Loss, double Accuracy, double Map3)? validation = validationRows.Length > 0 ? Evaluate(model, device, validationRows, cropFrames) : null;
+            Evaluation? validation = validationRows.Length > 0 ? Evaluate(model, device, validationRows, cropFrames) : null;
             var record = new EpochRecord(epoch + 1, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy, validation?.Map3, priorSeconds + epochClock.Elapsed.TotalSeconds);
             history.Add(record);
-            SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch + 1, 0, 0, 0, 0, 0);
+            bool improved = BestEpoch(history) == record.Epoch;
+            if (improved)
+            {
+                bestEpoch = record.Epoch;
+                if (keepBest) bestWeights = WeightsOf(model);
+            }
+            if (validation is not null && (improved || !keepBest)) keptScores = validation.Scores;
+            // Early stopping counts epochs since the best one, so a resumed run stops where an uninterrupted one would.
+            stoppedEarly = _options.Patience > 0 && bestEpoch > 0 && record.Epoch - bestEpoch >= _options.Patience && record.Epoch < _options.Epochs;
+            SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch + 1, 0, 0, 0, 0, 0, bestWeights, stoppedEarly);
             epochDone?.Invoke(record);
+            if (stoppedEarly) break;
         }
+        int keptEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
+        if (keepBest && bestEpoch > 0 && bestEpoch != keptEpoch && bestWeights is not null)
+        {
+            using (var reader = new BinaryReader(new MemoryStream(bestWeights))) model.load(reader);
+            keptEpoch = bestEpoch;
+        }
+        // Scores of an epoch run before a resume are not in memory: score the kept weights again.
+        if (keptScores is null && validationRows.Length > 0) keptScores = Evaluate(model, device, validationRows, cropFrames).Scores;
         model.eval();
-        return new TrainingOutcome(model, history, seed, clock.Elapsed);
+        return new TrainingOutcome(model, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores);
     }
+
+    /// <summary>1-based epoch with the highest validation MAP@3 (the first of equals), 0 without validation.</summary>
+    public static int BestEpoch(IReadOnlyList<EpochRecord> history)
+    {
+        int best = 0;
+        double bestMap = double.NegativeInfinity;
+        foreach (var e in history)
+        {
+            if (e.MeanAveragePrecisionAt3 is { } map && map > bestMap)
+            {
+                bestMap = map;
+                best = e.Epoch;
+            }
+        }
+        return best;
+    }
+
+    private static byte[] WeightsOf(nn.Module model)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) model.save(writer);
+        return buffer.ToArray();
+    }
+
+    private sealed record Evaluation(double Loss, double Accuracy, double Map3, float[] Scores);
 
     /// <summary>Loss, accuracy and MAP@3 on <paramref name="rows"/>, each clip scored as predict will score it
     /// (<see cref="Inference.ClipScorer"/>: whole, or averaged over sliding windows for crop training).</summary>
-    private (double Loss, double Accuracy, double Map3) Evaluate(nn.Module<Tensor, Tensor> model, Device device, int[] rows, int? cropFrames)
+    private Evaluation Evaluate(nn.Module<Tensor, Tensor> model, Device device, int[] rows, int? cropFrames)
     {
         model.eval();
         int classes = _data.Classes.Count;
@@ -151,7 +212,7 @@ public sealed class Trainer
             }
         }
         model.train();
-        return (lossSum / rows.Length, RankingMetrics.Accuracy(scores, classes, truth), RankingMetrics.MeanAveragePrecisionAt3(scores, classes, truth));
+        return new Evaluation(lossSum / rows.Length, RankingMetrics.Accuracy(scores, classes, truth), RankingMetrics.MeanAveragePrecisionAt3(scores, classes, truth), scores);
     }
 
     private InvalidInputException Diverged(float loss, int epoch, int step, int steps)
@@ -164,7 +225,7 @@ public sealed class Trainer
     }
 
     private void SaveCheckpoint(nn.Module model, AdamOptimizer optimizer, int seed, string fingerprint, List<EpochRecord> history,
-        int epoch, int step, double lossSum, long correct, long seen, double seconds)
+        int epoch, int step, double lossSum, long correct, long seen, double seconds, byte[]? bestWeights, bool stoppedEarly = false)
     {
         TrainingCheckpoint.Save(_checkpointPath, new CheckpointState
         {
@@ -178,7 +239,8 @@ public sealed class Trainer
             EpochSeconds = seconds,
             History = history.ToList(),
             DataFingerprint = fingerprint,
-        }, model, optimizer);
+            StoppedEarly = stoppedEarly,
+        }, model, optimizer, bestWeights);
         _checkpointEpoch = epoch;
     }
 
@@ -190,6 +252,8 @@ public sealed class Trainer
         // Epochs may grow, and threads and device may change; everything else shapes the run and must match.
         if (o with { Epochs = 0, Threads = 1, Device = "", Seed = null } != _options with { Epochs = 0, Threads = 1, Device = "", Seed = null })
             throw new InvalidModelException($"checkpoint was made with other settings (variant {o.Variant}, batch {o.BatchSize}, validation {o.ValidationFraction}, bucket {o.Bucket}, crop {o.CropSeconds?.ToString() ?? "none"}, fold {o.Fold + 1}/{o.Folds}); resume with the same ones", _checkpointPath);
+        if (saved.StoppedEarly)
+            throw new InvalidModelException($"checkpoint's run already stopped early at epoch {saved.Epoch} (--patience {o.Patience}); start without --resume to train again", _checkpointPath);
         if (saved.Epoch >= _options.Epochs)
             throw new InvalidModelException($"checkpoint has already finished {saved.Epoch} of {_options.Epochs} epochs; raise --epochs to train further", _checkpointPath);
     }

@@ -32,6 +32,9 @@ public sealed record CheckpointState
 
     /// <summary>Fingerprint of the data (rows, classes) so a resume on other data is refused.</summary>
     public required string DataFingerprint { get; init; }
+
+    /// <summary>The run ended at <see cref="Epoch"/> by early stopping: it is finished.</summary>
+    public bool StoppedEarly { get; init; }
 }
 
 /// <summary>
@@ -42,7 +45,9 @@ public static class TrainingCheckpoint
 {
     private static readonly byte[] Magic = "FSTCKPT1"u8.ToArray();
 
-    public static void Save(string path, CheckpointState state, nn.Module model, AdamOptimizer optimizer)
+    /// <param name="bestWeights">With --keep best: the best epoch's weights (Module.save bytes), kept so a resumed run
+    /// can still save them; an optional last section, absent in checkpoints of earlier builds.</param>
+    public static void Save(string path, CheckpointState state, nn.Module model, AdamOptimizer optimizer, byte[]? bestWeights = null)
     {
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
@@ -52,6 +57,11 @@ public static class TrainingCheckpoint
             writer.Write(json);
             WriteSection(writer, w => model.save(w));
             WriteSection(writer, optimizer.Save);
+            if (bestWeights is not null)
+            {
+                writer.Write(bestWeights.Length);
+                writer.Write(bestWeights);
+            }
         }
         using var file = AtomicFile.Create(path);
         file.Stream.Write(Magic);
@@ -65,7 +75,7 @@ public static class TrainingCheckpoint
     /// <exception cref="InvalidModelException">Not a checkpoint, truncated or corrupt.</exception>
     public static CheckpointState Load(string path, nn.Module model, AdamOptimizer optimizer)
     {
-        var (state, weights, moments) = Read(path);
+        var (state, weights, moments, _) = Read(path);
         try
         {
             using (var reader = new BinaryReader(new MemoryStream(weights))) model.load(reader);
@@ -81,7 +91,10 @@ public static class TrainingCheckpoint
     /// <summary>Only the state (for checks before building a model).</summary>
     public static CheckpointState ReadState(string path) => Read(path).State;
 
-    private static (CheckpointState State, byte[] Weights, byte[] Moments) Read(string path)
+    /// <summary>The best epoch's weights saved with --keep best, or null.</summary>
+    public static byte[]? ReadBestWeights(string path) => Read(path).BestWeights;
+
+    private static (CheckpointState State, byte[] Weights, byte[] Moments, byte[]? BestWeights) Read(string path)
     {
         if (!File.Exists(path)) throw new InvalidModelException("checkpoint not found (nothing to resume)", path);
         byte[] bytes = File.ReadAllBytes(path);
@@ -98,7 +111,8 @@ public static class TrainingCheckpoint
                 ?? throw new InvalidModelException("empty checkpoint state", path);
             byte[] weights = reader.ReadBytes(reader.ReadInt32());
             byte[] moments = reader.ReadBytes(reader.ReadInt32());
-            return (state, weights, moments);
+            byte[]? best = reader.BaseStream.Position < reader.BaseStream.Length ? reader.ReadBytes(reader.ReadInt32()) : null;
+            return (state, weights, moments, best);
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or IOException)
         {

@@ -54,6 +54,17 @@ public sealed record TrainingOptions
     /// <summary>0-based fold held out for validation when <see cref="Folds"/> ≥ 2.</summary>
     public int Fold { get; init; }
 
+    /// <summary>Which epoch's weights the model file holds: the last (the original) or the one with the highest
+    /// validation MAP@3 (<see cref="KeepEpoch.Best"/>; needs a validation set).</summary>
+    public string Keep { get; init; } = KeepEpoch.Last;
+
+    /// <summary>Early stopping: end the run once this many epochs in a row bring no higher validation MAP@3; 0 = off
+    /// (needs a validation set).</summary>
+    public int Patience { get; init; }
+
+    /// <summary>Whether the run holds rows out for validation (a fraction or a fold).</summary>
+    public bool Validates => Folds >= 2 || ValidationFraction > 0;
+
     /// <summary>Frames a crop of <see cref="CropSeconds"/> spans with these features; null without crops.</summary>
     public int? CropFrames(Features.FeatureConfig features) =>
         CropSeconds is { } s ? Math.Max(1, (int)Math.Round(s * features.SampleRate / features.HopLength)) : null;
@@ -69,6 +80,8 @@ public sealed record TrainingOptions
         if (UnverifiedWeight < 1) parts.Add($"unverified weight {UnverifiedWeight:G4}");
         if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
         else if (ValidationFraction > 0) parts.Add($"validation {ValidationFraction:G4}");
+        if (Keep == KeepEpoch.Best) parts.Add("keep best");
+        if (Patience > 0) parts.Add($"patience {Patience}");
         if (Seed is { } seed) parts.Add($"seed {seed}");
         return string.Join(", ", parts);
     }
@@ -91,8 +104,21 @@ public sealed record TrainingOptions
         if (Folds is < 0 or 1 or > 100) p.Add($"folds must be 0 (none) or 2 to 100 (got {Folds})");
         if (Folds >= 2 && (Fold < 0 || Fold >= Folds)) p.Add($"fold must be in [0, {Folds}) (got {Fold})");
         if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");
+        if (!KeepEpoch.All.Contains(Keep)) p.Add($"unknown --keep '{Keep}' (valid: {string.Join(", ", KeepEpoch.All)})");
+        if (Patience is < 0 or > 100_000) p.Add($"patience must be 0 (off) or a positive number of epochs (got {Patience})");
+        if (!Validates && Keep == KeepEpoch.Best) p.Add("--keep best needs a validation set: add --val-fraction F or --folds K");
+        if (!Validates && Patience > 0) p.Add("--patience needs a validation set: add --val-fraction F or --folds K");
         return p;
     }
+}
+
+/// <summary>The values <see cref="TrainingOptions.Keep"/> takes.</summary>
+public static class KeepEpoch
+{
+    public const string Last = "last";
+    public const string Best = "best";
+
+    public static IReadOnlyList<string> All { get; } = [Last, Best];
 }
 
 /// <summary>Where a training step is, for a progress bar.</summary>

@@ -24,7 +24,7 @@ public class CommandLineTests
 
         var model = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--epochs", "12", "--batch-size", "4", "--seed", "2", "--lr", "0.003", "--device", "cpu");
         Assert.True(model.Exit == 0, model.Err);
-        Assert.Contains("epoch 12:", model.Out);
+        Assert.Contains("epoch 12/12:", model.Out);
         Assert.True(File.Exists(dir.File("m.fstmodel.curves.png")));
 
         var predict = ConsoleCapture.Run(PredictCommand.Run, dir.File("m.fstmodel"), audio, template, train, dir.File("submission.csv"), "--truth", truth);

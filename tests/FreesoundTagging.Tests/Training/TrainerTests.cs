@@ -110,6 +110,90 @@ public class TrainerTests
         Assert.Contains("truncated or corrupt", Assert.Throws<InvalidModelException>(() => TrainingCheckpoint.ReadState(dir.File("d.ckpt"))).Message);
     }
 
+    [Fact]
+    public void KeepBestSavesTheWeightsOfTheEpochWithTheHighestValidationMap3()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 48, classes: 4);
+        using var data = TrainingSet.Open([files]);
+        // A rate this high makes validation MAP@3 rise and fall, so the best epoch is not the last.
+        var options = Options(8) with { ValidationFraction = 0.25, LearningRate = 0.8, Keep = KeepEpoch.Best };
+        var best = new Trainer(data, options, () => new TinyModel(16, 4), dir.File("best.ckpt")).Run(resume: false);
+
+        int expected = Trainer.BestEpoch(best.History);
+        double bestMap = best.History.Max(e => e.MeanAveragePrecisionAt3!.Value);
+        Assert.Equal(bestMap, best.History[expected - 1].MeanAveragePrecisionAt3);
+        Assert.Equal(expected, best.KeptEpoch);
+        Assert.True(expected < 8, $"the best epoch should not be the last here: {string.Join(", ", best.History.Select(e => e.MeanAveragePrecisionAt3))}");
+        // The same run stopped at the best epoch holds the same weights (a constant rate does not depend on --epochs).
+        var upTo = new Trainer(data, options with { Epochs = expected, Keep = KeepEpoch.Last }, () => new TinyModel(16, 4), dir.File("upto.ckpt")).Run(resume: false);
+        foreach (var (a, b) in best.Model.parameters().Zip(upTo.Model.parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7));
+        // The held-out scores returned are the kept epoch's: their MAP@3 is that epoch's.
+        var truth = best.ValidationRows!.Select(r => data.Labels[r]).ToList();
+        Assert.Equal(bestMap, RankingMetrics.MeanAveragePrecisionAt3(best.ValidationScores, 4, truth), 6);
+
+        var last = new Trainer(data, options with { Keep = KeepEpoch.Last }, () => new TinyModel(16, 4), dir.File("last.ckpt")).Run(resume: false);
+        Assert.Equal(8, last.KeptEpoch);
+    }
+
+    [Fact]
+    public void KeepBestSurvivesAnInterruption()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 48, classes: 4);
+        using var data = TrainingSet.Open([files]);
+        var options = Options(8) with { ValidationFraction = 0.25, LearningRate = 0.8, Keep = KeepEpoch.Best };
+        var straight = new Trainer(data, options, () => new TinyModel(16, 4), dir.File("a.ckpt")).Run(resume: false);
+
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch == 7 && p.Step == 1) cancel.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => new Trainer(data, options, () => new TinyModel(16, 4), dir.File("b.ckpt")).Run(resume: false, progress, cancel: cancel.Token));
+        (int Epoch, int Step) resumedAt = default;
+        var resumed = new Trainer(data, options, () => new TinyModel(16, 4), dir.File("b.ckpt")).Run(resume: true, resuming: (e, s) => resumedAt = (e, s));
+
+        Assert.Equal((7, 1), resumedAt);
+        Assert.Equal(straight.KeptEpoch, resumed.KeptEpoch);
+        foreach (var (a, b) in straight.Model.parameters().Zip(resumed.Model.parameters()))
+            Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7));
+        Assert.Equal(straight.ValidationScores!, resumed.ValidationScores!, new ToleranceComparerF(1e-5f));
+    }
+
+    [Fact]
+    public void PatienceStopsOnceValidationMap3StopsRising()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 48, classes: 4);
+        using var data = TrainingSet.Open([files]);
+        var outcome = new Trainer(data, Options(40) with { ValidationFraction = 0.25, Patience = 2 }, () => new TinyModel(16, 4), dir.File("p.ckpt")).Run(resume: false);
+
+        int best = Trainer.BestEpoch(outcome.History);
+        Assert.True(outcome.StoppedEarly);
+        Assert.Equal(best + 2, outcome.History.Count);
+        Assert.Equal(best + 2, outcome.KeptEpoch);
+        Assert.True(TrainingCheckpoint.ReadState(dir.File("p.ckpt")).StoppedEarly);
+        Assert.Contains("stopped early", Assert.Throws<InvalidModelException>(() =>
+            new Trainer(data, Options(40) with { ValidationFraction = 0.25, Patience = 2 }, () => new TinyModel(16, 4), dir.File("p.ckpt")).Run(resume: true)).Message);
+    }
+
+    [Theory]
+    [InlineData("best", 0)]
+    [InlineData("last", 3)]
+    public void KeepBestAndPatienceNeedAValidationSet(string keep, int patience)
+    {
+        var problems = (Options() with { Keep = keep, Patience = patience }).Problems();
+        Assert.Contains(problems, p => p.Contains("needs a validation set"));
+        Assert.Empty((Options() with { Keep = keep, Patience = patience, ValidationFraction = 0.2 }).Problems());
+        Assert.Empty((Options() with { Keep = keep, Patience = patience, Folds = 3 }).Problems());
+    }
+
+    private sealed class ToleranceComparerF(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
+
+        public int GetHashCode(float value) => 0;
+    }
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

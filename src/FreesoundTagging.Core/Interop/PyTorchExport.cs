@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FreesoundTagging.Features;
+using FreesoundTagging.IO;
+using FreesoundTagging.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Interop;
+
+/// <summary>The two files of an export: the weights and their description.</summary>
+public sealed record ExportPaths(string WeightsPath, string DescriptionPath)
+{
+    /// <summary>prefix → prefix.safetensors and prefix.json.</summary>
+    public static ExportPaths For(string prefix) => new(prefix + ".safetensors", prefix + ".json");
+}
+
+/// <summary>
+/// A model file as PyTorch can take it: the state dict as safetensors (the same keys as TorchSharp's, which are
+/// PyTorch's: conv1.weight, blocks.0.1.running_mean …) and a JSON of the variant, the classes in output order,
+/// the feature settings in librosa's vocabulary (sr, n_fft, hop_length, n_mels, fmin, fmax) and how predict feeds
+/// the network (sliding windows or whole clips). src/python/freesound_tagging.py builds the network and loads both.
+/// Import is the same path backwards: a PyTorch state dict saved in that layout becomes a model file.
+/// </summary>
+public static class PyTorchExport
+{
+    public const string Format = "freesound-tagging-pytorch/1";
+
+    public static ExportPaths Export(string modelPath, string prefix)
+    {
+        Runtime.TorchRuntime.Initialise();
+        using var loaded = ModelFile.Load(modelPath);
+        var paths = ExportPaths.For(prefix);
+        if (SamePath(paths.WeightsPath, modelPath) || SamePath(paths.DescriptionPath, modelPath))
+            throw new InvalidInputException("the export would overwrite the model file; give another output prefix", modelPath);
+        var tensors = new Dictionary<string, SafeTensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in loaded.Model.state_dict())
+        {
+            using var cpu = t.detach().cpu().contiguous();
+            tensors[name] = cpu.dtype switch
+            {
+                ScalarType.Float32 => new SafeTensor("F32", cpu.shape, MemoryMarshal.AsBytes(cpu.data<float>().ToArray().AsSpan()).ToArray()),
+                ScalarType.Int64 => new SafeTensor("I64", cpu.shape, MemoryMarshal.AsBytes(cpu.data<long>().ToArray().AsSpan()).ToArray()),
+                _ => throw new InvalidOperationException($"unexpected dtype {cpu.dtype} of {name}"),
+            };
+        }
+        Safetensors.Write(paths.WeightsPath, tensors, new Dictionary<string, string> { ["format"] = Format, ["variant"] = loaded.Variant.Name });
+        AtomicFile.WriteAllText(paths.DescriptionPath, Describe(loaded, Path.GetFileName(paths.WeightsPath)).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        return paths;
+    }
+
+    /// <summary>Builds a model file from an export (or a PyTorch state dict saved in its layout) and its JSON.</summary>
+    /// <exception cref="InvalidInputException">Missing or inconsistent files, missing or misshapen tensors.</exception>
+    public static void Import(string descriptionPath, string modelPath)
+    {
+        Runtime.TorchRuntime.Initialise();
+        if (!File.Exists(descriptionPath)) throw new InvalidInputException("file not found", descriptionPath);
+        JsonObject d;
+        try
+        {
+            d = JsonNode.Parse(File.ReadAllText(descriptionPath))?.AsObject() ?? throw new JsonException("empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new InvalidInputException($"not an export description ({e.Message.Split('\n')[0]})", descriptionPath, e);
+        }
+        string weightsPath;
+        ModelVariant variant;
+        List<string> classes;
+        FeatureConfig features;
+        int? window;
+        bool bucketed;
+        try
+        {
+            if (d["format"]?.GetValue<string>() != Format) throw new FormatException($"format is not {Format}");
+            weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(descriptionPath))!, d["weights"]!.GetValue<string>());
+            variant = ModelVariant.Parse(d["variant"]!.GetValue<string>());
+            classes = d["classes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+            var f = d["features"]!;
+            features = new FeatureConfig
+            {
+                SampleRate = f["sr"]!.GetValue<int>(), FftSize = f["n_fft"]!.GetValue<int>(), HopLength = f["hop_length"]!.GetValue<int>(),
+                MelCount = f["n_mels"]!.GetValue<int>(), FMinHz = f["fmin"]!.GetValue<double>(), FMaxHz = f["fmax"]!.GetValue<double>(),
+                PadMode = f["pad_mode"]!.GetValue<string>() == "constant" ? StftPadMode.Constant : StftPadMode.Reflect,
+                LogOffset = f["log_offset"]!.GetValue<double>(), MaxFrames = f["max_frames"]!.GetValue<int>(),
+            };
+            window = d["window_frames"]?.GetValue<int?>();
+            bucketed = d["length_bucketed"]?.GetValue<bool>() ?? false;
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException or KeyNotFoundException)
+        {
+            throw new InvalidInputException($"not an export description ({e.Message.Split('\n')[0]})", descriptionPath, e);
+        }
+        var problems = features.Problems();
+        if (problems.Count > 0) throw new InvalidSettingsException(problems, $"feature settings in {descriptionPath}");
+        if (classes.Count == 0) throw new InvalidInputException("the description lists no classes", descriptionPath);
+
+        var (tensors, _) = Safetensors.Read(weightsPath);
+        using var model = variant.Create(features.MelCount, classes.Count);
+        var state = model.state_dict();
+        var missing = state.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
+        var extra = tensors.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        if (missing.Count > 0 || extra.Count > 0)
+            throw new InvalidInputException($"the tensors do not fit a {variant.Name} model (missing: {string.Join(", ", missing.DefaultIfEmpty("none"))}; unexpected: {string.Join(", ", extra.DefaultIfEmpty("none"))})", weightsPath);
+        using (no_grad())
+        {
+            foreach (var (name, target) in state)
+            {
+                var t = tensors[name];
+                if (!t.Shape.SequenceEqual(target.shape))
+                    throw new InvalidInputException($"tensor '{name}' has shape ({string.Join(", ", t.Shape)}), a {variant.Name} model with {features.MelCount} bands and {classes.Count} classes needs ({string.Join(", ", target.shape)})", weightsPath);
+                using var source = t.Dtype switch
+                {
+                    "F32" => torch.tensor(MemoryMarshal.Cast<byte, float>(t.Data).ToArray(), t.Shape),
+                    "F64" => torch.tensor(MemoryMarshal.Cast<byte, double>(t.Data).ToArray(), t.Shape),
+                    "I64" => torch.tensor(MemoryMarshal.Cast<byte, long>(t.Data).ToArray(), t.Shape),
+                    _ => torch.tensor(MemoryMarshal.Cast<byte, int>(t.Data).ToArray(), t.Shape),
+                };
+                target.copy_(source);
+            }
+        }
+        var history = TrainingHistory.Empty with { LengthBucketed = bucketed, Recipe = $"imported from {Path.GetFileName(weightsPath)}" };
+        ModelFile.Save(modelPath, model, classes, features, history, window);
+    }
+
+    private static JsonObject Describe(LoadedModel m, string weightsFile)
+    {
+        var f = m.Features;
+        return new JsonObject
+        {
+            ["format"] = Format,
+            ["weights"] = weightsFile,
+            ["variant"] = m.Variant.Name,
+            ["classes"] = new JsonArray(m.Classes.Select(c => (JsonNode)c).ToArray()),
+            ["features"] = new JsonObject
+            {
+                ["sr"] = f.SampleRate, ["n_fft"] = f.FftSize, ["hop_length"] = f.HopLength, ["n_mels"] = f.MelCount,
+                ["fmin"] = f.FMinHz, ["fmax"] = f.FMaxHz, ["pad_mode"] = f.PadMode == StftPadMode.Constant ? "constant" : "reflect",
+                ["power"] = 2.0, ["mel_norm"] = "slaney", ["htk"] = false, ["log_offset"] = f.LogOffset, ["max_frames"] = f.MaxFrames,
+                ["log"] = "ln(mel + log_offset)", ["input_layout"] = "(N, frames, n_mels)",
+            },
+            // How predict feeds the network: windows of this many frames sliding by half a window, averaged (null:
+            // whole clips, zero-padded to max_frames).
+            ["window_frames"] = m.Metadata.WindowFrames,
+            ["window_hop_frames"] = m.Metadata.WindowFrames is { } w ? Math.Max(1, w / 2) : null,
+            ["length_bucketed"] = m.History.LengthBucketed,
+            ["recipe"] = m.History.Recipe,
+        };
+    }
+
+    private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+}

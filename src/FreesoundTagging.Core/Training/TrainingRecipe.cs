@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FreesoundTagging.Training;
+
+/// <summary>
+/// A set of training options to start from, by name (<see cref="BuiltIn"/>) or from a JSON file whose keys are the
+/// command line's option names without dashes (<c>{"epochs": 80, "crop": 1.28, "schedule": "cosine"}</c>). Options
+/// it leaves out keep their defaults; options typed on the command line override it (the command line is applied as
+/// a second recipe). The variant is not part of a recipe: it is the command's first argument.
+/// </summary>
+public sealed record TrainingRecipe
+{
+    [JsonPropertyName("epochs")] public int? Epochs { get; init; }
+    [JsonPropertyName("batch-size")] public int? BatchSize { get; init; }
+    [JsonPropertyName("lr")] public double? LearningRate { get; init; }
+    [JsonPropertyName("val-fraction")] public double? ValidationFraction { get; init; }
+    [JsonPropertyName("bucket")] public bool? Bucket { get; init; }
+    [JsonPropertyName("crop")] public double? CropSeconds { get; init; }
+    [JsonPropertyName("mixup")] public double? MixupAlpha { get; init; }
+    [JsonPropertyName("time-masks")] public int? TimeMasks { get; init; }
+    [JsonPropertyName("time-mask-frames")] public int? TimeMaskFrames { get; init; }
+    [JsonPropertyName("freq-masks")] public int? FrequencyMasks { get; init; }
+    [JsonPropertyName("freq-mask-bands")] public int? FrequencyMaskBands { get; init; }
+    [JsonPropertyName("unverified-weight")] public double? UnverifiedWeight { get; init; }
+    [JsonPropertyName("schedule")] public string? Schedule { get; init; }
+    [JsonPropertyName("folds")] public int? Folds { get; init; }
+    [JsonPropertyName("keep")] public string? Keep { get; init; }
+    [JsonPropertyName("patience")] public int? Patience { get; init; }
+    [JsonPropertyName("seed")] public int? Seed { get; init; }
+
+    /// <summary>The original model.py recipe: today's defaults, nothing changed.</summary>
+    public static TrainingRecipe Original { get; } = new();
+
+    /// <summary>The recipe chosen on corpus-dev's validation split (docs/training.md): VGG-style networks on 1.28 s
+    /// crops, cosine schedule, batch 32, 80 epochs, mixup 0.4 and SpecAugment masks.</summary>
+    public static TrainingRecipe Deep { get; } = new()
+    {
+        CropSeconds = 1.28, Schedule = LearningRateSchedule.Cosine, Epochs = 80, BatchSize = 32, MixupAlpha = 0.4,
+        TimeMasks = 2, TimeMaskFrames = 12, FrequencyMasks = 2, FrequencyMaskBands = 8,
+    };
+
+    /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
+    public static IReadOnlyDictionary<string, TrainingRecipe> BuiltIn { get; } = new Dictionary<string, TrainingRecipe>(StringComparer.Ordinal)
+    {
+        ["original"] = Original,
+        ["deep"] = Deep,
+    };
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>A built-in recipe by name, or else a recipe file at that path.</summary>
+    /// <exception cref="InvalidInputException">Neither a known name nor a readable, valid recipe file.</exception>
+    public static TrainingRecipe Resolve(string nameOrPath)
+    {
+        if (BuiltIn.TryGetValue(nameOrPath, out var recipe)) return recipe;
+        if (!File.Exists(nameOrPath))
+        {
+            string why = Directory.Exists(nameOrPath) ? "is a folder, expected a recipe file" : $"is neither a recipe name ({string.Join(", ", BuiltIn.Keys)}) nor a recipe file";
+            throw new InvalidInputException(why, nameOrPath);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(nameOrPath), Json) ?? throw new InvalidInputException("recipe file is empty (null)", nameOrPath);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidInputException($"not a valid recipe file ({e.Message.Split(" Path:")[0].Split('\n')[0].TrimEnd('.')}; keys are option names without dashes, e.g. \"epochs\", \"crop\")", nameOrPath, e);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException($"cannot read the recipe file ({e.Message})", nameOrPath, e);
+        }
+    }
+
+    /// <summary>The recipe without the values of these keys (option names without dashes), e.g. those typed on the
+    /// command line, which override it.</summary>
+    public TrainingRecipe Without(IEnumerable<string> keys)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(ToJson())!.AsObject();
+        foreach (string key in keys) json.Remove(key);
+        return json.Deserialize<TrainingRecipe>(Json)!;
+    }
+
+    /// <summary>The recipe as a recipe file would hold it.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The recipe's values over <paramref name="options"/> (values it leaves out are unchanged).</summary>
+    public TrainingOptions Apply(TrainingOptions options) => options with
+    {
+        Epochs = Epochs ?? options.Epochs,
+        BatchSize = BatchSize ?? options.BatchSize,
+        LearningRate = LearningRate ?? options.LearningRate,
+        ValidationFraction = ValidationFraction ?? options.ValidationFraction,
+        Bucket = Bucket ?? options.Bucket,
+        CropSeconds = CropSeconds ?? options.CropSeconds,
+        MixupAlpha = MixupAlpha ?? options.MixupAlpha,
+        SpecAugment = new SpecAugmentOptions(TimeMasks ?? options.SpecAugment.TimeMasks, TimeMaskFrames ?? options.SpecAugment.TimeMaskFrames,
+            FrequencyMasks ?? options.SpecAugment.FrequencyMasks, FrequencyMaskBands ?? options.SpecAugment.FrequencyMaskBands),
+        UnverifiedWeight = UnverifiedWeight ?? options.UnverifiedWeight,
+        Schedule = Schedule ?? options.Schedule,
+        Folds = Folds ?? options.Folds,
+        Keep = Keep ?? options.Keep,
+        Patience = Patience ?? options.Patience,
+        Seed = Seed ?? options.Seed,
+    };
+}

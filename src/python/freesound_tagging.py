@@ -1,0 +1,238 @@
+"""Load a FreesoundTagging model in PyTorch.
+
+`model export my.fstmodel` writes my.safetensors (the state dict, same keys as ours) and my.json (variant,
+classes, feature settings, how predict feeds the network). This module builds the same networks in PyTorch,
+loads both files and scores log-mel clips as `predict` does. Dependencies: PyTorch and numpy only.
+
+    import numpy as np, freesound_tagging as ft
+    model = ft.load("my.json")                      # a torch.nn.Module in eval mode, with .classes, .description
+    clip = np.load("clip.npy")                      # (frames, n_mels) log-mel, e.g. one row of inputs' samples.npy
+    probabilities = ft.predict_proba(model, clip)   # (classes,) numpy array, softmax, as predict computes it
+
+Command line: python3 freesound_tagging.py my.json samples.npy [dataset.json]  -> top-3 labels per clip
+(with dataset.json, each row of samples.npy is cut to its true frame count first, as predict sees the clip).
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+FORMAT = "freesound-tagging-pytorch/1"
+ALIGNMENT = 16  # conv channels padded to a multiple of this, as ChannelAlignedConv does (see aligned_conv1d)
+
+_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
+
+
+def read_safetensors(path):
+    """{name: torch.Tensor} from a safetensors file, read with numpy (no safetensors package needed)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    header_len = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + header_len].decode("utf-8"))
+    start = 8 + header_len
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        array = np.frombuffer(data[start + begin:start + end], dtype=_DTYPES[info["dtype"]]).reshape(info["shape"])
+        tensors[name] = torch.from_numpy(array.copy())
+    return tensors
+
+
+def aligned_conv1d(conv, x):
+    """conv(x) computed with input and output channels zero-padded to multiples of 16: the same convolution.
+
+    Our C# side does this because libtorch's oneDNN conv1d kernels (AVX2 and wider) return wrong values on some
+    CPUs (seen on AMD EPYC) when a channel count is not a multiple of 16; PyTorch builds can carry the same
+    kernels, so the same padding is applied here."""
+    w = conv.weight
+    extra_in = (-x.shape[1]) % ALIGNMENT
+    extra_out = (-w.shape[0]) % ALIGNMENT
+    if (extra_in == 0 and extra_out == 0) or w.shape[2] == 1:
+        return conv(x)
+    xp = F.pad(x, (0, 0, 0, extra_in))
+    wp = F.pad(w, (0, 0, 0, extra_in, 0, extra_out))
+    y = F.conv1d(xp, wp, None, stride=conv.stride, padding=conv.padding)[:, :w.shape[0]]
+    return y if conv.bias is None else y + conv.bias.view(1, -1, 1)
+
+
+def keras_same_max_pool1d(x, pool, stride):
+    """Keras MaxPooling1D(padding='same'): output length ceil(L / stride), the shortfall padded with -inf,
+    the smaller half on the left."""
+    length = x.shape[-1]
+    out_len = (length + stride - 1) // stride
+    total = max((out_len - 1) * stride + pool - length, 0)
+    if total:
+        x = F.pad(x, (total // 2, total - total // 2), value=float("-inf"))
+    return F.max_pool1d(x, pool, stride)
+
+
+class Cnn1d(nn.Module):
+    """cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout: (N, T, F) -> logits (N, C)."""
+
+    def __init__(self, variant, n_mels, n_classes):
+        super().__init__()
+        self.conv1 = nn.Conv1d(n_mels, 100, 7, padding=3)
+        self.conv2 = nn.Conv1d(100, 150, 5, padding=2)
+        self.conv3 = nn.Conv1d(150, 200, 3, padding=1)
+        if variant == "cnn_1d":
+            self.head = nn.Sequential(nn.Linear(200, n_classes))
+        elif variant == "cnn_1d_dropout":
+            self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(200, n_classes))
+        elif variant == "cnn_1d_dense_dropout":
+            self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(200, 100), nn.ReLU(), nn.Dropout(0.2), nn.Linear(100, n_classes))
+        else:
+            raise ValueError(f"unknown variant {variant}")
+
+    def forward(self, x):
+        x = x.transpose(1, 2)  # channels-last (Keras) -> (N, C, L)
+        x = keras_same_max_pool1d(F.relu(aligned_conv1d(self.conv1, x)), 3, 2)
+        x = keras_same_max_pool1d(F.relu(aligned_conv1d(self.conv2, x)), 3, 2)
+        x = F.relu(aligned_conv1d(self.conv3, x))
+        return self.head(x.amax(2))
+
+
+class Vgg2d(nn.Module):
+    """cnn_2d_vgg: (N, T, F) -> logits (N, C)."""
+
+    WIDTHS = (16, 32, 64, 128)
+
+    def __init__(self, n_mels, n_classes):
+        super().__init__()
+        self.bandNorm = nn.BatchNorm1d(n_mels)
+        blocks, channels = [], 1
+        for width in self.WIDTHS:
+            blocks.append(nn.Sequential(
+                nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()))
+            channels = width
+        self.blocks = nn.ModuleList(blocks)
+        self.dropout = nn.Dropout(0.3)
+        self.classifier = nn.Linear(2 * channels, n_classes)
+
+    def forward(self, x):
+        x = self.bandNorm(x.transpose(1, 2)).unsqueeze(1)  # (N, 1, F, T)
+        for block in self.blocks:
+            x = F.max_pool2d(block(x), 2, 2, ceil_mode=True)
+        over_frequency = x.mean(2)
+        return self.classifier(self.dropout(torch.cat([over_frequency.amax(2), over_frequency.mean(2)], 1)))
+
+
+def build(variant, n_mels, n_classes):
+    """A fresh network of a variant, with our state-dict keys."""
+    if variant == "cnn_2d_vgg":
+        return Vgg2d(n_mels, n_classes)
+    return Cnn1d(variant, n_mels, n_classes)
+
+
+def load(description_path):
+    """The exported model (eval mode) with .classes and .description (the JSON) attached."""
+    with open(description_path, encoding="utf-8") as f:
+        description = json.load(f)
+    if description.get("format") != FORMAT:
+        raise ValueError(f"{description_path}: not a {FORMAT} description")
+    features = description["features"]
+    model = build(description["variant"], features["n_mels"], len(description["classes"]))
+    weights = os.path.join(os.path.dirname(os.path.abspath(description_path)), description["weights"])
+    model.load_state_dict(read_safetensors(weights), strict=True)
+    model.eval()
+    model.classes = description["classes"]
+    model.description = description
+    return model
+
+
+_NAMES = {np.dtype(np.float32): "F32", np.dtype(np.float64): "F64", np.dtype(np.int64): "I64", np.dtype(np.int32): "I32"}
+
+
+def write_safetensors(path, tensors):
+    """Writes {name: torch.Tensor} as a safetensors file (numpy only)."""
+    # .contiguous() rather than np.ascontiguousarray, which turns 0-d tensors (num_batches_tracked) into 1-d.
+    arrays = {name: t.detach().cpu().contiguous().numpy() for name, t in tensors.items()}
+    header, offset = {}, 0
+    for name, a in arrays.items():
+        header[name] = {"dtype": _NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
+        offset += a.nbytes
+    encoded = json.dumps(header).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)
+    with open(path, "wb") as f:
+        f.write(len(encoded).to_bytes(8, "little"))
+        f.write(encoded)
+        for a in arrays.values():
+            f.write(a.tobytes())
+
+
+def save(model, prefix, description=None):
+    """Writes prefix.safetensors + prefix.json for `model import prefix.json new.fstmodel`: a network of this
+    module (e.g. fine-tuned in PyTorch) with the description of the export it came from (or `description`)."""
+    description = dict(description or model.description)
+    description["weights"] = os.path.basename(prefix) + ".safetensors"
+    write_safetensors(prefix + ".safetensors", model.state_dict())
+    with open(prefix + ".json", "w", encoding="utf-8") as f:
+        json.dump(description, f, indent=2)
+
+
+def _windows(frames, window, hop):
+    """Window starts as predict uses them: every hop frames, the last flush with the clip's end."""
+    if frames <= window:
+        return [0]
+    last = frames - window
+    return list(range(0, last, hop)) + [last]
+
+
+def _crop(clip, start, length):
+    """length frames from start, looping a clip shorter than that (as training and predict do)."""
+    index = (start + np.arange(length)) % clip.shape[0]
+    return clip[index]
+
+
+def predict_logits(model, clip):
+    """Logits (windows, classes) for one clip (frames, n_mels): one row per window for a crop-trained model,
+    one row for a whole-clip model (zero-padded to max_frames)."""
+    d = model.description
+    clip = np.asarray(clip, dtype=np.float32)
+    window = d.get("window_frames")
+    if window:
+        hop = d.get("window_hop_frames") or max(1, window // 2)
+        batch = np.stack([_crop(clip, s, window) for s in _windows(clip.shape[0], window, hop)])
+    else:
+        frames = clip.shape[0] if d.get("length_bucketed") else max(d["features"]["max_frames"], clip.shape[0])
+        batch = np.zeros((1, frames, clip.shape[1]), dtype=np.float32)
+        batch[0, :clip.shape[0]] = clip
+    with torch.no_grad():
+        return model(torch.from_numpy(batch)).numpy()
+
+
+def predict_proba(model, clip):
+    """Class probabilities (classes,) for one clip, as predict computes them: softmax, averaged over windows."""
+    logits = torch.from_numpy(predict_logits(model, clip))
+    return F.softmax(logits, 1).mean(0).numpy()
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__)
+        return 2
+    model = load(argv[0])
+    samples = np.load(argv[1], mmap_mode="r")
+    if samples.ndim == 2:
+        samples = samples[None]
+    frames = None
+    if len(argv) > 2:
+        with open(argv[2], encoding="utf-8") as f:
+            frames = json.load(f)["frames"]
+    for i in range(samples.shape[0]):
+        clip = samples[i] if frames is None else samples[i, :min(frames[i], samples.shape[1])]
+        p = predict_proba(model, clip)
+        top = np.argsort(-p, kind="stable")[:3]
+        print(" ".join(f"{model.classes[c]}:{p[c]:.3f}" for c in top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,155 @@
+using FreesoundTagging.Inputs;
+using FreesoundTagging.Model;
+using FreesoundTagging.Models;
+using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Training;
+using Xunit;
+
+namespace FreesoundTagging.Tests.CommandLine;
+
+/// <summary>model's recipes, best-epoch keeping, per-class outputs and console lines, on real argument lists.</summary>
+[Collection(TorchCollection.Name)]
+public class TrainingCommandTests
+{
+    private static string Inputs(TempDir dir)
+    {
+        var (audio, train, _) = TinyCorpus.Write(dir.Path, perClass: 4);
+        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "130");
+        Assert.True(inputs.Exit == 0, inputs.Err);
+        return dir.Path;
+    }
+
+    [Fact]
+    public void TheDeepRecipeExpandsAndTypedOptionsOverrideIt()
+    {
+        using var dir = new TempDir();
+        string data = Inputs(dir);
+        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", data, "--recipe", "deep", "--epochs", "3", "--batch-size", "4",
+            "--val-fraction", "0.25", "--keep", "best", "--seed", "1", "--device", "cpu");
+        Assert.True(run.Exit == 0, run.Err);
+
+        var history = ModelFile.ReadMetadata(dir.File("m.fstmodel")).History;
+        var o = history.Options!;
+        Assert.Equal("deep", history.RecipeName);
+        // Typed on the command line:
+        Assert.Equal((3, 4, 0.25, KeepEpoch.Best, 1), (o.Epochs, o.BatchSize, o.ValidationFraction, o.Keep, o.Seed));
+        // From the recipe:
+        Assert.Equal((1.28, 0.4, LearningRateSchedule.Cosine), (o.CropSeconds, o.MixupAlpha, o.Schedule));
+        Assert.Equal(new SpecAugmentOptions(2, 12, 2, 8), o.SpecAugment);
+        Assert.Equal(Trainer.BestEpoch(history.Epochs), history.KeptEpoch);
+
+        // 12 clips, a quarter held out stratified: 9 trained on, 3 validated.
+        Assert.Contains("trained on 9 clips, validated on 3", run.Out);
+        Assert.Contains("epoch 3/3:", run.Out);
+        Assert.Contains("elapsed", run.Out);
+        Assert.Contains("left)", run.Out);
+        Assert.Contains($"kept epoch {history.KeptEpoch} of 3", run.Out);
+        var table = File.ReadAllLines(dir.File("m.fstmodel.perclass.csv"));
+        Assert.Equal(1 + TinyCorpus.Classes.Length, table.Length);
+        Assert.Equal(3, table.Skip(1).Sum(l => int.Parse(l.Split(',')[1])));
+        Assert.True(new FileInfo(dir.File("m.fstmodel.perclass.png")).Length > 1000);
+        Assert.True(new FileInfo(dir.File("m.fstmodel.confusion.png")).Length > 1000);
+    }
+
+    [Fact]
+    public void ARecipeFileIsExpandedAndTheCommandLineWins()
+    {
+        using var dir = new TempDir();
+        string data = Inputs(dir);
+        string recipe = dir.Write("mine.json", "{ \"epochs\": 2, \"mixup\": 0.2, \"batch-size\": 4, \"schedule\": \"cosine\" }");
+        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", data, "--recipe", recipe, "--mixup", "0.3", "--device", "cpu");
+        Assert.True(run.Exit == 0, run.Err);
+        var history = ModelFile.ReadMetadata(dir.File("m.fstmodel")).History;
+        Assert.Equal((2, 4, 0.3, LearningRateSchedule.Cosine, recipe), (history.Options!.Epochs, history.Options.BatchSize, history.Options.MixupAlpha, history.Options.Schedule, history.RecipeName));
+        Assert.Contains("trained on 12 clips", run.Out);
+        Assert.DoesNotContain("validated", run.Out);
+        Assert.False(File.Exists(dir.File("m.fstmodel.perclass.csv")));
+
+        // One more epoch on top: the run says where it resumes.
+        var more = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", data, "--recipe", recipe, "--mixup", "0.3", "--epochs", "3", "--device", "cpu", "--resume");
+        Assert.True(more.Exit == 0, more.Err);
+        Assert.Contains("resuming from epoch 3\n", more.Out.ReplaceLineEndings("\n"));
+        Assert.Contains("epoch 3/3:", more.Out);
+    }
+
+    [Fact]
+    public void WithoutARecipeTheDefaultsAreTheOriginalOnes()
+    {
+        Assert.Equal(new TrainingOptions(), TrainingRecipe.Resolve("original").Apply(new TrainingOptions()));
+        var deep = TrainingRecipe.Deep.Apply(new TrainingOptions());
+        Assert.Equal((80, 32, 1.28, 0.4, "cosine"), (deep.Epochs, deep.BatchSize, deep.CropSeconds, deep.MixupAlpha, deep.Schedule));
+        Assert.Equal(TrainingRecipe.Deep with { Epochs = null }, TrainingRecipe.Deep.Without(["epochs"]));
+    }
+
+    [Theory]
+    [InlineData("{ \"epochz\": 2 }", "epochz")]
+    [InlineData("{ \"epochs\": \"many\" }", "recipe file")]
+    [InlineData("not json", "recipe file")]
+    public void ABadRecipeFileIsOneLineNamingIt(string content, string expected)
+    {
+        using var dir = new TempDir();
+        string recipe = dir.Write("bad.json", content);
+        var r = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", recipe);
+        Assert.Equal(3, r.Exit);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Contains("bad.json", r.Err);
+        Assert.Contains(expected, r.Err);
+        var unknown = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", "fastest");
+        Assert.Equal(3, unknown.Exit);
+        Assert.Contains("neither a recipe name (original, deep) nor a recipe file", unknown.Err);
+    }
+
+    [Theory]
+    [InlineData("--keep", "best")]
+    [InlineData("--patience", "3")]
+    public void KeepBestAndPatienceWithoutValidationAreOneLineErrors(params string[] extra)
+    {
+        using var dir = new TempDir();
+        var r = ConsoleCapture.Run(ModelCommand.Run, ["cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, .. extra]);
+        Assert.Equal(3, r.Exit);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Contains("needs a validation set: add --val-fraction F or --folds K", r.Err);
+        Assert.Empty(dir.Files());
+    }
+
+    [Fact]
+    public void FoldsWithKeepBestWriteOutOfFoldPerClassResults()
+    {
+        using var dir = new TempDir();
+        string data = Inputs(dir);
+        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("cv.fstmodel"), "--data", data, "--folds", "2", "--epochs", "2", "--batch-size", "4",
+            "--keep", "best", "--seed", "1", "--device", "cpu");
+        Assert.True(run.Exit == 0, run.Err);
+        Assert.Contains("fold 2/2 epoch 2/2:", run.Out);
+        Assert.Contains("trained on 6 clips, validated on 6", run.Out);
+        Assert.Contains("out-of-fold MAP@3", run.Out);
+        var table = File.ReadAllLines(dir.File("cv.fstmodel.perclass.csv"));
+        Assert.Equal(12, table.Skip(1).Sum(l => int.Parse(l.Split(',')[1])));
+        Assert.True(File.Exists(dir.File("cv.fstmodel.confusion.png")));
+
+        // Resumed with every fold finished: the out-of-fold results are rebuilt from the saved models.
+        File.Delete(dir.File("cv.fstmodel.perclass.csv"));
+        var again = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("cv.fstmodel"), "--data", data, "--folds", "2", "--epochs", "2", "--batch-size", "4",
+            "--keep", "best", "--seed", "1", "--device", "cpu", "--resume");
+        Assert.True(again.Exit == 0, again.Err);
+        Assert.Equal(table, File.ReadAllLines(dir.File("cv.fstmodel.perclass.csv")));
+    }
+
+    [Fact]
+    public void TerminalEpochLinesFitEightyColumns()
+    {
+        int budget = EpochLine.Budget(80);
+        // The description plus the bar, percentage, elapsed and remaining columns and their spaces.
+        Assert.Equal(80, budget + EpochLine.BarWidth + 4 + 7 + 7 + 5);
+        var p = new TrainingProgress(100, 100, 999, 999, 12.345, 0.999, 123.4);
+        var e = new EpochRecord(100, 12.345, 0.999, 12.345, 0.999, 0.999, 12);
+        foreach (string stage in new[] { "", "fold 10/10 " })
+        {
+            Assert.InRange(EpochLine.Running(stage, p, budget).Length, 1, budget);
+            Assert.InRange(EpochLine.Finished(stage, e, 100, budget).Length, 1, budget);
+            Assert.Contains("MAP@3 0.999", EpochLine.Finished(stage, e, 100, budget));
+            Assert.StartsWith($"{stage}epoch 100/100", EpochLine.Running(stage, p, budget));
+        }
+        Assert.Contains("steps/s", EpochLine.Running("", p, EpochLine.Budget(140)));
+    }
+}
