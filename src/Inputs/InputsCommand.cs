@@ -6,14 +6,14 @@ using FreesoundTagging.IO;
 
 namespace FreesoundTagging.Inputs;
 
-/// <summary><c>inputs &lt;audio_train_dir&gt; &lt;train.csv&gt;</c>: WAVs → samples.npy, labels.npy, dataset.json.</summary>
+/// <summary><c>inputs &lt;audio_train_dir&gt; &lt;train.csv&gt;</c>: audio clips → samples.npy, labels.npy, dataset.json.</summary>
 public static class InputsCommand
 {
     public static int Run(string[] args) => CommandRunner.Invoke(Create(), args);
 
     public static RootCommand Create()
     {
-        var audioDir = new Argument<string>("audio_train_dir") { Description = "Folder holding the WAV files named in train.csv" };
+        var audioDir = new Argument<string>("audio_train_dir") { Description = "Folder holding the audio files named in train.csv (WAV, MP3, Ogg; FLAC, Opus, M4A, AIFF... with ffmpeg)" };
         var trainCsv = new Argument<string>("train.csv") { Description = "CSV with columns fname,label[,manually_verified]" };
         var outDir = new Option<string>("--out-dir", "-o") { Description = "Where to write samples.npy, labels.npy and dataset.json", DefaultValueFactory = _ => "." };
         var maxFrames = new Option<int>("--max-frames") { Description = "Rows per clip (10 ms each); longer clips are truncated with a warning", DefaultValueFactory = _ => FeatureConfig.Original.MaxFrames };
@@ -33,7 +33,7 @@ public static class InputsCommand
             if (!TryParseShard(text, out _)) result.AddError($"--shard: must be K/N with 0 <= K < N, e.g. 0/4 (got '{text}')");
         });
 
-        var command = new RootCommand("Turn a folder of WAV clips and train.csv into log-mel arrays for training (numpy .npy).")
+        var command = new RootCommand("Turn a folder of audio clips and train.csv into log-mel arrays for training (numpy .npy).")
         {
             audioDir, trainCsv, outDir, maxFrames, dtype, verifiedOnly, skipInvalid, shard, threads,
         };
