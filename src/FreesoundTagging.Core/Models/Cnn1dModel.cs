@@ -28,6 +28,10 @@ public sealed class Cnn1dModel : TaggingModel
 
     public const double DropoutRate = 0.2;
 
+    /// <summary>Rows longer than this are computed in chunks of about this many frames when no gradient is needed:
+    /// a 10-minute clip (60,000 frames) would otherwise hold ~0.5 GB of activations at once.</summary>
+    public const int LongRowFrames = 4096;
+
     private const int PoolSize = 3;
     private const int PoolStride = 2;
 
@@ -61,9 +65,10 @@ public sealed class Cnn1dModel : TaggingModel
 
     /// <summary>
     /// Skip the convolution of zero padding (<see cref="PaddingElision"/>): the same logits and gradients as the
-    /// plain computation within float rounding. Off only to measure or check it against the plain one.
+    /// plain computation within float rounding. Off only to measure or check it against the plain one; the
+    /// environment variable FREESOUND_ELIDE_PADDING=0 switches it off for whole runs (benchmarks).
     /// </summary>
-    public bool ElidePadding { get; set; } = true;
+    public bool ElidePadding { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_ELIDE_PADDING") != "0";
 
     /// <summary>(N, T, F) → logits (N, C).</summary>
     public override Tensor forward(Tensor input) => ForwardPadded(input, input.shape[1]);
@@ -154,7 +159,8 @@ public sealed class Cnn1dModel : TaggingModel
             var plan = elision.For(rows.Max(r => content[r]));
             if (plan is null)
             {
-                parts.Add(Body(ZeroPadded(members, paddedFrames), null).amax([2]));
+                // Without gradients (evaluation, predict) a long row is computed in chunks, in bounded memory.
+                parts.Add(paddedFrames > LongRowFrames && !is_grad_enabled() ? ChunkedRows(members, paddedFrames) : Body(ZeroPadded(members, paddedFrames), null).amax([2]));
                 continue;
             }
             // Conv3 positions below TailStart are the padded ones; the rest of the padded row is the zero tail.
@@ -173,6 +179,18 @@ public sealed class Cnn1dModel : TaggingModel
         foreach (int[] rows in groups)
             foreach (int r in rows) inverse[r] = position++;
         return sorted.index_select(0, tensor(inverse, device: input.device)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor ChunkedRows(Tensor members, long paddedFrames)
+    {
+        var rows = new List<Tensor>();
+        for (long i = 0; i < members.shape[0]; i++)
+        {
+            using var row = members.narrow(0, i, 1);
+            using var padded = ZeroPadded(row, paddedFrames);
+            rows.Add(ChunkedMax(padded, LongRowFrames));
+        }
+        return cat(rows, 0);
     }
 
     /// <summary>(1, 200): the max over the padded tail, from a short all-zero sequence in the padded length's phase.</summary>
