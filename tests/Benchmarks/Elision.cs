@@ -16,7 +16,9 @@ using static TorchSharp.torch;
 /// </summary>
 internal static class Elision
 {
-    public static int Step(string dataDir, string variantName, int steps, int batchSize, int? threads)
+    /// <param name="control">Run the second model plainly too, on 1 thread instead of all: how far float rounding
+    /// alone (another summation order) moves two side-by-side runs.</param>
+    public static int Step(string dataDir, string variantName, int steps, int batchSize, int? threads, bool control = false)
     {
         TorchRuntime.Initialise(threads);
         using var data = TrainingSet.Open([DatasetFiles.In(dataDir)]);
@@ -27,7 +29,7 @@ internal static class Elision
         {
             torch.manual_seed(1);
             models[m] = (Cnn1dModel)variant.Create(data.Features.MelCount, data.Classes.Count);
-            models[m].ElidePadding = m == 1;
+            models[m].ElidePadding = m == 1 && !control;
             models[m].train();
             optimizers[m] = new AdamOptimizer(models[m].parameters(), 1e-3, 0.9, 0.999, 1e-7);
         }
@@ -48,9 +50,10 @@ internal static class Elision
             {
                 using var scope = NewDisposeScope();
                 torch.manual_seed(1000 + s);
+                if (control) torch.set_num_threads(m == 1 ? 1 : threads ?? Environment.ProcessorCount);
                 clock.Restart();
                 var y = batch.Targets(CPU);
-                var logits = m == 0 ? models[m].forward(batch.Samples(CPU)) : models[m].ForwardPadded(batch.Samples(CPU, Math.Max(1, batch.ContentFrames.Max())), batch.Frames, batch.ContentFrames);
+                var logits = m == 0 || control ? models[m].forward(batch.Samples(CPU)) : models[m].ForwardPadded(batch.Samples(CPU, Math.Max(1, batch.ContentFrames.Max())), batch.Frames, batch.ContentFrames);
                 var loss = SoftTargetCrossEntropy.Compute(logits, y);
                 losses[m] = loss.item<float>();
                 double forward = clock.Elapsed.TotalSeconds;
@@ -76,7 +79,7 @@ internal static class Elision
         {
             double total = 0;
             for (int p = 1; p < 4; p++) total += phases[m, p];
-            Console.WriteLine($"{(m == 0 ? "plain padded" : "elided      ")}: {total / measured:0.000} s/step (forward {phases[m, 1] / measured:0.000}, backward {phases[m, 2] / measured:0.000}, optimizer {phases[m, 3] / measured:0.0000}; batch assembly {phases[m, 0] / measured:0.000} on its own thread in training)");
+            Console.WriteLine($"{(m == 0 ? "plain padded" : control ? "plain, 1 thr" : "elided      ")}: {total / measured:0.000} s/step (forward {phases[m, 1] / measured:0.000}, backward {phases[m, 2] / measured:0.000}, optimizer {phases[m, 3] / measured:0.0000}; batch assembly {phases[m, 0] / measured:0.000} on its own thread in training)");
         }
         Console.WriteLine($"largest relative loss difference over {measured + 1} steps (weights trained side by side): {worstLoss:G3}");
         foreach (var o in optimizers) o.Dispose();

@@ -25,8 +25,8 @@ public static class ChannelAlignedConv
 
     private static readonly Lazy<bool> Probed = new(ConvDefectProbe.PlainConvIsDefective);
 
-    /// <summary>Set by tests to force one path; null: the probe decides.</summary>
-    internal static bool? ForceAlignment { get; set; }
+    /// <summary>Set by tests (or FREESOUND_CONV_ALIGN=1/0 for benchmarks) to force one path; null: the probe decides.</summary>
+    internal static bool? ForceAlignment { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_CONV_ALIGN") switch { "1" => true, "0" => false, _ => null };
 
     /// <summary>Whether CPU convolutions here are run on aligned channels (the probe's verdict, run on first use).</summary>
     public static bool AlignsOnCpu => ForceAlignment ?? Probed.Value;
