@@ -115,14 +115,16 @@ internal static class Elision
         var clock = Stopwatch.StartNew();
         var mels = new LogMel?[files.Length];
         double audio = 0;
-        using (var extractor = new LogMelExtractor(loaded.Features))
+        // One extractor per worker thread, as predict does (and without `using`: the NWaves front end on main is
+        // not IDisposable).
+        using (var extractors = new ThreadLocal<LogMelExtractor>(() => new LogMelExtractor(loaded.Features)))
         {
             int cores = Environment.ProcessorCount;
             torch.set_num_threads(1);
             var seconds = new double[files.Length];
             Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = cores }, i =>
             {
-                var f = ClipFeatures.Load(extractor, files[i]);
+                var f = ClipFeatures.Load(extractors.Value!, files[i]);
                 mels[i] = f.Mel;
                 seconds[i] = f.Seconds;
             });
