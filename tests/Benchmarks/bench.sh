@@ -3,6 +3,9 @@
 #   tests/Benchmarks/bench.sh inputs  [corpus]   extraction speed + peak memory, corpus and corpus listed 4x
 #   tests/Benchmarks/bench.sh train   [corpus]   seconds per step (batch 64 x 3001 x 64) per variant, epoch time
 #   tests/Benchmarks/bench.sh predict [corpus]   predict throughput on the corpus's test clips
+#   tests/Benchmarks/bench.sh elision [corpus]   padding elision against the plain padded computation, in one run:
+#       training steps of the original recipe on real batches, epochs (EPOCHS, default 3) with their losses,
+#       predict throughput (features excluded and included), peak RSS of predict on a 10-minute clip
 # corpus defaults to ../shared/corpus-dev (FSDKaggle2018 layout: audio_train/, train.csv, audio_test/, ...).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -85,5 +88,40 @@ case "$what" in
     echo "predict: $n clips, ${secs} audio-s: wall ${wall}s (process, including start-up), $(calc "$n / $wall") clips/s, $(calc "$secs / $wall") audio-s/wall-s, peak RSS ${rss} MB"
     grep -o "in [0-9:]* ([^)]*)" "$work/out.txt" | sed 's/^/predict (excluding start-up and model load): /'
     ;;
-  *) echo "usage: bench.sh inputs|train|predict [corpus]" >&2; exit 2 ;;
+  elision)
+    epochs=${EPOCHS:-3}
+    echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+    mkdir -p "$work/data" && cd "$work/data"
+    "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" > /dev/null
+    echo "--- training steps, batch 64 x 3001 (epoch-0 batches of seed 1), plain and elided alternately"
+    "$bin/bench" elision "$work/data" cnn_1d_dropout "${STEPS:-8}" 64 | grep -v '^  step'
+    echo "--- $epochs epochs of cnn_1d_dropout, original recipe (padded), seed 1, 20% validation; plain then elided"
+    for mode in plain elided; do
+      elide=1; [ "$mode" = plain ] && elide=0
+      read -r wall cpu rss < <(FREESOUND_ELIDE_PADDING=$elide measure "$bin/model" cnn_1d_dropout "$work/$mode.fstmodel" --epochs "$epochs" --seed 1 --val-fraction 0.2)
+      awk -v mode="$mode" -v rss="$rss" -v wall="$wall" '
+        /^epoch/ { n++; s = $(NF-1); gsub(/\(/, "", s); sec += s; losses = losses " " $4;
+                   for (i = 1; i <= NF; i++) if ($i == "MAP@3") last = $(i+1) }
+        END { printf "%-6s: %.2f s/epoch mean, wall %.0f s, train losses%s, final val MAP@3 %s, peak RSS %d MB\n", mode, sec / n, wall, losses, last, rss }' "$work/out.txt"
+    done
+    echo "--- predict scoring on the test clips with ${MODEL:-pre_trained_models/cnn_1d_dropout.fstmodel}"
+    "$bin/bench" score "${MODEL:-$root/pre_trained_models/cnn_1d_dropout.fstmodel}" "$corpus/audio_test" 2
+    echo "--- predict on one 10-minute clip (whole process)"
+    /usr/bin/python3 - "$work/long/long.wav" <<'PY'
+import os, random, struct, sys, wave, math
+os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)
+rate, seconds = 44100, 600
+w = wave.open(sys.argv[1], 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(rate)
+rnd = random.Random(1)
+block = b''.join(struct.pack('<h', int(8000 * math.sin(i * 0.05) + rnd.randint(-3000, 3000))) for i in range(rate))
+for _ in range(seconds): w.writeframes(block)
+w.close()
+PY
+    for mode in plain elided; do
+      elide=1; [ "$mode" = plain ] && elide=0
+      read -r wall cpu rss < <(FREESOUND_ELIDE_PADDING=$elide measure "$bin/predict" "${MODEL:-$root/pre_trained_models/cnn_1d_dropout.fstmodel}" "$work/long/long.wav")
+      echo "$mode: 10-minute clip: wall ${wall}s, peak RSS ${rss} MB; $(grep -m1 -o '[A-Za-z_]* [0-9.]*' "$work/out.txt" | head -1)"
+    done
+    ;;
+  *) echo "usage: bench.sh inputs|train|predict|elision [corpus]" >&2; exit 2 ;;
 esac

@@ -74,9 +74,36 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
             yield break;
         }
         // Equal padded length → one batch; most clips share MaxFrames.
+        // Within a group, by length: each clip is scored alone (no batch statistics), and batches of similar
+        // lengths let the 1-D networks crop their padding away.
         foreach (var group in all.GroupBy(i => Math.Max(features.MaxFrames, clips[i].Frames)))
-            foreach (var batch in group.Chunk(batchSize))
+            foreach (var batch in group.OrderBy(i => clips[i].Frames).Chunk(batchSize))
                 yield return (batch, group.Key);
+    }
+
+    /// <summary>As <see cref="Forward"/> from frame 0 for a 1-D network, fed only each clip's frames: the padding is
+    /// not convolved (<see cref="Cnn1dModel.ForwardPadded"/>), and clips longer than
+    /// <see cref="Cnn1dModel.LongRowFrames"/> are computed in chunks.</summary>
+    private float[][] ForwardPadded(Cnn1dModel cnn, IReadOnlyList<LogMel> clips, int frames, Device device)
+    {
+        int bands = features.MelCount;
+        int[] content = clips.Select(c => Math.Min(c.Frames, frames)).ToArray();
+        int longest = content.Max();
+        int size = longest * bands;
+        var input = new float[clips.Count * size];
+        for (int i = 0; i < clips.Count; i++) clips[i].Values.AsSpan(0, content[i] * bands).CopyTo(input.AsSpan(i * size));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = tensor(input, new long[] { clips.Count, longest, bands }).to(device);
+        return Probabilities(cnn.ForwardPadded(x, frames, content), clips.Count);
+    }
+
+    private static float[][] Probabilities(Tensor logits, int count)
+    {
+        var p = nn.functional.softmax(logits, 1).cpu();
+        int classes = (int)p.shape[1];
+        float[] flat = p.data<float>().ToArray();
+        return Enumerable.Range(0, count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
     }
 
     /// <summary>Softmax of one forward pass over <paramref name="frames"/> frames of each clip: from frame 0
@@ -84,6 +111,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device)
     {
         int bands = features.MelCount;
+        if (starts is null && Model is Cnn1dModel { ElidePadding: true } cnn) return ForwardPadded(cnn, clips, frames, device);
         int size = frames * bands;
         var input = new float[clips.Count * size];
         for (int i = 0; i < clips.Count; i++)
@@ -95,9 +123,6 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = tensor(input, new long[] { clips.Count, frames, bands }).to(device);
-        var p = nn.functional.softmax(Model.forward(x), 1).cpu();
-        int classes = (int)p.shape[1];
-        float[] flat = p.data<float>().ToArray();
-        return Enumerable.Range(0, clips.Count).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
+        return Probabilities(Model.forward(x), clips.Count);
     }
 }

@@ -28,6 +28,10 @@ public sealed class Cnn1dModel : TaggingModel
 
     public const double DropoutRate = 0.2;
 
+    /// <summary>Rows longer than this are computed in chunks of about this many frames when no gradient is needed:
+    /// a 10-minute clip (60,000 frames) would otherwise hold ~0.5 GB of activations at once.</summary>
+    public const int LongRowFrames = 4096;
+
     private const int PoolSize = 3;
     private const int PoolStride = 2;
 
@@ -59,15 +63,52 @@ public sealed class Cnn1dModel : TaggingModel
     /// <summary>The model of <paramref name="variant"/>, freshly initialised (Glorot-uniform weights, zero biases).</summary>
     public static Cnn1dModel Create(ModelVariant variant, int inputChannels, int classCount) => new(variant, inputChannels, classCount);
 
+    /// <summary>
+    /// Skip the convolution of zero padding (<see cref="PaddingElision"/>): the same logits and gradients as the
+    /// plain computation within float rounding. Off only to measure or check it against the plain one; the
+    /// environment variable FREESOUND_ELIDE_PADDING=0 switches it off for whole runs (benchmarks).
+    /// </summary>
+    public bool ElidePadding { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_ELIDE_PADDING") != "0";
+
     /// <summary>(N, T, F) → logits (N, C).</summary>
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => ForwardPadded(input, input.shape[1]);
+
+    /// <summary>
+    /// (N, T, F) taken as zero-padded to <paramref name="paddedFrames"/> ≥ T → logits (N, C), as
+    /// <c>forward</c> of the padded batch. T only has to cover every row's non-zero frames.
+    /// </summary>
+    /// <param name="contentFrames">Per row, a bound on its non-zero frames (e.g. 1 + its last non-zero frame); null:
+    /// read from <paramref name="input"/>.</param>
+    public Tensor ForwardPadded(Tensor input, long paddedFrames, IReadOnlyList<int>? contentFrames = null)
     {
-        using var pooled = GlobalMaxPool(input);
+        using var pooled = GlobalMaxPoolPadded(input, paddedFrames, contentFrames);
         return head.forward(pooled);
     }
 
     /// <summary>(N, T, F) → the global max over time of conv3, (N, 200): what the head sees.</summary>
-    public Tensor GlobalMaxPool(Tensor input) => Body(input, observe: null);
+    public Tensor GlobalMaxPool(Tensor input) => GlobalMaxPoolPadded(input, input.shape[1], null);
+
+    /// <summary>
+    /// Logits of each row of (N, T, F) fed whole (no padding), conv3 computed over overlapping windows of about
+    /// <paramref name="chunkFrames"/> frames one row at a time: the same global max in memory bounded by the chunk,
+    /// for clips far longer than training ones.
+    /// </summary>
+    public Tensor ForwardLong(Tensor input, int chunkFrames)
+    {
+        CheckInput(input);
+        using var scope = NewDisposeScope();
+        var rows = new List<Tensor>();
+        for (long i = 0; i < input.shape[0]; i++)
+        {
+            using var row = input.narrow(0, i, 1);
+            rows.Add(ChunkedMax(row, chunkFrames));
+        }
+        using var pooled = cat(rows, 0);
+        return head.forward(pooled).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Conv3 after ReLU for (N, T, F), (N, 200, ceil(T / 4)): for checks of the geometry.</summary>
+    internal Tensor Conv3Of(Tensor input) => Body(input, null);
 
     /// <summary>The head alone: global-max-pooled features (N, 200) → logits (N, C).</summary>
     internal Tensor Classify(Tensor pooled) => head.forward(pooled);
@@ -94,15 +135,127 @@ public sealed class Cnn1dModel : TaggingModel
         var shapes = new Dictionary<string, long[]>();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        Body(input, (name, t) => shapes[name] = t.shape);
+        using var _ = Body(input, (name, t) => shapes[name] = t.shape);
         return shapes;
     }
 
-    private Tensor Body(Tensor input, Action<string, Tensor>? observe)
+    private Tensor GlobalMaxPoolPadded(Tensor input, long paddedFrames, IReadOnlyList<int>? contentFrames)
+    {
+        CheckInput(input);
+        long frames = input.shape[1];
+        if (paddedFrames < frames) throw new ArgumentOutOfRangeException(nameof(paddedFrames), paddedFrames, $"is shorter than the input's {frames} frames");
+        if (contentFrames is not null && contentFrames.Count != input.shape[0]) throw new ArgumentException("one content length per row is needed", nameof(contentFrames));
+        using var scope = NewDisposeScope();
+        if (!ElidePadding) return Body(ZeroPadded(input, paddedFrames), null).amax([2]).MoveToOuterDisposeScope();
+
+        var elision = new PaddingElision(paddedFrames);
+        var content = contentFrames ?? ContentFrames(input);
+        var groups = elision.SubBatches(content);
+        Tensor? tail = null;
+        var parts = new List<Tensor>();
+        foreach (int[] rows in groups)
+        {
+            using var members = groups.Count == 1 ? input.alias() : input.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: input.device));
+            var plan = elision.For(rows.Max(r => content[r]));
+            if (plan is null)
+            {
+                // Without gradients (evaluation, predict) a long row is computed in chunks, in bounded memory.
+                parts.Add(paddedFrames > LongRowFrames && !is_grad_enabled() ? ChunkedRows(members, paddedFrames) : Body(ZeroPadded(members, paddedFrames), null).amax([2]));
+                continue;
+            }
+            // Conv3 positions below TailStart are the padded ones; the rest of the padded row is the zero tail.
+            tail ??= ZeroTail(elision, input);
+            using var crop = members.shape[1] >= plan.CropFrames ? members.narrow(1, 0, plan.CropFrames) : ZeroPadded(members, plan.CropFrames);
+            using var c3 = Body(crop, null);
+            using var head3 = c3.narrow(2, 0, plan.TailStart);
+            using var cropMax = head3.amax([2]);
+            parts.Add(maximum(cropMax, tail));
+        }
+        if (groups.Count == 1) return parts[0].MoveToOuterDisposeScope();
+        using var sorted = cat(parts, 0);
+        // Rows back in the batch's order: the head (and its dropout masks) sees the batch as the padded one does.
+        var inverse = new long[content.Count];
+        int position = 0;
+        foreach (int[] rows in groups)
+            foreach (int r in rows) inverse[r] = position++;
+        return sorted.index_select(0, tensor(inverse, device: input.device)).MoveToOuterDisposeScope();
+    }
+
+    private Tensor ChunkedRows(Tensor members, long paddedFrames)
+    {
+        var rows = new List<Tensor>();
+        for (long i = 0; i < members.shape[0]; i++)
+        {
+            using var row = members.narrow(0, i, 1);
+            using var padded = ZeroPadded(row, paddedFrames);
+            rows.Add(ChunkedMax(padded, LongRowFrames));
+        }
+        return cat(rows, 0);
+    }
+
+    /// <summary>(1, 200): the max over the padded tail, from a short all-zero sequence in the padded length's phase.</summary>
+    private Tensor ZeroTail(PaddingElision elision, Tensor like)
+    {
+        using var zeros = torch.zeros([1, elision.ZeroFrames, InputChannels], like.dtype, like.device);
+        using var c3 = Body(zeros, null);
+        using var tail = c3.narrow(2, elision.ZeroTailStart, c3.shape[2] - elision.ZeroTailStart);
+        return tail.amax([2]);
+    }
+
+    /// <summary>The global max of one row (1, T, F) fed whole, from windows of conv3 positions whose inputs lie
+    /// within a chunk of about <paramref name="chunkFrames"/> frames (or at the row's real ends).</summary>
+    private Tensor ChunkedMax(Tensor row, int chunkFrames)
+    {
+        var whole = new Cnn1dGeometry(row.shape[1]);
+        long perChunk = Math.Max(1, (chunkFrames - (whole.InputHi - whole.InputLo)) / Cnn1dGeometry.Phase);
+        Tensor? max = null;
+        for (long first = 0; first < whole.Conv3Length; first += perChunk)
+        {
+            long last = Math.Min(first + perChunk, whole.Conv3Length) - 1;
+            // Starts on a multiple of 4 and keeps the row's length mod 4, so the pooling grid is the row's own.
+            long start = Math.Max(0, Cnn1dGeometry.Phase * first + whole.InputLo);
+            start -= start % Cnn1dGeometry.Phase;
+            long end = Math.Min(row.shape[1], whole.InPhase(Cnn1dGeometry.Phase * last + whole.InputHi + 1 - start) + start);
+            using var piece = row.narrow(1, start, end - start);
+            using var c3 = Body(piece, null);
+            long offset = start / Cnn1dGeometry.Phase;
+            using var kept = c3.narrow(2, first - offset, last - first + 1);
+            var pieceMax = kept.amax([2]);
+            max = max is null ? pieceMax : maximum(max, pieceMax);
+        }
+        return max!;
+    }
+
+    /// <summary>Per row, 1 + its last frame holding a non-zero value (0 for an all-zero row).</summary>
+    private static int[] ContentFrames(Tensor input)
+    {
+        using var counts = input.count_nonzero([2]);
+        using var onCpu = counts.cpu();
+        long rows = input.shape[0], frames = input.shape[1];
+        var flat = onCpu.data<long>().ToArray();
+        var content = new int[rows];
+        for (long i = 0; i < rows; i++)
+        {
+            long t = frames;
+            while (t > 0 && flat[i * frames + t - 1] == 0) t--;
+            content[i] = (int)t;
+        }
+        return content;
+    }
+
+    private static Tensor ZeroPadded(Tensor input, long frames) =>
+        input.shape[1] == frames ? input.alias() : functional.pad(input, [0, 0, 0, frames - input.shape[1]]);
+
+    private void CheckInput(Tensor input)
     {
         if (input.dim() != 3 || input.shape[2] != InputChannels || input.shape[1] < 1)
             throw new ArgumentException($"expected input (N, T ≥ 1, {InputChannels}), got ({string.Join(", ", input.shape)})", nameof(input));
+    }
 
+    /// <summary>(N, T, F) → conv3 after ReLU, (N, 200, ceil(T / 4)).</summary>
+    private Tensor Body(Tensor input, Action<string, Tensor>? observe)
+    {
+        CheckInput(input);
         // Keras is channels-last; Conv1d wants (N, C, L).
         using var x0 = input.transpose(1, 2);
         using var c1 = functional.relu(ChannelAlignedConv.Forward(conv1, x0));
@@ -113,9 +266,9 @@ public sealed class Cnn1dModel : TaggingModel
         observe?.Invoke("conv2", c2);
         using var p2 = KerasSamePooling.MaxPool1d(c2, PoolSize, PoolStride);
         observe?.Invoke("pool2", p2);
-        using var c3 = functional.relu(ChannelAlignedConv.Forward(conv3, p2));
+        var c3 = functional.relu(ChannelAlignedConv.Forward(conv3, p2));
         observe?.Invoke("conv3", c3);
-        return c3.amax([2]);
+        return c3;
     }
 
     private static Conv1d SameConv(int inChannels, int outChannels, int kernelSize) =>

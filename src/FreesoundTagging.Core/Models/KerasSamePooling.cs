@@ -9,6 +9,9 @@ public static class KerasSamePooling
     /// <summary>Output length of a 'same' pooling of <paramref name="length"/> steps: ceil(length / stride).</summary>
     public static long OutputLength(long length, long stride) => (length + stride - 1) / stride;
 
+    /// <summary>Steps of padding Keras puts before the first window: the smaller half of the total shortfall.</summary>
+    public static long LeftPad(long length, long pool, long stride) => Math.Max((OutputLength(length, stride) - 1) * stride + pool - length, 0) / 2;
+
     /// <summary>
     /// Max-pools (N, C, L) to (N, C, ceil(L / stride)). Keras pads the total shortfall with the smaller half on the
     /// left; padding with -inf rather than zeros keeps padded positions from ever winning, whatever the sign of the

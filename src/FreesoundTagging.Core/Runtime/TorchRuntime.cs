@@ -21,6 +21,7 @@ public static class TorchRuntime
             if (first)
             {
                 NativeMemoryTuning.Apply();
+                ThreadWaitPolicy.Apply();
                 torch.InitializeDeviceType(DeviceType.CPU);
                 NnpackSwitch.Disable();
                 _initialised = true;

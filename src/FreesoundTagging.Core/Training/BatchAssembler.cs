@@ -16,9 +16,24 @@ public sealed class AssembledBatch(float[] samples, float[] targets, float[] wei
 
     public int Frames { get; internal set; }
 
+    /// <summary>Per row, 1 + its last frame holding a non-zero value (after augmentation): the padding past it is
+    /// exactly zero, which is what lets the 1-D networks skip it (<see cref="Models.Cnn1dModel.ForwardPadded"/>).</summary>
+    public int[] ContentFrames { get; internal set; } = [];
+
     /// <summary>(Count, Frames, MelCount) on <paramref name="device"/>.</summary>
     public Tensor Samples(Device device) =>
         tensor(SampleBuffer.AsSpan(0, Count * Frames * melCount).ToArray(), new long[] { Count, Frames, melCount }).to(device);
+
+    /// <summary>(Count, <paramref name="frames"/>, MelCount): the first frames of each row, for a padded batch
+    /// whose rows are all zero past them.</summary>
+    public Tensor Samples(Device device, int frames)
+    {
+        if (frames >= Frames) return Samples(device);
+        int row = Frames * melCount, kept = frames * melCount;
+        var cropped = new float[Count * kept];
+        for (int i = 0; i < Count; i++) SampleBuffer.AsSpan(i * row, kept).CopyTo(cropped.AsSpan(i * kept));
+        return tensor(cropped, new long[] { Count, frames, melCount }).to(device);
+    }
 
     /// <summary>(Count, C) targets on <paramref name="device"/>: one-hot, or blended by mixup.</summary>
     public Tensor Targets(Device device) =>
@@ -55,8 +70,21 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
                 buffer.WeightBuffer[i] = data.Verified[plan.Rows[i]] ? 1f : (float)_augmentation.UnverifiedWeight;
             BatchAugmenter.Apply(_augmentation, new Random(plan.AugmentSeed), count, plan.Frames, data.Features.MelCount, data.Classes.Count,
                 buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer);
+            buffer.ContentFrames = ContentFrames(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount);
             return buffer;
         });
+    }
+
+    private static int[] ContentFrames(float[] samples, int count, int frames, int bands)
+    {
+        var content = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            // A negative zero counts as content: that only makes the crop longer, never wrong.
+            int last = samples.AsSpan(i * frames * bands, frames * bands).LastIndexOfAnyExcept(0f);
+            content[i] = last < 0 ? 0 : last / bands + 1;
+        }
+        return content;
     }
 
     public void Release(AssembledBatch batch)

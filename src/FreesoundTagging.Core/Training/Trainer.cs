@@ -107,9 +107,8 @@ public sealed class Trainer
                 optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, (long)epoch * batches.Count + step, (long)_options.Epochs * batches.Count);
                 using (var scope = NewDisposeScope())
                 {
-                    var x = batch.Samples(device);
                     var y = batch.Targets(device);
-                    var logits = model.forward(x);
+                    var logits = BatchForward.Logits(model, batch, device);
                     var loss = SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(device));
                     float lossValue = loss.item<float>();
                     // Checked before the step: a NaN or infinite loss would poison the weights, and every

@@ -1,0 +1,49 @@
+using FreesoundTagging.Features;
+using FreesoundTagging.Inference;
+using FreesoundTagging.Models;
+using FreesoundTagging.Runtime;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Tests.Inference;
+
+/// <summary>Scoring with padding elision and chunked long clips against the plain padded, whole-clip computation.</summary>
+[Collection(TorchCollection.Name)]
+public class ClipScorerTests
+{
+    public ClipScorerTests() => TorchRuntime.Initialise();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ElidedAndChunkedScoresEqualThePlainOnes(bool lengthBucketed)
+    {
+        var features = FeatureConfig.Original with { MaxFrames = 300, MelCount = 16 };
+        torch.manual_seed(11);
+        using var model = Cnn1dModel.Create(ModelVariant.Cnn1dDenseDropout, features.MelCount, 4);
+        using (no_grad())
+        {
+            // Random biases, so that the padding's constant activations matter.
+            using var spread = 0.5.ToScalar();
+            foreach (var (name, p) in model.named_parameters())
+                if (name.EndsWith("bias", StringComparison.Ordinal)) p.copy_(randn_like(p).mul_(spread));
+        }
+        model.eval();
+        var random = new Random(5);
+        // Short, around the receptive field, near and at MaxFrames, longer, and far longer than a chunk.
+        var clips = new[] { 1, 7, 29, 31, 150, 271, 299, 300, 301, 2 * Cnn1dModel.LongRowFrames + 123 }
+            .Select(frames => new LogMel(Enumerable.Range(0, frames * features.MelCount).Select(_ => (float)(random.NextDouble() * 8 - 6)).ToArray(), frames, features.MelCount))
+            .ToList();
+        var scorer = new ClipScorer(model, features, null, lengthBucketed, batchSize: 4);
+
+        model.ElidePadding = false;
+        var plain = scorer.Score(clips, CPU);
+        model.ElidePadding = true;
+        var elided = scorer.Score(clips, CPU);
+
+        for (int i = 0; i < clips.Count; i++)
+            for (int c = 0; c < 4; c++)
+                Assert.True(Math.Abs(plain[i][c] - elided[i][c]) < 1e-5, $"clip of {clips[i].Frames} frames, class {c}: {plain[i][c]} vs {elided[i][c]}");
+    }
+}
