@@ -40,6 +40,19 @@ public static class CenterPadding
         }
     }
 
+    /// <summary>
+    /// The value at <paramref name="position"/> of the signal extended on both sides as <see cref="Apply(ReadOnlySpan{float}, int, StftPadMode)"/>
+    /// extends it (position 0 is the first sample; negative positions are the left padding).
+    /// </summary>
+    public static float SampleAt(ReadOnlySpan<float> samples, long position, StftPadMode mode)
+    {
+        int n = samples.Length;
+        if (position >= 0 && position < n) return samples[(int)position];
+        if (mode == StftPadMode.Constant || n == 0) return 0f;
+        if (n == 1) return samples[0];
+        return samples[Reflect(position, n, 2L * (n - 1))];
+    }
+
     private static int Reflect(long position, int n, long period)
     {
         long q = ((position % period) + period) % period;

@@ -24,4 +24,19 @@ public class CenterPaddingTests
     {
         Assert.Equal(new float[] { 7, 7, 7, 7, 7 }, CenterPadding.Apply(new float[] { 7 }, 2, StftPadMode.Reflect));
     }
+
+    [Theory]
+    [InlineData(1, 5, StftPadMode.Reflect)]
+    [InlineData(2, 7, StftPadMode.Reflect)]
+    [InlineData(3, 5, StftPadMode.Reflect)]
+    [InlineData(10, 4, StftPadMode.Reflect)]
+    [InlineData(10, 25, StftPadMode.Reflect)]
+    [InlineData(3, 5, StftPadMode.Constant)]
+    public void SampleAtReadsThePaddedSignalWithoutBuildingIt(int length, int pad, StftPadMode mode)
+    {
+        var samples = Enumerable.Range(1, length).Select(i => (float)i).ToArray();
+        float[] padded = CenterPadding.Apply(samples, pad, mode);
+        for (int i = 0; i < padded.Length; i++)
+            Assert.Equal(padded[i], CenterPadding.SampleAt(samples, i - pad, mode));
+    }
 }
