@@ -103,6 +103,7 @@ public static class DatasetBuilder
             Dtype = request.Dtype,
             Shard = request.ShardCount > 1 ? $"{request.ShardIndex}/{request.ShardCount}" : null,
             SourceCsv = Path.GetFileName(request.TrainCsv),
+            VerifiedOnly = request.VerifiedOnly,
             SourceRows = kept.Select(k => sourceRow[k.Row.Fname]).ToList(),
         };
         // dataset.json marks a complete set: drop the old one before replacing the arrays, write it last.

@@ -39,6 +39,9 @@ public sealed record DatasetInfo
 
     public string? SourceCsv { get; init; }
 
+    /// <summary>inputs --verified-only: shards are cut from the rows it keeps, so shards must agree on it.</summary>
+    public bool VerifiedOnly { get; init; }
+
     /// <summary>
     /// Each row's position among train.csv's data rows (0-based, before --verified-only or skipped clips), so
     /// that shards can be put back in CSV order. Null in files written before it was recorded.

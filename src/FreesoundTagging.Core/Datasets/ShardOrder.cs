@@ -31,6 +31,9 @@ internal static class ShardOrder
         {
             if (shards[p].N != n)
                 throw new InvalidInputException($"is shard {infos[p].Shard} but {Folder(0)} is shard {infos[0].Shard}: mixes shards of {n} and of {shards[p].N}", Folder(p));
+            // Shard K of the verified rows and shard K of all rows are different rows under the same name.
+            if (infos[p].VerifiedOnly != infos[0].VerifiedOnly)
+                throw new InvalidInputException($"was written {(infos[p].VerifiedOnly ? "with" : "without")} --verified-only but {Folder(0)} {(infos[0].VerifiedOnly ? "with" : "without")}: the shards of one set must use the same inputs options", Folder(p));
         }
         var byIndex = new int?[n];
         for (int p = 0; p < parts.Count; p++)

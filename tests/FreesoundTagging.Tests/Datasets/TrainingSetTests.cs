@@ -76,12 +76,12 @@ public class TrainingSetTests
     }
 
     /// <summary>A synthetic set in <paramref name="name"/> relabelled as shard <paramref name="shard"/> holding train.csv rows <paramref name="sourceRows"/>.</summary>
-    private static DatasetFiles Shard(TempDir dir, string name, string? shard, int[]? sourceRows, int rows = 2)
+    private static DatasetFiles Shard(TempDir dir, string name, string? shard, int[]? sourceRows, int rows = 2, bool verifiedOnly = false)
     {
         Directory.CreateDirectory(dir.File(name));
         var files = SyntheticDataset.Write(dir.File(name), rows: rows, classes: 2, seed: name[0]);
         var info = DatasetInfo.Read(files.DatasetPath);
-        (info with { Shard = shard, SourceRows = sourceRows }).Write(files.DatasetPath);
+        (info with { Shard = shard, SourceRows = sourceRows, VerifiedOnly = verifiedOnly }).Write(files.DatasetPath);
         return files;
     }
 
@@ -118,7 +118,7 @@ public class TrainingSetTests
     }
 
     [Fact]
-    public void ShardsWithoutSourceRowsOrHoldingTheSameRowAreRefused()
+    public void ShardsWithoutSourceRowsHoldingTheSameRowOrCutFromOtherRowsAreRefused()
     {
         using var dir = new TempDir();
         var a = Shard(dir, "a", "0/2", [0, 2]);
@@ -126,6 +126,8 @@ public class TrainingSetTests
         Assert.Contains("rerun inputs for it", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, old])).Message);
         var overlap = Shard(dir, "overlap", "1/2", [2, 3]);
         Assert.Contains("holds train.csv row 2", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, overlap])).Message);
+        var verified = Shard(dir, "verified", "1/2", [1, 3], verifiedOnly: true);
+        Assert.Contains("was written with --verified-only but", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, verified])).Message);
     }
 
     [Fact]
