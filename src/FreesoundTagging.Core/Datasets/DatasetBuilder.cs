@@ -47,6 +47,8 @@ public static class DatasetBuilder
         StaleTempFiles.Remove(request.OutDir, DatasetInfo.SamplesFileName, DatasetInfo.LabelsFileName, DatasetInfo.FileName);
         FeatureConfig features = request.Features;
         int classCount = manifest.Classes.Count;
+        // Fnames are unique in train.csv (TrainManifest checks), so a name finds its CSV position.
+        var sourceRow = manifest.Rows.Select((r, i) => (r.Fname, i)).ToDictionary(p => p.Fname, p => p.i, StringComparer.Ordinal);
         var classIndex = manifest.Classes.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i, StringComparer.Ordinal);
 
         var stopwatch = Stopwatch.StartNew();
@@ -101,6 +103,8 @@ public static class DatasetBuilder
             Dtype = request.Dtype,
             Shard = request.ShardCount > 1 ? $"{request.ShardIndex}/{request.ShardCount}" : null,
             SourceCsv = Path.GetFileName(request.TrainCsv),
+            VerifiedOnly = request.VerifiedOnly,
+            SourceRows = kept.Select(k => sourceRow[k.Row.Fname]).ToList(),
         };
         // dataset.json marks a complete set: drop the old one before replacing the arrays, write it last.
         File.Delete(datasetPath);

@@ -39,6 +39,15 @@ public sealed record DatasetInfo
 
     public string? SourceCsv { get; init; }
 
+    /// <summary>inputs --verified-only: shards are cut from the rows it keeps, so shards must agree on it.</summary>
+    public bool VerifiedOnly { get; init; }
+
+    /// <summary>
+    /// Each row's position among train.csv's data rows (0-based, before --verified-only or skipped clips), so
+    /// that shards can be put back in CSV order. Null in files written before it was recorded.
+    /// </summary>
+    public IReadOnlyList<int>? SourceRows { get; init; }
+
     public int RowCount => Fnames.Count;
 
     internal static readonly JsonSerializerOptions Json = new()
@@ -71,6 +80,8 @@ public sealed record DatasetInfo
         if (info.Format != CurrentFormat) throw new InvalidInputException($"{FileName} format {info.Format} is not supported (expected {CurrentFormat})", path);
         if (info.Frames.Count != info.Fnames.Count || info.Verified.Count != info.Fnames.Count)
             throw new InvalidInputException($"{FileName} lists {info.Fnames.Count} files but {info.Frames.Count} frame counts", path);
+        if (info.SourceRows is not null && info.SourceRows.Count != info.Fnames.Count)
+            throw new InvalidInputException($"{FileName} lists {info.Fnames.Count} files but {info.SourceRows.Count} source rows", path);
         info.Features.EnsureValid();
         return info;
     }

@@ -23,10 +23,16 @@ public sealed class TrainingSet : IDisposable
     private readonly int[] _labels;
     private readonly int[] _frames;
     private readonly bool[] _verified;
-    private readonly List<string> _fnames = [];
+    private readonly string[] _fnames;
+    // Row i of the set is row _local[i] of part _part[i] (concatenated, or shards merged into train.csv order).
+    private readonly int[] _part;
+    private readonly int[] _local;
 
     private TrainingSet(FeatureConfig features, IReadOnlyList<string> classes, int count)
     {
+        _fnames = new string[count];
+        _part = new int[count];
+        _local = new int[count];
         Features = features;
         Classes = classes;
         _labels = new int[count];
@@ -50,7 +56,10 @@ public sealed class TrainingSet : IDisposable
 
     public IReadOnlyList<string> Fnames => _fnames;
 
-    /// <summary>Opens and cross-checks every part.</summary>
+    /// <summary>
+    /// Opens and cross-checks every part. Unsharded parts are read one after the other in the order given;
+    /// shards of one inputs run (any order) are checked complete and put back in train.csv order.
+    /// </summary>
     /// <exception cref="InvalidInputException">A file missing, or parts that disagree with their sidecar or each other.</exception>
     public static TrainingSet Open(IReadOnlyList<DatasetFiles> parts)
     {
@@ -73,27 +82,25 @@ public sealed class TrainingSet : IDisposable
                 throw new InvalidInputException($"feature settings differ from {parts[0].DatasetPath}", parts[i].DatasetPath);
         }
 
-        var set = new TrainingSet(first.Features, first.Classes, infos.Sum(i => i.RowCount));
+        var order = ShardOrder.Of(parts, infos);
+        var set = new TrainingSet(first.Features, first.Classes, order.Length);
         try
         {
-            int offset = 0;
-            for (int p = 0; p < parts.Count; p++)
+            for (int p = 0; p < parts.Count; p++) set._parts.Add(OpenPart(parts[p], infos[p]));
+            var labelRow = new float[first.Classes.Count];
+            for (int i = 0; i < order.Length; i++)
             {
-                var part = OpenPart(parts[p], infos[p]);
-                set._parts.Add(part);
-                var labelRow = new float[first.Classes.Count];
-                for (int r = 0; r < part.Count; r++)
-                {
-                    part.Labels.ReadRow(r, labelRow);
-                    // A NaN or all-zero row would train on nothing (or on NaN) without a word.
-                    if (!labelRow.All(v => float.IsFinite(v) && v >= 0) || labelRow.Sum() <= 0)
-                        throw new InvalidArrayException($"row {r} is not a valid label row (values must be finite, non-negative and not all zero; got {string.Join(", ", labelRow.Take(8))}{(labelRow.Length > 8 ? ", ..." : "")})", parts[p].LabelsPath);
-                    set._labels[offset + r] = ArgMax(labelRow);
-                    set._frames[offset + r] = Math.Clamp(infos[p].Frames[r], 1, first.Features.MaxFrames);
-                    set._verified[offset + r] = infos[p].Verified[r];
-                }
-                set._fnames.AddRange(infos[p].Fnames);
-                offset += part.Count;
+                var (p, r) = order[i];
+                set._parts[p].Labels.ReadRow(r, labelRow);
+                // A NaN or all-zero row would train on nothing (or on NaN) without a word.
+                if (!labelRow.All(v => float.IsFinite(v) && v >= 0) || labelRow.Sum() <= 0)
+                    throw new InvalidArrayException($"row {r} is not a valid label row (values must be finite, non-negative and not all zero; got {string.Join(", ", labelRow.Take(8))}{(labelRow.Length > 8 ? ", ..." : "")})", parts[p].LabelsPath);
+                set._labels[i] = ArgMax(labelRow);
+                set._frames[i] = Math.Clamp(infos[p].Frames[r], 1, first.Features.MaxFrames);
+                set._verified[i] = infos[p].Verified[r];
+                set._fnames[i] = infos[p].Fnames[r];
+                set._part[i] = p;
+                set._local[i] = r;
             }
             return set;
         }
@@ -126,7 +133,7 @@ public sealed class TrainingSet : IDisposable
         float[]? whole = cropStarts is null ? null : new float[Features.MaxFrames * bands];
         for (int i = 0; i < rows.Length; i++)
         {
-            var (part, local) = Locate(rows[i]);
+            var (part, local) = (_part[rows[i]], _local[rows[i]]);
             if (whole is null)
                 _parts[part].Samples.ReadRow(local, samples.Slice(i * rowSize, rowSize));
             else
@@ -144,7 +151,7 @@ public sealed class TrainingSet : IDisposable
     {
         int bands = Features.MelCount;
         var values = new float[_frames[row] * bands];
-        var (part, local) = Locate(row);
+        var (part, local) = (_part[row], _local[row]);
         _parts[part].Samples.ReadRow(local, values);
         return new LogMel(values, _frames[row], bands);
     }
@@ -153,16 +160,6 @@ public sealed class TrainingSet : IDisposable
     {
         foreach (var part in _parts) part.Dispose();
         _parts.Clear();
-    }
-
-    private (int Part, long Local) Locate(int row)
-    {
-        for (int p = 0; p < _parts.Count; p++)
-        {
-            if (row < _parts[p].Count) return (p, row);
-            row -= _parts[p].Count;
-        }
-        throw new ArgumentOutOfRangeException(nameof(row));
     }
 
     private static Part OpenPart(DatasetFiles files, DatasetInfo info)

@@ -95,6 +95,9 @@ public class DatasetBuilderTests
         var (audio, csv, rows) = TinyCorpus.Write(dir.Path);
         var result = DatasetBuilder.Build(Request(audio, csv, dir.Path) with { VerifiedOnly = true });
         Assert.Equal(rows.Where((_, i) => i % 4 != 3).Select(r => r.Fname), result.Dataset.Fnames);
+        // Positions in train.csv before the filter, so that shards of the verified rows merge back in CSV order.
+        Assert.Equal(Enumerable.Range(0, rows.Count).Where(i => i % 4 != 3), result.Dataset.SourceRows!);
+        Assert.True(DatasetInfo.Read(result.DatasetPath).VerifiedOnly);
     }
 
     [Fact]

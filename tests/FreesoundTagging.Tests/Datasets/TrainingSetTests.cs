@@ -74,4 +74,74 @@ public class TrainingSetTests
         var b = SyntheticDataset.Write(dir.File("b"), rows: 4, classes: 3);
         Assert.Contains("class list differs", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, b])).Message);
     }
+
+    /// <summary>A synthetic set in <paramref name="name"/> relabelled as shard <paramref name="shard"/> holding train.csv rows <paramref name="sourceRows"/>.</summary>
+    private static DatasetFiles Shard(TempDir dir, string name, string? shard, int[]? sourceRows, int rows = 2, bool verifiedOnly = false)
+    {
+        Directory.CreateDirectory(dir.File(name));
+        var files = SyntheticDataset.Write(dir.File(name), rows: rows, classes: 2, seed: name[0]);
+        var info = DatasetInfo.Read(files.DatasetPath);
+        (info with { Shard = shard, SourceRows = sourceRows, VerifiedOnly = verifiedOnly }).Write(files.DatasetPath);
+        return files;
+    }
+
+    [Fact]
+    public void ShardsAreMergedBackIntoTrainCsvOrder()
+    {
+        using var dir = new TempDir();
+        var a = Shard(dir, "a", "1/2", [1, 3]);
+        var b = Shard(dir, "b", "0/2", [0, 2, 4], rows: 3);
+        using var set = TrainingSet.Open([a, b]);
+        Assert.Equal(5, set.Count);
+        // b's rows 0, 1, 2 and a's rows 0, 1, interleaved as train.csv had them.
+        Assert.Equal(new[] { "clip0000.wav", "clip0000.wav", "clip0001.wav", "clip0001.wav", "clip0002.wav" }, set.Fnames);
+        var expected = new float[40 * 16];
+        var actual = new float[40 * 16];
+        using (var first = MappedNpyArray.Open(a.SamplesPath)) first.ReadRow(1, expected);
+        set.ReadClip(3).Values.CopyTo(actual, 0);
+        Assert.Equal(expected.Take(set.Frames[3] * 16), actual.Take(set.Frames[3] * 16));
+    }
+
+    [Theory]
+    [InlineData("0/2", "0/3", "mixes shards of 2 and of 3")]
+    [InlineData("0/2", null, "mixes shards with an unsharded set")]
+    [InlineData(null, "1/2", "mixes shards with an unsharded set")]
+    [InlineData("0/3", "2/3", "shard 1/3 is missing: got 0/3, 2/3")]
+    [InlineData("1/2", "1/2", "shard 1/2 is given twice")]
+    [InlineData("0/2", "1/x", "says shard '1/x', expected K/N")]
+    public void IncompleteOrMixedShardsAreRefused(string? first, string? second, string expected)
+    {
+        using var dir = new TempDir();
+        var a = Shard(dir, "a", first, [0, 2]);
+        var b = Shard(dir, "b", second, [1, 3]);
+        Assert.Contains(expected, Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, b])).Message);
+    }
+
+    [Fact]
+    public void ShardsWithoutSourceRowsHoldingTheSameRowOrCutFromOtherRowsAreRefused()
+    {
+        using var dir = new TempDir();
+        var a = Shard(dir, "a", "0/2", [0, 2]);
+        var old = Shard(dir, "old", "1/2", null);
+        Assert.Contains("rerun inputs for it", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, old])).Message);
+        var overlap = Shard(dir, "overlap", "1/2", [2, 3]);
+        Assert.Contains("holds train.csv row 2", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, overlap])).Message);
+        var verified = Shard(dir, "verified", "1/2", [1, 3], verifiedOnly: true);
+        Assert.Contains("was written with --verified-only but", Assert.Throws<InvalidInputException>(() => TrainingSet.Open([a, verified])).Message);
+    }
+
+    [Fact]
+    public void UnshardedSetsWithSourceRowsAreStillConcatenatedInTheOrderGiven()
+    {
+        using var dir = new TempDir();
+        var a = Shard(dir, "a", null, [3, 4]);
+        var b = Shard(dir, "b", null, [0, 1]);
+        using var set = TrainingSet.Open([a, b]);
+        Assert.Equal(new[] { "clip0000.wav", "clip0001.wav", "clip0000.wav", "clip0001.wav" }, set.Fnames);
+        var row = new float[40 * 16];
+        var merged = new float[40 * 16];
+        using (var second = MappedNpyArray.Open(b.SamplesPath)) second.ReadRow(0, row);
+        set.FillBatch([2], 40, merged, new float[2]);
+        Assert.Equal(row, merged);
+    }
 }
