@@ -129,20 +129,6 @@ public class ShardTests : IClassFixture<ShardTests.Runs>
         Assert.False(File.Exists(model));
     }
 
-    /// <summary>A linear head on the max over time: trains in milliseconds.</summary>
-    private sealed class MaxLinear : nn.Module<Tensor, Tensor>
-    {
-        private readonly TorchSharp.Modules.Linear head;
-
-        public MaxLinear(int mels, int classes) : base(nameof(MaxLinear))
-        {
-            head = nn.Linear(mels, classes);
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor input) => head.forward(input.amax(1));
-    }
-
     [Fact]
     public void TrainingOnTheShardsGivesTheSingleRunsFirstEpochLoss()
     {
@@ -151,7 +137,7 @@ public class ShardTests : IClassFixture<ShardTests.Runs>
         double Loss(IReadOnlyList<string> folders, string checkpoint)
         {
             using var data = TrainingSet.Open(folders.Select(f => DatasetFiles.In(_runs.Folder(f))).ToList());
-            return new Trainer(data, options, () => new MaxLinear(data.Features.MelCount, data.Classes.Count), _runs.Folder(checkpoint)).Run(resume: false).History[0].TrainLoss;
+            return new Trainer(data, options, () => new MaxLinearModel(data.Features.MelCount, data.Classes.Count), _runs.Folder(checkpoint)).Run(resume: false).History[0].TrainLoss;
         }
         double whole = Loss(["whole"], "whole.ckpt");
         double shards = Loss(["shard-1", "shard-2", "shard-0"], "shards.ckpt");
