@@ -38,6 +38,9 @@ public static class PredictCommand
         batch.Between(1, 4096, "clips");
         threads.Threads();
         device.Device();
+        topK.Between(1, 1000, "labels");
+        timeline.PositiveAtMost(24 * 3600, "seconds");
+        format.Check<string?>(v => v is null or "table" or "tsv" or "csv" or "json" or "plain", "must be one of table, tsv, csv, json (with --info: plain, json)");
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {

@@ -43,6 +43,10 @@ public class CommandLineValidationTests
     [InlineData("predict", "--threads 0", "--threads: must be 1 to")]
     [InlineData("predict", "--mean median", "--mean: must be one of arithmetic, geometric (got median)")]
     [InlineData("predict", "--bogus dir", "unknown option '--bogus'")]
+    [InlineData("predict", "--top-k 0", "--top-k: must be 1 to 1000 labels (got 0)")]
+    [InlineData("predict", "--timeline 0", "--timeline: must be more than 0 and at most 86400 seconds (got 0)")]
+    [InlineData("predict", "--timeline nan", "--timeline: must be more than 0")]
+    [InlineData("predict", "--format xml", "--format: must be one of table, tsv, csv, json")]
     public void BadOptionValuesAreUsageErrorsNamingTheOption(string command, string options, string expected)
     {
         using var dir = new TempDir();
