@@ -56,6 +56,8 @@ public sealed class OutputLock : IDisposable
             if (named.Exists && named.Device == opened.Device && named.Inode == opened.Inode)
             {
                 _held.Add((path, stream));
+                // A second Ctrl+C/SIGTERM ends the process without disposing: it deletes the lock file with the temp files.
+                PendingTempFiles.Add(path);
                 return;
             }
             stream.Dispose();
@@ -76,6 +78,7 @@ public sealed class OutputLock : IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
             }
+            PendingTempFiles.Remove(path);
             stream.Dispose();
         }
         _held.Clear();

@@ -10,6 +10,20 @@ namespace FreesoundTagging.Tests.Reliability;
 public class OutputLockTests
 {
     [Fact]
+    public void LockFilesArePendingUntilReleasedSoASecondSignalDeletesThem()
+    {
+        using var dir = new TempDir();
+        string lockFile = dir.File(".out.bin.lock");
+        using (OutputLock.Acquire([dir.File("out.bin")]))
+        {
+            Assert.True(File.Exists(lockFile));
+            Assert.Contains(lockFile, PendingTempFiles.Current);
+        }
+        Assert.False(File.Exists(lockFile));
+        Assert.DoesNotContain(lockFile, PendingTempFiles.Current);
+    }
+
+    [Fact]
     public void ASecondWriterOfTheSameOutputIsRefused()
     {
         using var f = new Fixture();
