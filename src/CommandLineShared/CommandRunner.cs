@@ -112,8 +112,9 @@ internal sealed class Interruption : IDisposable
     {
         if (_source.IsCancellationRequested)
         {
-            // Second signal: the default action (termination) follows once the temporary files are gone.
+            // Second signal: end now, once the temporary files are gone.
             IO.PendingTempFiles.DeleteAll();
+            Runtime.ImmediateExit.Now(Runtime.ImmediateExit.StatusFor(context.Signal));
             return;
         }
         context.Cancel = true;
