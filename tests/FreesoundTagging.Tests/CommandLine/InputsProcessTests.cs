@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
@@ -13,19 +12,10 @@ public class InputsProcessTests
         using var dir = new TempDir();
         var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 1);
         string log = dir.File("ld");
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inputs"), [audio, csv, "--out-dir", dir.Path])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
         // glibc's loader names every shared object it maps, dlopen'ed ones included, in LD_DEBUG_OUTPUT.<pid>.
-        info.Environment["LD_DEBUG"] = "files";
-        info.Environment["LD_DEBUG_OUTPUT"] = log;
-        using var process = Process.Start(info)!;
-        string stderr = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000));
-        Assert.True(process.ExitCode == 0, stderr);
+        var r = CommandProcess.Run("inputs", [audio, csv, "--out-dir", dir.Path], TimeSpan.FromSeconds(60),
+            environment: new Dictionary<string, string?> { ["LD_DEBUG"] = "files", ["LD_DEBUG_OUTPUT"] = log });
+        Assert.True(r.Exit == 0, r.Err);
 
         string loaded = string.Concat(Directory.GetFiles(dir.Path, "ld.*").Select(File.ReadAllText));
         Assert.Contains("libcoreclr.so", loaded); // the log is real

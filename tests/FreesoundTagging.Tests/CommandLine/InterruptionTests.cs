@@ -12,29 +12,9 @@ namespace FreesoundTagging.Tests.CommandLine;
 [Collection(TorchCollection.Name)]
 public class InterruptionTests
 {
-    private static Process Start(string command, string workDir, params string[] args)
-    {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, command))
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process Start(string command, string workDir, params string[] args) => CommandProcess.Start(command, args, workDir);
 
-    private static int Finish(Process p)
-    {
-        Assert.True(p.WaitForExit(120_000), "process did not finish");
-        // The timed wait returns at exit; only the untimed one also waits until the redirected output has been
-        // read to its end, so a handler has seen the last stderr line (a flaky "--resume not found" otherwise).
-        p.WaitForExit();
-        return p.ExitCode;
-    }
+    private static int Finish(Process p) => CommandProcess.Finish(p);
 
     [Fact]
     public void KillingInputsAtAnyMomentLeavesACompleteSetOrNone()

@@ -20,6 +20,14 @@ namespace FreesoundTagging.Tests.CommandLine;
 [Collection(TorchCollection.Name)]
 public class ShardTests : IClassFixture<ShardTests.Runs>
 {
+    /// <summary>The test process's own scheduler variables (if CI runs under one) removed, then <paramref name="set"/>.</summary>
+    internal static Dictionary<string, string?> WithoutSchedulerVariables(Dictionary<string, string?> set)
+    {
+        var environment = new Dictionary<string, string?> { ["SLURM_ARRAY_TASK_ID"] = null, ["SLURM_ARRAY_TASK_MIN"] = null, ["JOB_COMPLETION_INDEX"] = null };
+        foreach (var (name, value) in set) environment[name] = value;
+        return environment;
+    }
+
     private readonly Runs _runs;
 
     public ShardTests(Runs runs) => _runs = runs;
@@ -44,30 +52,19 @@ public class ShardTests : IClassFixture<ShardTests.Runs>
             {
                 Assert.True(process.WaitForExit(120_000), "inputs did not finish");
                 process.WaitForExit();
-                Assert.True(process.ExitCode == 0, stderr.ToString());
+                Assert.True(process.ExitCode == 0, string.Join("\n", stderr));
                 process.Dispose();
             }
         }
 
         public string Folder(string name) => Dir.File(name);
 
-        private (Process, System.Text.StringBuilder) Start(string audio, string csv, string outName, string[] extra, Dictionary<string, string> environment)
+        private (Process, List<string>) Start(string audio, string csv, string outName, string[] extra, Dictionary<string, string?> environment)
         {
             Directory.CreateDirectory(Dir.File(outName));
-            var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inputs"))
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            foreach (string a in (string[])[audio, csv, "--out-dir", Dir.File(outName), "--threads", "1", .. extra]) info.ArgumentList.Add(a);
-            foreach (string name in (string[])["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "JOB_COMPLETION_INDEX"]) info.Environment.Remove(name);
-            foreach (var (name, value) in environment) info.Environment[name] = value;
-            var stderr = new System.Text.StringBuilder();
-            var process = Process.Start(info)!;
-            process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-            process.OutputDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
+            var stderr = new List<string>();
+            var process = CommandProcess.Start("inputs", [audio, csv, "--out-dir", Dir.File(outName), "--threads", "1", .. extra],
+                environment: WithoutSchedulerVariables(environment), stderr: stderr);
             return (process, stderr);
         }
 
@@ -189,18 +186,10 @@ public class ShardOptionTests
     {
         using var dir = new TempDir();
         var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 1);
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inputs"), [audio, csv, "--out-dir", dir.Path, "--shard", "auto/3"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string name in (string[])["SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "JOB_COMPLETION_INDEX"]) info.Environment.Remove(name);
-        info.Environment["JOB_COMPLETION_INDEX"] = "3";
-        using var process = Process.Start(info)!;
-        string stderr = process.StandardError.ReadToEnd();
-        process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000));
-        Assert.Equal(2, process.ExitCode);
+        var r = CommandProcess.Run("inputs", [audio, csv, "--out-dir", dir.Path, "--shard", "auto/3"], TimeSpan.FromSeconds(60),
+            environment: ShardTests.WithoutSchedulerVariables(new() { ["JOB_COMPLETION_INDEX"] = "3" }));
+        string stderr = r.Err;
+        Assert.Equal(2, r.Exit);
         Assert.Contains("--shard: auto/3: JOB_COMPLETION_INDEX=3 gives shard 3, not in 0..2", stderr);
         // The parser's one line, then its usage hint; no stack trace.
         Assert.StartsWith("error: --shard: auto/3:", stderr);

@@ -70,23 +70,16 @@ public class LossyInputsTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         var (audio, csv) = Corpus(dir);
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "inputs"))
-        {
-            WorkingDirectory = dir.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string a in new[] { audio, csv, "--threads", "1" }) info.ArgumentList.Add(a);
         // A PATH without ffmpeg; the apphost finds the runtime through DOTNET_ROOT instead.
-        info.Environment["PATH"] = "/nonexistent";
-        info.Environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
-        using var p = Process.Start(info)!;
-        _ = p.StandardOutput.ReadToEndAsync();
-        string err = p.StandardError.ReadToEnd().Trim();
-        Assert.True(p.WaitForExit(120_000));
+        var r = CommandProcess.Run("inputs", [audio, csv, "--threads", "1"], TimeSpan.FromSeconds(120), dir.Path, new Dictionary<string, string?>
+        {
+            ["PATH"] = "/nonexistent",
+            ["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..")),
+        });
+        string err = r.Err.Trim();
         output.WriteLine(err);
 
-        Assert.Equal(3, p.ExitCode);
+        Assert.Equal(3, r.Exit);
         Assert.Equal($"error: {Path.Combine(audio, "tone.flac")}: FLAC audio needs ffmpeg, which is not on PATH: install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg) or convert the file to WAV", err.Split('\n')[^1]);
         Assert.False(File.Exists(dir.File("samples.npy")));
     }

@@ -46,19 +46,6 @@ internal sealed class Fixture : IDisposable
 
     public static void MkFifo(string path) => Run("mkfifo", path);
 
-    /// <summary>Runs a built command as a real process; kills it after <paramref name="timeout"/> (a hang is a failure).</summary>
-    public static (int Exit, string Out, string Err, bool TimedOut) Process(string command, TimeSpan timeout, params string[] args)
-    {
-        var info = new ProcessStartInfo(System.IO.Path.Combine(AppContext.BaseDirectory, command)) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        bool done = p.WaitForExit(timeout);
-        if (!done) p.Kill(entireProcessTree: true);
-        p.WaitForExit();
-        return (done ? p.ExitCode : -1, stdout.Result, stderr.Result, !done);
-    }
 
     public void Dispose() => Dir.Dispose();
 }

@@ -19,13 +19,13 @@ public class NonRegularFileTests
         using var f = new Fixture();
         Fixture.MkFifo(Path.Combine(f.Audio, "p.wav"));
         File.AppendAllText(f.TrainCsv, "p.wav,Low,1\n");
-        var r = Fixture.Process("inputs", Patience, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path);
+        var r = CommandProcess.Run("inputs", Patience, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path);
         Assert.False(r.TimedOut, "inputs blocked on the FIFO");
         Assert.Equal(3, r.Exit);
         Assert.Contains("p.wav: is a FIFO (named pipe), not a regular file", r.Err);
         Assert.Single(r.Err.Trim().Split('\n'));
 
-        var skipped = Fixture.Process("inputs", Patience, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path, "--skip-invalid");
+        var skipped = CommandProcess.Run("inputs", Patience, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path, "--skip-invalid");
         Assert.Equal(0, skipped.Exit);
         Assert.Contains("skipped p.wav", skipped.Err);
     }
@@ -36,12 +36,12 @@ public class NonRegularFileTests
         using var f = new Fixture();
         string fifo = f.Dir.File("t.csv");
         Fixture.MkFifo(fifo);
-        var r = Fixture.Process("inputs", Patience, f.Audio, fifo, "--out-dir", f.Dir.Path);
+        var r = CommandProcess.Run("inputs", Patience, f.Audio, fifo, "--out-dir", f.Dir.Path);
         Assert.False(r.TimedOut, "inputs blocked on the FIFO");
         Assert.Equal(3, r.Exit);
         Assert.Contains("FIFO", r.Err);
 
-        var tag = Fixture.Process("predict", Patience, fifo, Path.Combine(f.Audio, f.Rows[0].Fname));
+        var tag = CommandProcess.Run("predict", Patience, fifo, Path.Combine(f.Audio, f.Rows[0].Fname));
         Assert.False(tag.TimedOut, "predict blocked on the FIFO");
         Assert.Equal(3, tag.Exit);
         Assert.Contains("FIFO", tag.Err);
@@ -53,13 +53,13 @@ public class NonRegularFileTests
         using var f = new Fixture();
         string fifo = Path.Combine(f.Audio, "x.wav");
         Fixture.MkFifo(fifo);
-        var tag = Fixture.Process("predict", Patience, f.Model, fifo);
+        var tag = CommandProcess.Run("predict", Patience, f.Model, fifo);
         Assert.False(tag.TimedOut, "predict blocked on the FIFO");
         Assert.Equal(3, tag.Exit);
         Assert.Contains("FIFO", tag.Err);
 
         File.AppendAllText(f.Template, "x.wav,Low Mid High\n");
-        var submission = Fixture.Process("predict", Patience, f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv"));
+        var submission = CommandProcess.Run("predict", Patience, f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv"));
         Assert.False(submission.TimedOut, "predict blocked on the FIFO");
         Assert.Equal(0, submission.Exit);
         Assert.Contains("x.wav: could not be scored", submission.Err);
@@ -71,7 +71,7 @@ public class NonRegularFileTests
     {
         using var f = new Fixture();
         Fixture.MkFifo(Path.Combine(f.Audio, "pipe.wav"));
-        var tag = Fixture.Process("predict", Patience, f.Model, f.Audio, "--format", "csv");
+        var tag = CommandProcess.Run("predict", Patience, f.Model, f.Audio, "--format", "csv");
         Assert.False(tag.TimedOut, "predict blocked on the FIFO while walking the folder");
         Assert.Equal(0, tag.Exit);
         Assert.Contains("pipe.wav", tag.Err);

@@ -9,25 +9,11 @@ namespace FreesoundTagging.Tests.Reliability;
 [Collection(TorchCollection.Name)]
 public class SignalTests
 {
-    private static Process Start(string command, string workDir, List<string> stderr, params string[] args)
-    {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, command)) { WorkingDirectory = workDir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args) info.ArgumentList.Add(a);
-        var p = Process.Start(info)!;
-        p.ErrorDataReceived += (_, e) => { lock (stderr) stderr.Add(e.Data ?? ""); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private static Process Start(string command, string workDir, List<string> stderr, params string[] args) => CommandProcess.Start(command, args, workDir, stderr: stderr);
 
     private static void Signal(Process p, string signals) => Process.Start("sh", ["-c", signals.Replace("PID", p.Id.ToString())])!.WaitForExit();
 
-    private static int Finish(Process p)
-    {
-        Assert.True(p.WaitForExit(120_000), "process did not finish");
-        p.WaitForExit();
-        return p.ExitCode;
-    }
+    private static int Finish(Process p) => CommandProcess.Finish(p);
 
     private static void WaitFor(Func<bool> condition, Process p)
     {
