@@ -4,45 +4,21 @@ namespace FreesoundTagging.Features;
 public static class CenterPadding
 {
     /// <summary>
-    /// Returns <paramref name="samples"/> with <paramref name="pad"/> samples added on each side. Reflect mirrors
-    /// without repeating the edge sample and, like numpy, keeps reflecting when the pad is longer than the
-    /// signal, so even clips shorter than half a window get frames.
+    /// Returns <paramref name="samples"/> with <paramref name="pad"/> samples added on each side (see <see cref="SampleAt"/>).
+    /// The extractor reads frames through <see cref="SampleAt"/> instead, without building this array.
     /// </summary>
     public static float[] Apply(ReadOnlySpan<float> samples, int pad, StftPadMode mode)
     {
         var padded = new float[samples.Length + 2 * pad];
-        Apply(samples, pad, mode, padded);
+        for (int i = 0; i < padded.Length; i++) padded[i] = SampleAt(samples, i - pad, mode);
         return padded;
     }
 
-    /// <summary>The same into <paramref name="padded"/>, which holds exactly samples + 2 × pad values.</summary>
-    public static void Apply(ReadOnlySpan<float> samples, int pad, StftPadMode mode, Span<float> padded)
-    {
-        int n = samples.Length;
-        if (padded.Length != n + 2 * pad) throw new ArgumentException($"needs {n + 2 * pad} values, got {padded.Length}", nameof(padded));
-        samples.CopyTo(padded[pad..]);
-        if (mode == StftPadMode.Constant || n == 0)
-        {
-            padded[..pad].Clear();
-            padded[(pad + n)..].Clear();
-            return;
-        }
-        if (n == 1)
-        {
-            padded.Fill(samples[0]);
-            return;
-        }
-        long period = 2L * (n - 1);
-        for (int i = 0; i < pad; i++)
-        {
-            padded[pad - 1 - i] = samples[Reflect(-(i + 1), n, period)];
-            padded[pad + n + i] = samples[Reflect(n + i, n, period)];
-        }
-    }
-
     /// <summary>
-    /// The value at <paramref name="position"/> of the signal extended on both sides as <see cref="Apply(ReadOnlySpan{float}, int, StftPadMode)"/>
-    /// extends it (position 0 is the first sample; negative positions are the left padding).
+    /// The value at <paramref name="position"/> of the signal extended on both sides (position 0 is the first sample;
+    /// negative positions are the left padding). Reflect mirrors without repeating the edge sample and, like numpy,
+    /// keeps reflecting when the pad is longer than the signal, so even clips shorter than half a window get frames;
+    /// Constant is zeros.
     /// </summary>
     public static float SampleAt(ReadOnlySpan<float> samples, long position, StftPadMode mode)
     {
