@@ -142,7 +142,7 @@ public class TrainerTests
         Assert.Equal(straight.KeptEpoch, resumed.KeptEpoch);
         foreach (var (a, b) in straight.Model.parameters().Zip(resumed.Model.parameters()))
             Assert.True(a.allclose(b, rtol: 1e-6, atol: 1e-7));
-        Assert.Equal(straight.ValidationScores!, resumed.ValidationScores!, new ToleranceComparerF(1e-5f));
+        Assert.Equal(straight.ValidationScores!, resumed.ValidationScores!, new Tolerance(1e-5));
     }
 
     [Fact]
@@ -171,13 +171,6 @@ public class TrainerTests
         Assert.Contains(problems, p => p.Contains("needs a validation set"));
         Assert.Empty((Options() with { Keep = keep, Patience = patience, ValidationFraction = 0.2 }).Problems());
         Assert.Empty((Options() with { Keep = keep, Patience = patience, Folds = 3 }).Problems());
-    }
-
-    private sealed class ToleranceComparerF(float tolerance) : IEqualityComparer<float>
-    {
-        public bool Equals(float a, float b) => Math.Abs(a - b) <= tolerance;
-
-        public int GetHashCode(float value) => 0;
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
