@@ -37,6 +37,9 @@ public static class ModelCommand
         var folds = new Option<int>("--folds") { Description = "K-fold cross-validation: train K models (<save_name> → name.foldN.ext), report mean ± std validation MAP@3", DefaultValueFactory = _ => 0 };
         var keep = new Option<string>("--keep") { Description = "Weights to save: last (the last epoch's) or best (highest validation MAP@3; needs --val-fraction or --folds)", DefaultValueFactory = _ => defaults.Keep };
         var patience = new Option<int>("--patience") { Description = "Stop once this many epochs bring no higher validation MAP@3 (needs --val-fraction or --folds); 0 = off", DefaultValueFactory = _ => 0 };
+        var members = new Option<int>("--members") { Description = "Train this many networks with different seeds and save them as one ensemble file; predict averages them", DefaultValueFactory = _ => defaults.Members };
+        var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing: targets (1 - e)*y + e/classes; 0 = off", DefaultValueFactory = _ => defaults.LabelSmoothing };
+        var windowsPerCrop = new Option<int>("--windows-per-crop") { Description = "With --crop: windows predict scores per crop length (they slide by crop/N); more = test-time augmentation over offsets", DefaultValueFactory = _ => defaults.WindowsPerCrop };
         var recipe = new Option<string>("--recipe") { Description = $"Start from a recipe: {string.Join(", ", TrainingRecipe.BuiltIn.Keys)} or a recipe file (JSON of option names without dashes); options typed here override it", DefaultValueFactory = _ => "original" };
 
         // Ranges checked by the parser (exit 2, naming the option); the core re-checks the combinations.
@@ -53,12 +56,15 @@ public static class ModelCommand
         unverified.Between(0, 1);
         schedule.OneOf([.. LearningRateSchedule.All]);
         folds.Check<int>(k => k == 0 || (k >= 2 && k <= 100), "must be 0 (none) or 2 to 100");
+        members.Between(1, ModelFile.MaxMembers, "networks");
+        labelSmoothing.Between(0, 1, maxExclusive: true);
+        windowsPerCrop.Between(1, 64, "windows");
 
         var command = new RootCommand("Train a tagging network on the log-mel arrays written by `inputs`.")
         {
             variant, saveName, data, epochs, batch, lr, seed, valFraction, device, threads, bucket, resume,
             crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
-            keep, patience, recipe,
+            keep, patience, members, labelSmoothing, windowsPerCrop, recipe,
         };
         command.Subcommands.Add(ExportCommand());
         command.Subcommands.Add(ImportCommand());
@@ -88,6 +94,9 @@ public static class ModelCommand
                     Folds = parse.GetValue(folds),
                     Keep = parse.GetRequiredValue(keep),
                     Patience = parse.GetValue(patience),
+                    Members = parse.GetValue(members),
+                    LabelSmoothing = parse.GetValue(labelSmoothing),
+                    WindowsPerCrop = parse.GetValue(windowsPerCrop),
                 },
             };
             request = WithRecipe(request, parse, parse.GetRequiredValue(recipe));
@@ -100,13 +109,13 @@ public static class ModelCommand
                     Summarise(folded);
                     return ExitCodes.Ok;
                 }
-                var result = TrainingDisplay.Run(request.Options.Epochs, 1, (progress, epochDone, _, resuming) => ModelTraining.Run(request, progress, epochDone, cancel, resuming));
+                var result = TrainingDisplay.Run(request.Options.Epochs, request.Options.Members, (progress, epochDone, memberStarting, resuming) => ModelTraining.Run(request, progress, epochDone, cancel, resuming, memberStarting), "member");
                 Summarise(result);
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
-                string saved = request.Options.Folds >= 2 ? "the current fold's .ckpt" : request.CheckpointPath;
+                string saved = request.Options.Folds >= 2 ? "the current fold's .ckpt" : request.Options.Members >= 2 ? "the current member's .ckpt" : request.CheckpointPath;
                 CommandRunner.Warning($"interrupted; progress saved in {saved} - run the same command with --resume to continue");
                 return ExitCodes.Interrupted;
             }
@@ -183,7 +192,11 @@ public static class ModelCommand
         Console.WriteLine($"  {r.Parameters:N0} parameters, {r.Classes.Count} classes, seed {r.History.Seed}");
         Console.WriteLine($"  {counts}, in {Terminal.Duration(TimeSpan.FromSeconds(r.History.ElapsedSeconds))}");
         Console.WriteLine($"  {Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}");
-        if (kept.MeanAveragePrecisionAt3 is { } map)
+        if (r.History.MemberElapsedSeconds is { Count: > 1 } times)
+            Console.WriteLine($"  {times.Count} members (seeds {string.Join(", ", Enumerable.Range(0, times.Count).Select(k => TrainingOptions.MemberSeed(r.History.Seed ?? 0, k)))}), {string.Join(" + ", times.Select(t => $"{t:0} s"))}");
+        if (r.History.EnsembleValidationMap3 is { } ensembleMap)
+            Console.WriteLine($"  validation MAP@3: ensemble {ensembleMap:0.000}; members {string.Join(", ", r.History.MemberValidationMap3!.Select(m => m.ToString("0.000")))}");
+        else if (kept.MeanAveragePrecisionAt3 is { } map)
             Console.WriteLine($"  validation: loss {kept.ValidationLoss:0.000}, accuracy {kept.ValidationAccuracy:0.000}, MAP@3 {map:0.000}");
         Console.WriteLine($"wrote {r.PlotPath}");
         if (r.Report is { } report)
@@ -211,7 +224,8 @@ internal static class TrainingDisplay
     /// <param name="runs">Models the run trains one after another (K with --folds, else 1).</param>
     /// <param name="work">Gets the progress sink, the end-of-epoch callback, a fold-starting callback (k, K) and a
     /// resuming callback (1-based epoch, step).</param>
-    public static T Run<T>(int epochs, int runs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<int, int>, Action<int, int>, T> work)
+    /// <param name="runName">What each run is called in the progress lines ("fold", "member").</param>
+    public static T Run<T>(int epochs, int runs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<int, int>, Action<int, int>, T> work, string runName = "fold")
     {
         var clock = new RunClock(epochs, runs);
         string stage = "";
@@ -220,8 +234,8 @@ internal static class TrainingDisplay
                 (k, n) =>
                 {
                     clock.Fold = k;
-                    stage = $"fold {k + 1}/{n} ";
-                    Console.WriteLine($"fold {k + 1}/{n}");
+                    stage = $"{runName} {k + 1}/{n} ";
+                    Console.WriteLine($"{runName} {k + 1}/{n}");
                 },
                 (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage, epoch, step)));
         T result = default!;
@@ -252,7 +266,7 @@ internal static class TrainingDisplay
                 (k, n) =>
                 {
                     clock.Fold = k;
-                    stage = $"fold {k + 1}/{n} ";
+                    stage = $"{runName} {k + 1}/{n} ";
                 },
                 (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage, epoch, step)));
                 whole.Value = whole.MaxValue;

@@ -124,8 +124,23 @@ class Vgg2d(nn.Module):
         return self.classifier(self.dropout(torch.cat([over_frequency.amax(2), over_frequency.mean(2)], 1)))
 
 
-def build(variant, n_mels, n_classes):
-    """A fresh network of a variant, with our state-dict keys."""
+class MemberAverage(nn.Module):
+    """An ensemble file's networks (`model --members K`): the log of their mean softmax, so a softmax over the
+    output is that mean. State-dict keys members.0. ... members.(K-1)., as ours."""
+
+    def __init__(self, networks):
+        super().__init__()
+        self.members = nn.ModuleList(networks)
+
+    def forward(self, x):
+        log_p = torch.stack([F.log_softmax(m(x), 1) for m in self.members])
+        return torch.logsumexp(log_p, 0) - math.log(len(self.members))
+
+
+def build(variant, n_mels, n_classes, members=1):
+    """A fresh network of a variant (or an ensemble of `members` of them), with our state-dict keys."""
+    if members > 1:
+        return MemberAverage([build(variant, n_mels, n_classes) for _ in range(members)])
     if variant == "cnn_2d_vgg":
         return Vgg2d(n_mels, n_classes)
     return Cnn1d(variant, n_mels, n_classes)
@@ -138,7 +153,7 @@ def load(description_path):
     if description.get("format") != FORMAT:
         raise ValueError(f"{description_path}: not a {FORMAT} description")
     features = description["features"]
-    model = build(description["variant"], features["n_mels"], len(description["classes"]))
+    model = build(description["variant"], features["n_mels"], len(description["classes"]), description.get("members", 1))
     weights = os.path.join(os.path.dirname(os.path.abspath(description_path)), description["weights"])
     model.load_state_dict(read_safetensors(weights), strict=True)
     model.eval()

@@ -7,20 +7,31 @@ namespace FreesoundTagging.Inference;
 
 /// <summary>
 /// Softmax scores of whole clips from one network, fed the way it was trained: a crop-trained model
-/// (<see cref="WindowFrames"/> set) scores windows of the crop length sliding by half a window along each clip
-/// and averages their probabilities; a model trained on padded clips sees each clip zero-padded to MaxFrames;
+/// (<see cref="WindowFrames"/> set) scores windows of the crop length sliding by <see cref="WindowHopFrames"/> (half
+/// a window unless the model file says otherwise) along each clip and averages their probabilities; a model trained on padded clips sees each clip zero-padded to MaxFrames;
 /// a length-bucketed one sees clips batched by length. A clip longer than MaxFrames is fed whole by the latter two
 /// (the networks end in global pooling over time, so all of it counts).
 /// </summary>
-public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig features, int? windowFrames, bool lengthBucketed, int batchSize)
+public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig features, int? windowFrames, bool lengthBucketed, int batchSize, int? windowHopFrames = null)
 {
-    /// <summary>Scores the model the way its file says it was trained.</summary>
+    /// <summary>Scores the model the way its file says it was trained (all its members together).</summary>
     public static ClipScorer For(LoadedModel loaded, int batchSize) =>
-        new(loaded.Model, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize);
+        new(loaded.Model, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames);
+
+    /// <summary>One scorer per network of the file (several for an ensemble file), each fed as the file says: an
+    /// ensemble's members are averaged with the other models of the run, and each 1-D member keeps its padding
+    /// elision.</summary>
+    public static IEnumerable<ClipScorer> ForEachMember(LoadedModel loaded, int batchSize) =>
+        loaded.Model is MemberAverage ensemble
+            ? ensemble.Members.Select(m => new ClipScorer(m, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames))
+            : [For(loaded, batchSize)];
 
     public nn.Module<Tensor, Tensor> Model { get; } = model;
 
     public int? WindowFrames { get; } = windowFrames;
+
+    /// <summary>Frames between window starts (with <see cref="WindowFrames"/>): half a window unless given.</summary>
+    public int? WindowHopFrames { get; } = windowFrames is { } w ? Math.Clamp(windowHopFrames ?? ModelMetadata.DefaultHop(w), 1, w) : null;
 
     /// <summary>(clip count) rows of class probabilities, in the order given. The model must already be on
     /// <paramref name="device"/> and in evaluation mode.</summary>
@@ -29,7 +40,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         var scores = new float[clips.Count][];
         if (WindowFrames is { } window)
         {
-            ScoreWindows(clips, window, device, scores);
+            ScoreWindows(clips, window, WindowHopFrames!.Value, device, scores);
             return scores;
         }
         foreach (var (batch, frames) in Batches(clips))
@@ -40,9 +51,9 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         return scores;
     }
 
-    private void ScoreWindows(IReadOnlyList<LogMel> clips, int window, Device device, float[][] scores)
+    private void ScoreWindows(IReadOnlyList<LogMel> clips, int window, int hop, Device device, float[][] scores)
     {
-        var windows = clips.SelectMany((clip, i) => ClipCrop.WindowStarts(clip.Frames, window, Math.Max(1, window / 2)).Select(start => (Clip: i, Start: start))).ToList();
+        var windows = clips.SelectMany((clip, i) => ClipCrop.WindowStarts(clip.Frames, window, hop).Select(start => (Clip: i, Start: start))).ToList();
         // Two windows per clip of the batch size: windows are short, but a 2-D network's activations per frame
         // are large. Measured with cnn_2d_vgg (1.28 s windows) on corpus-dev's test clips: 256 windows per pass
         // peaked at 757 MB, 46 at 427 MB, at the same speed.

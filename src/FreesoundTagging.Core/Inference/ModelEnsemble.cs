@@ -46,7 +46,7 @@ public sealed class ModelEnsemble : IDisposable
     }
 
     public Predictor CreatePredictor(int batchSize, int threads, string device, EnsembleMean mean) =>
-        new(_models.Select(m => ClipScorer.For(m, batchSize)).ToList(), Features, threads, device, mean);
+        new(_models.SelectMany(m => ClipScorer.ForEachMember(m, batchSize)).ToList(), Features, threads, device, mean);
 
     public void Dispose()
     {

@@ -69,7 +69,8 @@ public static class PyTorchExport
         ModelVariant variant;
         List<string> classes;
         FeatureConfig features;
-        int? window;
+        int? window, hop;
+        int members;
         bool bucketed;
         try
         {
@@ -86,6 +87,9 @@ public static class PyTorchExport
                 LogOffset = f["log_offset"]!.GetValue<double>(), MaxFrames = f["max_frames"]!.GetValue<int>(),
             };
             window = d["window_frames"]?.GetValue<int?>();
+            hop = d["window_hop_frames"]?.GetValue<int?>();
+            members = d["members"]?.GetValue<int?>() ?? 1;
+            if (members is < 1 or > ModelFile.MaxMembers) throw new FormatException($"members must be 1 to {ModelFile.MaxMembers} (got {members})");
             bucketed = d["length_bucketed"]?.GetValue<bool>() ?? false;
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException or NullReferenceException or KeyNotFoundException)
@@ -97,7 +101,7 @@ public static class PyTorchExport
         if (classes.Count == 0) throw new InvalidInputException("the description lists no classes", descriptionPath);
 
         var (tensors, _) = Safetensors.Read(weightsPath);
-        using var model = variant.Create(features.MelCount, classes.Count);
+        using var model = MemberAverage.Create(variant, members, features.MelCount, classes.Count);
         var state = model.state_dict();
         var missing = state.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
         var extra = tensors.Keys.Where(k => !state.ContainsKey(k)).ToList();
@@ -121,7 +125,7 @@ public static class PyTorchExport
             }
         }
         var history = TrainingHistory.Empty with { LengthBucketed = bucketed, Recipe = $"imported from {Path.GetFileName(weightsPath)}" };
-        ModelFile.Save(modelPath, model, classes, features, history, window);
+        ModelFile.Save(modelPath, model, classes, features, history, window, hop);
     }
 
     private static JsonObject Describe(LoadedModel m, string weightsFile)
@@ -143,7 +147,9 @@ public static class PyTorchExport
             // How predict feeds the network: windows of this many frames sliding by half a window, averaged (null:
             // whole clips, zero-padded to max_frames).
             ["window_frames"] = m.Metadata.WindowFrames,
-            ["window_hop_frames"] = m.Metadata.WindowFrames is { } w ? Math.Max(1, w / 2) : null,
+            ["window_hop_frames"] = m.Metadata.ScoringHopFrames,
+            // An ensemble file: the state dict holds members.0. … members.(K-1). and predict averages their softmax.
+            ["members"] = m.Metadata.MemberCount,
             ["length_bucketed"] = m.History.LengthBucketed,
             ["recipe"] = m.History.Recipe,
         };

@@ -30,6 +30,9 @@ public static class ModelFile
 
     public const int FormatVersion = 1;
 
+    /// <summary>Most networks one file may hold (a sanity bound for descriptions read from disk).</summary>
+    public const int MaxMembers = 64;
+
     private static readonly byte[] Magic = "FSTMODEL"u8.ToArray();
     private const int HashLength = 32;
     private const int HeaderLength = 8 + 4 + 8; // magic, version, metadata length
@@ -47,9 +50,13 @@ public static class ModelFile
     /// its final name only once complete (written beside it, then renamed), so a crash never leaves half a model.
     /// </summary>
     /// <exception cref="ArgumentException">The classes or features do not fit the model.</exception>
-    public static void Save(string path, TaggingModel model, IReadOnlyList<string> classes, FeatureConfig features, TrainingHistory? history = null, int? windowFrames = null)
+    /// <param name="windowHopFrames">With <paramref name="windowFrames"/>: the hop predict slides its windows by (null: half a window).</param>
+    public static void Save(string path, TaggingModel model, IReadOnlyList<string> classes, FeatureConfig features, TrainingHistory? history = null, int? windowFrames = null,
+        int? windowHopFrames = null)
     {
-        var metadata = new ModelMetadata(model.Variant.Name, [.. classes], features, history ?? TrainingHistory.Empty, windowFrames);
+        int? members = model is MemberAverage ensemble ? ensemble.Members.Count : null;
+        var metadata = new ModelMetadata(model.Variant.Name, [.. classes], features, history ?? TrainingHistory.Empty, windowFrames,
+            windowFrames is null ? null : windowHopFrames, members);
         var problems = MetadataProblems(metadata);
         if (model.ClassCount != classes.Count) problems.Add($"the model has {model.ClassCount} outputs but {classes.Count} classes were given");
         if (model.InputChannels != features.MelCount) problems.Add($"the model takes {model.InputChannels} input channels but the features have {features.MelCount} mel bands");
@@ -69,11 +76,12 @@ public static class ModelFile
         var variant = ModelVariant.Parse(metadata.Variant);
         // float32 weights take at least 4 bytes a parameter: a description claiming far more classes than the
         // weights hold is caught here, before building a network that size.
-        long parameters = variant.ParameterCount(metadata.Features.MelCount, metadata.Classes.Count);
+        long parameters = variant.ParameterCount(metadata.Features.MelCount, metadata.Classes.Count) * metadata.MemberCount;
+        string what = metadata.MemberCount == 1 ? $"a {variant.Name} model" : $"an ensemble of {metadata.MemberCount} {variant.Name} models";
         if (parameters * sizeof(float) > weights.Length)
             throw new InvalidModelException(
-                $"the weights ({weights.Length} bytes) are too small for a {variant.Name} model with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({parameters} parameters)", path);
-        var model = variant.Create(metadata.Features.MelCount, metadata.Classes.Count);
+                $"the weights ({weights.Length} bytes) are too small for {what} with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({parameters} parameters)", path);
+        var model = MemberAverage.Create(variant, metadata.MemberCount, metadata.Features.MelCount, metadata.Classes.Count);
         try
         {
             using var stream = new MemoryStream(weights, writable: false);
@@ -87,7 +95,7 @@ public static class ModelFile
         {
             model.Dispose();
             throw new InvalidModelException(
-                $"the weights do not fit a {variant.Name} model with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({e.Message.Split('\n')[0].Trim()})", path, e);
+                $"the weights do not fit {what} with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({e.Message.Split('\n')[0].Trim()})", path, e);
         }
     }
 
@@ -225,6 +233,9 @@ public static class ModelFile
         else problems.AddRange(metadata.Features.Problems());
         if (metadata.History is null || metadata.History.Epochs is null) problems.Add("the training history is missing");
         if (metadata.WindowFrames is < 1 or > FeatureConfig.MaxFramesLimit) problems.Add($"the window length must be 1 to {FeatureConfig.MaxFramesLimit} frames (got {metadata.WindowFrames})");
+        if (metadata.WindowHopFrames is { } hop && (metadata.WindowFrames is not { } window || hop < 1 || hop > window))
+            problems.Add($"the window hop must be 1 to the window length ({metadata.WindowFrames?.ToString() ?? "no windows"}) frames (got {hop})");
+        if (metadata.Members is < 2 or > MaxMembers) problems.Add($"an ensemble file holds 2 to {MaxMembers} members (got {metadata.Members})");
         return problems;
     }
 

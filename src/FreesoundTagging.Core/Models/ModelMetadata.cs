@@ -9,4 +9,18 @@ namespace FreesoundTagging.Models;
 /// <param name="Features">The features the model was trained on; its MelCount is the input channel count.</param>
 /// <param name="WindowFrames">Frames of the random crops it was trained on: predict then averages its scores over
 /// windows this long sliding along each clip. Null (and in files written before crops existed): whole clips.</param>
-public sealed record ModelMetadata(string Variant, IReadOnlyList<string> Classes, FeatureConfig Features, TrainingHistory History, int? WindowFrames = null);
+/// <param name="WindowHopFrames">Frames between the starts of those windows; null (files before it was recorded): half a window.</param>
+/// <param name="Members">Networks of the same variant the file holds, trained with different seeds, whose probabilities
+/// predict averages (<see cref="MemberAverage"/>); null (files before ensembles could be saved): one.</param>
+public sealed record ModelMetadata(string Variant, IReadOnlyList<string> Classes, FeatureConfig Features, TrainingHistory History, int? WindowFrames = null,
+    int? WindowHopFrames = null, int? Members = null)
+{
+    /// <summary>Networks in the file (1 unless it holds an ensemble).</summary>
+    public int MemberCount => Members ?? 1;
+
+    /// <summary>The hop predict slides its windows by: the recorded one, else half a window.</summary>
+    public int? ScoringHopFrames => WindowFrames is { } window ? WindowHopFrames ?? DefaultHop(window) : null;
+
+    /// <summary>Half a window: what predict used before the hop was recorded.</summary>
+    public static int DefaultHop(int windowFrames) => Math.Max(1, windowFrames / 2);
+}

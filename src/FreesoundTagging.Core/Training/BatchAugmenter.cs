@@ -3,11 +3,12 @@ namespace FreesoundTagging.Training;
 /// <summary>The training-time changes to a batch: label-trust weights, mixup and SpecAugment masks.</summary>
 /// <param name="MixupAlpha">0 = no mixup.</param>
 /// <param name="UnverifiedWeight">Loss weight of rows with unverified labels.</param>
-public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugment, double UnverifiedWeight)
+/// <param name="LabelSmoothing">ε of label smoothing, applied to the (mixed) targets; 0 = off.</param>
+public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugment, double UnverifiedWeight, double LabelSmoothing = 0)
 {
     public static Augmentation None { get; } = new(0, SpecAugmentOptions.None, 1);
 
-    public static Augmentation Of(TrainingOptions options) => new(options.MixupAlpha, options.SpecAugment, options.UnverifiedWeight);
+    public static Augmentation Of(TrainingOptions options) => new(options.MixupAlpha, options.SpecAugment, options.UnverifiedWeight, options.LabelSmoothing);
 }
 
 /// <summary>
@@ -26,6 +27,14 @@ public static class BatchAugmenter
             int size = frames * bands;
             for (int i = 0; i < count; i++) Mask(augmentation.SpecAugment, random, frames, bands, samples.Slice(i * size, size));
         }
+        if (augmentation.LabelSmoothing > 0) Smooth((float)augmentation.LabelSmoothing, classes, targets[..(count * classes)]);
+    }
+
+    /// <summary>y → (1 − ε)·y + ε/C per row: a row that summed to 1 still does, and no class is certain.</summary>
+    private static void Smooth(float epsilon, int classes, Span<float> targets)
+    {
+        float keep = 1 - epsilon, share = epsilon / classes;
+        for (int k = 0; k < targets.Length; k++) targets[k] = keep * targets[k] + share;
     }
 
     /// <summary>

@@ -32,11 +32,23 @@ public sealed record TrainRequest
     public ClassReportPaths ReportPaths => ClassReportPaths.Beside(SavePath);
 
     /// <summary>Where fold <paramref name="fold"/> (0-based) of a K-fold run is saved: model.fstmodel → model.fold1.fstmodel.</summary>
-    public string FoldPath(int fold)
+    public string FoldPath(int fold) => Beside($".fold{fold + 1}");
+
+    /// <summary>Where member <paramref name="member"/> (0-based) of an ensemble run is kept until all are trained and
+    /// joined into <see cref="SavePath"/>: model.fstmodel → model.member1.fstmodel.</summary>
+    public string MemberPath(int member) => Beside($".member{member + 1}");
+
+    private string Beside(string tag)
     {
         string extension = Path.GetExtension(SavePath);
-        return SavePath[..^extension.Length] + $".fold{fold + 1}" + extension;
+        return SavePath[..^extension.Length] + tag + extension;
     }
+
+    /// <summary>The separate runs this request makes: the folds, the members, or itself.</summary>
+    internal IReadOnlyList<TrainRequest> Runs =>
+        Options.Folds >= 2 ? [.. Enumerable.Range(0, Options.Folds).Select(k => this with { SavePath = FoldPath(k) })]
+        : Options.Members >= 2 ? [.. Enumerable.Range(0, Options.Members).Select(k => this with { SavePath = MemberPath(k) })]
+        : [this];
 }
 
 /// <summary>What <c>model</c> wrote.</summary>
@@ -73,12 +85,15 @@ public sealed record CrossValidationResult(IReadOnlyList<TrainResult> Folds, Cla
 public static class ModelTraining
 {
     /// <param name="resuming">Told the 1-based epoch and step a resumed run continues at.</param>
+    /// <param name="memberStarting">Told (k, K) as member k (0-based) of an ensemble run (--members K) starts.</param>
     public static TrainResult Run(TrainRequest request, IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, CancellationToken cancel = default,
-        Action<int, int>? resuming = null)
+        Action<int, int>? resuming = null, Action<int, int>? memberStarting = null)
     {
         CheckRequest(request);
         using var data = OpenData(request);
-        var result = Train(data, request, progress, epochDone, cancel, resuming);
+        var result = request.Options.Members >= 2
+            ? TrainMembers(data, request, memberStarting, progress, epochDone, cancel, resuming)
+            : Train(data, request, progress, epochDone, cancel, resuming);
         if (result.Validation is not { } held) return result;
         var report = ClassReport.Compute(held.Scores, data.Classes, held.Rows.Select(r => data.Labels[r]).ToList());
         ClassReportFiles.Write(request.ReportPaths, report, $"{request.Options.Variant}, epoch {result.History.KeptEpoch} ({result.ValidationRows} validation clips)");
@@ -99,7 +114,7 @@ public static class ModelTraining
         using var data = OpenData(request);
         // Every fold must split the rows the same way, so the seed is fixed once for all of them (and a resumed
         // run takes it from the first fold's model or checkpoint).
-        int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request) : null) ?? Random.Shared.Next();
+        int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request.Runs[0]) : null) ?? Random.Shared.Next();
         var results = new List<TrainResult>();
         for (int k = 0; k < folds; k++)
         {
@@ -116,6 +131,59 @@ public static class ModelTraining
         return new CrossValidationResult(results, request.ReportPaths, RankingMetrics.MeanAveragePrecisionAt3(scores, data.Classes.Count, truth));
     }
 
+    /// <summary>
+    /// An ensemble run: K networks trained one after another on the same rows with member seeds
+    /// (<see cref="TrainingOptions.MemberSeed"/>), each kept as its own file until all are done, then joined into
+    /// one model file (<see cref="MemberAverage"/>) and the member files removed. With <see cref="TrainRequest.Resume"/>,
+    /// finished members are kept and an interrupted one continues from its checkpoint.
+    /// </summary>
+    private static TrainResult TrainMembers(TrainingSet data, TrainRequest request, Action<int, int>? memberStarting, IProgress<TrainingProgress>? progress,
+        Action<EpochRecord>? epochDone, CancellationToken cancel, Action<int, int>? resuming)
+    {
+        int count = request.Options.Members;
+        int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request.Runs[0]) : null) ?? Random.Shared.Next();
+        var members = new List<TrainResult>();
+        for (int k = 0; k < count; k++)
+        {
+            memberStarting?.Invoke(k, count);
+            var member = request.Runs[k] with { Options = request.Options with { Member = k, Seed = seed } };
+            members.Add(request.Resume && Finished(member, data) is { } done ? done
+                : Train(data, member with { Resume = request.Resume && File.Exists(member.CheckpointPath) }, progress, epochDone, cancel, resuming));
+        }
+
+        using var outputLock = OutputLock.Acquire([request.SavePath]);
+        var loaded = members.Select(m => ModelFile.Load(m.ModelPath)).ToList();
+        using var ensemble = new MemberAverage(loaded.Select(l => l.Model).ToList());
+        var first = members[0];
+        var held = first.Validation is null ? null : AverageScores(members.Select(m => m.Validation!).ToList());
+        double? map = held is null ? null : RankingMetrics.MeanAveragePrecisionAt3(held.Scores, data.Classes.Count, held.Rows.Select(r => data.Labels[r]).ToList());
+        var options = request.Options with { Seed = seed, Member = 0 };
+        var history = first.History with
+        {
+            ElapsedSeconds = members.Sum(m => m.History.ElapsedSeconds), Options = options, Recipe = options.Describe(),
+            MemberElapsedSeconds = [.. members.Select(m => m.History.ElapsedSeconds)], EnsembleValidationMap3 = map,
+            MemberValidationMap3 = held is null ? null : [.. members.Select(m => m.History.Kept?.MeanAveragePrecisionAt3 ?? double.NaN)],
+        };
+        ModelFile.Save(request.SavePath, ensemble, data.Classes, data.Features, history, request.Options.CropFrames(data.Features), request.Options.WindowHopFrames(data.Features));
+        TrainingCurvesPlot.Save(request.PlotPath, history, $"{request.Options.Variant}, member 1 of {count}, trained on {first.TrainRows} clips");
+        // The joined file holds every member: the separate files were only there to resume from.
+        foreach (var m in members)
+            foreach (string path in new[] { m.ModelPath, m.CheckpointPath, m.PlotPath }) File.Delete(path);
+        return new TrainResult(request.SavePath, request.PlotPath, request.CheckpointPath, history, ensemble.ParameterCount(), data.Count, data.Classes,
+            first.TrainRows, first.ValidationRows, held);
+    }
+
+    /// <summary>The members' held-out probabilities averaged row by row (they were validated on the same rows).</summary>
+    private static HeldOutScores AverageScores(IReadOnlyList<HeldOutScores> members)
+    {
+        var rows = members[0].Rows;
+        if (members.Any(m => !m.Rows.AsSpan().SequenceEqual(rows))) throw new InvalidOperationException("ensemble members were validated on different rows");
+        var mean = new float[members[0].Scores.Length];
+        foreach (var m in members)
+            for (int i = 0; i < mean.Length; i++) mean[i] += m.Scores[i] / members.Count;
+        return new HeldOutScores(rows, mean);
+    }
+
     private static TrainResult Train(TrainingSet data, TrainRequest request, IProgress<TrainingProgress>? progress, Action<EpochRecord>? epochDone, CancellationToken cancel,
         Action<int, int>? resuming)
     {
@@ -128,7 +196,7 @@ public static class ModelTraining
         var options = request.Options with { Seed = outcome.Seed };
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
             options.Describe(), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName);
-        ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.CropFrames(data.Features));
+        ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.CropFrames(data.Features), request.Options.WindowHopFrames(data.Features));
         int validationRows = outcome.ValidationRows?.Length ?? 0;
         string counts = validationRows > 0 ? $"trained on {outcome.TrainRows} clips, validated on {validationRows}" : $"trained on {outcome.TrainRows} clips";
         TrainingCurvesPlot.Save(request.PlotPath, history, $"{variant.Name}, {counts}");
@@ -137,13 +205,15 @@ public static class ModelTraining
             outcome.TrainRows, validationRows, held);
     }
 
-    /// <summary>A fold whose model was saved and whose checkpoint says it ran all its epochs, or null.</summary>
+    /// <summary>A fold or member whose model was saved and whose checkpoint says it ran all its epochs, or null.</summary>
     private static TrainResult? Finished(TrainRequest fold, TrainingSet data)
     {
         if (!File.Exists(fold.SavePath) || !File.Exists(fold.CheckpointPath)) return null;
         var state = TrainingCheckpoint.ReadState(fold.CheckpointPath);
         if (state.Epoch < fold.Options.Epochs && !state.StoppedEarly) return null;
-        var (trainRows, validationRows) = StratifiedSplit.Fold(data.Labels, fold.Options.Folds, fold.Options.Fold, state.Seed);
+        var (trainRows, validationRows) = fold.Options.Folds >= 2
+            ? StratifiedSplit.Fold(data.Labels, fold.Options.Folds, fold.Options.Fold, state.Seed)
+            : StratifiedSplit.Split(data.Labels, fold.Options.ValidationFraction, state.Seed);
         // Its held-out scores were not kept: score them again with the saved model, as predict would.
         Runtime.TorchRuntime.Initialise(fold.Options.Threads);
         using var loaded = ModelFile.Load(fold.SavePath);
@@ -156,14 +226,12 @@ public static class ModelTraining
         foreach (var chunk in validationRows.Chunk(64))
             foreach (var row in scorer.Score(chunk.Select(data.ReadClip).ToList(), device)) scores.AddRange(row);
         return new TrainResult(fold.SavePath, fold.PlotPath, fold.CheckpointPath, loaded.History, loaded.Model.ParameterCount(), data.Count, loaded.Classes,
-            trainRows.Length, validationRows.Length, new HeldOutScores(validationRows, scores.ToArray()));
+            trainRows.Length, validationRows.Length, validationRows.Length > 0 ? new HeldOutScores(validationRows, scores.ToArray()) : null);
     }
 
-    private static int? SavedSeed(TrainRequest request)
-    {
-        var first = request with { SavePath = request.FoldPath(0) };
-        return File.Exists(first.CheckpointPath) ? TrainingCheckpoint.ReadState(first.CheckpointPath).Seed : null;
-    }
+    /// <summary>The seed of a run's first fold or member, from its checkpoint.</summary>
+    private static int? SavedSeed(TrainRequest first) =>
+        File.Exists(first.CheckpointPath) ? TrainingCheckpoint.ReadState(first.CheckpointPath).Seed : null;
 
     /// <summary>Settings and save path checked before any data is opened, so a typo is reported first.</summary>
     private static void CheckRequest(TrainRequest request)
@@ -174,7 +242,7 @@ public static class ModelTraining
         string? folder = Path.GetDirectoryName(Path.GetFullPath(request.SavePath));
         if (folder is null || !Directory.Exists(folder)) throw new InvalidInputException("folder for the model does not exist", folder ?? request.SavePath);
         if (Directory.Exists(request.SavePath)) throw new InvalidInputException("is a folder; give a file name for the model", request.SavePath);
-        var runs = request.Options.Folds >= 2 ? Enumerable.Range(0, request.Options.Folds).Select(k => request with { SavePath = request.FoldPath(k) }).ToList() : [request];
+        var runs = request.Runs;
         // With --resume the checkpoint is read and then replaced: that is the point, so it is not listed as an input.
         OutputGuard.Check(
             request.DataDirs.Select(DatasetFiles.In).SelectMany(f => new[] { new RunFile("samples.npy", f.SamplesPath), new RunFile("labels.npy", f.LabelsPath), new RunFile("dataset.json", f.DatasetPath) }),

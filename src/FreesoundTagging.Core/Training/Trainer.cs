@@ -56,7 +56,10 @@ public sealed class Trainer
         string fingerprint = DataFingerprint();
         if (saved is not null) CheckResumable(saved, fingerprint);
         int seed = saved?.Seed ?? _options.Seed ?? Random.Shared.Next();
-        torch.manual_seed(seed);
+        // The split is drawn from the run's seed, everything random about the network from the member's: every
+        // member of an ensemble is validated on the same rows.
+        int memberSeed = TrainingOptions.MemberSeed(seed, _options.Member);
+        torch.manual_seed(memberSeed);
 
         var model = _createModel();
         model.to(device);
@@ -86,7 +89,7 @@ public sealed class Trainer
         bool stoppedEarly = false;
         for (int epoch = saved?.Epoch ?? 0; epoch < _options.Epochs; epoch++)
         {
-            var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, seed, epoch, cropFrames);
+            var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, memberSeed, epoch, cropFrames);
             bool continuing = saved is not null && saved.Epoch == epoch;
             int firstStep = continuing ? saved!.Step : 0;
             double lossSum = continuing ? saved!.LossSum : 0;
@@ -102,7 +105,7 @@ public sealed class Trainer
                 next = step + 1 < batches.Count ? assembler.StartAsync(batches[step + 1]) : null;
                 // Dropout draws from libtorch's generator: reseeding it per step makes each step's masks a function
                 // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
-                torch.manual_seed(unchecked(seed * 1_000_003L + epoch * 100_003L + step));
+                torch.manual_seed(unchecked(memberSeed * 1_000_003L + epoch * 100_003L + step));
                 // Every epoch has the same number of batches, so (epoch, step) places the step on the whole run's curve.
                 optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, (long)epoch * batches.Count + step, (long)_options.Epochs * batches.Count);
                 using (var scope = NewDisposeScope())
@@ -195,7 +198,7 @@ public sealed class Trainer
     {
         model.eval();
         int classes = _data.Classes.Count;
-        var scorer = new Inference.ClipScorer(model, _data.Features, cropFrames, _options.Bucket, _options.BatchSize);
+        var scorer = new Inference.ClipScorer(model, _data.Features, cropFrames, _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features));
         var scores = new float[rows.Length * classes];
         var truth = rows.Select(r => _data.Labels[r]).ToList();
         double lossSum = 0;

@@ -54,6 +54,21 @@ public sealed record TrainingOptions
     /// <summary>0-based fold held out for validation when <see cref="Folds"/> ≥ 2.</summary>
     public int Fold { get; init; }
 
+    /// <summary>Networks trained one after another with different seeds on the same rows (and validation split) and
+    /// saved as one ensemble file whose probabilities predict averages; 1 = a single network.</summary>
+    public int Members { get; init; } = 1;
+
+    /// <summary>0-based member being trained when <see cref="Members"/> ≥ 2: it sets the seed of initialisation,
+    /// shuffling, augmentation and dropout (<see cref="MemberSeed"/>), not of the validation split.</summary>
+    public int Member { get; init; }
+
+    /// <summary>Label smoothing ε: targets become (1 − ε)·y + ε/C after mixup; 0 = off.</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>With crops: windows predict (and validation) score per crop length, i.e. the windows slide by
+    /// crop/N (test-time augmentation over crop offsets); 2 = half a window, as before it could be set.</summary>
+    public int WindowsPerCrop { get; init; } = 2;
+
     /// <summary>Which epoch's weights the model file holds: the last (the original) or the one with the highest
     /// validation MAP@3 (<see cref="KeepEpoch.Best"/>; needs a validation set).</summary>
     public string Keep { get; init; } = KeepEpoch.Last;
@@ -64,6 +79,14 @@ public sealed record TrainingOptions
 
     /// <summary>Whether the run holds rows out for validation (a fraction or a fold).</summary>
     public bool Validates => Folds >= 2 || ValidationFraction > 0;
+
+    /// <summary>The seed of member <paramref name="member"/> of a run seeded <paramref name="seed"/>: member 0 is the
+    /// run itself, so a one-member run and the first member of an ensemble are the same network.</summary>
+    public static int MemberSeed(int seed, int member) => unchecked(seed + member * 1_000_003);
+
+    /// <summary>Frames between scoring windows for these features; null without crops.</summary>
+    public int? WindowHopFrames(Features.FeatureConfig features) =>
+        CropFrames(features) is { } crop ? Math.Max(1, (int)Math.Round(crop / (double)WindowsPerCrop)) : null;
 
     /// <summary>Frames a crop of <see cref="CropSeconds"/> spans with these features; null without crops.</summary>
     public int? CropFrames(Features.FeatureConfig features) =>
@@ -78,6 +101,9 @@ public sealed record TrainingOptions
         if (MixupAlpha > 0) parts.Add($"mixup {MixupAlpha:G4}");
         if (SpecAugment.Enabled) parts.Add($"masks {SpecAugment.TimeMasks}x{SpecAugment.TimeMaskFrames} frames + {SpecAugment.FrequencyMasks}x{SpecAugment.FrequencyMaskBands} bands");
         if (UnverifiedWeight < 1) parts.Add($"unverified weight {UnverifiedWeight:G4}");
+        if (LabelSmoothing > 0) parts.Add($"label smoothing {LabelSmoothing:G4}");
+        if (CropSeconds is not null && WindowsPerCrop != 2) parts.Add($"{WindowsPerCrop} windows per crop");
+        if (Members >= 2) parts.Add($"{Members} members");
         if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
         else if (ValidationFraction > 0) parts.Add($"validation {ValidationFraction:G4}");
         if (Keep == KeepEpoch.Best) parts.Add("keep best");
@@ -101,6 +127,11 @@ public sealed record TrainingOptions
         p.AddRange(SpecAugment.Problems());
         if (!(UnverifiedWeight >= 0 && UnverifiedWeight <= 1)) p.Add($"unverified weight must be in [0, 1] (got {UnverifiedWeight})");
         if (!LearningRateSchedule.All.Contains(Schedule)) p.Add($"unknown learning-rate schedule '{Schedule}' (valid: {string.Join(", ", LearningRateSchedule.All)})");
+        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"label smoothing must be in [0, 1) (got {LabelSmoothing})");
+        if (WindowsPerCrop is < 1 or > 64) p.Add($"windows per crop must be 1 to 64 (got {WindowsPerCrop})");
+        if (Members is < 1 or > Models.ModelFile.MaxMembers) p.Add($"members must be 1 to {Models.ModelFile.MaxMembers} (got {Members})");
+        if (Members >= 2 && (Member < 0 || Member >= Members)) p.Add($"member must be in [0, {Members}) (got {Member})");
+        if (Members >= 2 && Folds >= 2) p.Add("--members and --folds do not combine (train the folds, then predict with all of them)");
         if (Folds is < 0 or 1 or > 100) p.Add($"folds must be 0 (none) or 2 to 100 (got {Folds})");
         if (Folds >= 2 && (Fold < 0 || Fold >= Folds)) p.Add($"fold must be in [0, {Folds}) (got {Fold})");
         if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");

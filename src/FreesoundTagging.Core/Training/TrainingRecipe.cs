@@ -28,6 +28,9 @@ public sealed record TrainingRecipe
     [JsonPropertyName("keep")] public string? Keep { get; init; }
     [JsonPropertyName("patience")] public int? Patience { get; init; }
     [JsonPropertyName("seed")] public int? Seed { get; init; }
+    [JsonPropertyName("members")] public int? Members { get; init; }
+    [JsonPropertyName("label-smoothing")] public double? LabelSmoothing { get; init; }
+    [JsonPropertyName("windows-per-crop")] public int? WindowsPerCrop { get; init; }
 
     /// <summary>The original model.py recipe: today's defaults, nothing changed.</summary>
     public static TrainingRecipe Original { get; } = new();
@@ -110,5 +113,8 @@ public sealed record TrainingRecipe
         Keep = Keep ?? options.Keep,
         Patience = Patience ?? options.Patience,
         Seed = Seed ?? options.Seed,
+        Members = Members ?? options.Members,
+        LabelSmoothing = LabelSmoothing ?? options.LabelSmoothing,
+        WindowsPerCrop = WindowsPerCrop ?? options.WindowsPerCrop,
     };
 }

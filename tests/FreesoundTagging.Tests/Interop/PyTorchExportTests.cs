@@ -41,6 +41,16 @@ public class PyTorchExportTests
         return WriteModelFile(dir.File($"{variant.Name}.fstmodel"), model, features, windowFrames);
     }
 
+    private static string WriteEnsemble(TempDir dir, int windowFrames, int hopFrames)
+    {
+        manual_seed(40);
+        var features = FeatureConfig.Original with { MaxFrames = 120, MelCount = 16 };
+        using var model = MemberAverage.Create(ModelVariant.Vgg2d, 2, features.MelCount, Classes.Length);
+        string path = dir.File("ensemble.fstmodel");
+        ModelFile.Save(path, model, Classes, features, null, windowFrames, hopFrames);
+        return path;
+    }
+
     private static string WriteModelFile(string path, TaggingModel model, FeatureConfig features, int? windowFrames)
     {
         ModelFile.Save(path, model, Classes, features, null, windowFrames);
@@ -123,9 +133,12 @@ public class PyTorchExportTests
 
         var jobs = new List<object>();
         var ours = new List<(float[] Logits, float[][] Probabilities)>();
-        foreach (var (variant, i) in ModelVariant.All.Select((v, i) => (v, i)))
+        // Every variant, and an ensemble file (--members) with a hop of a third of its windows.
+        var paths = ModelVariant.All.Select((variant, i) => WriteModel(dir, variant, i % 2 == 0 ? null : 30, seed: 20 + i)).ToList();
+        paths.Add(WriteEnsemble(dir, windowFrames: 30, hopFrames: 10));
+        string[] names = [.. ModelVariant.All.Select(v => v.Name), "ensemble"];
+        foreach (var (path, i) in paths.Select((p, i) => (p, i)))
         {
-            string path = WriteModel(dir, variant, i % 2 == 0 ? null : 30, seed: 20 + i);
             PyTorchExport.Export(path, dir.File($"e{i}"));
             using var loaded = ModelFile.Load(path);
             loaded.Model.eval();
@@ -148,19 +161,21 @@ public class PyTorchExportTests
             // float32 on both sides, different conv kernels: agreement to ~1e-5 of the logits' scale.
             double scale = Math.Max(1, ours[i].Logits.Max(Math.Abs));
             for (int j = 0; j < logits.Length; j++)
-                Assert.True(Math.Abs(logits[j] - ours[i].Logits[j]) <= 1e-4 * scale, $"{ModelVariant.All[i].Name} logit {j}: ours {ours[i].Logits[j]}, PyTorch {logits[j]}");
+                Assert.True(Math.Abs(logits[j] - ours[i].Logits[j]) <= 1e-4 * scale, $"{names[i]} logit {j}: ours {ours[i].Logits[j]}, PyTorch {logits[j]}");
             var probabilities = theirs[i].GetProperty("probabilities");
             for (int c = 0; c < clips.Length; c++)
             {
                 float[] p = probabilities[c].EnumerateArray().Select(v => v.GetSingle()).ToArray();
                 for (int k = 0; k < p.Length; k++)
-                    Assert.True(Math.Abs(p[k] - ours[i].Probabilities[c][k]) <= 1e-5, $"{ModelVariant.All[i].Name} clip {c} class {k}: ours {ours[i].Probabilities[c][k]}, PyTorch {p[k]}");
+                    Assert.True(Math.Abs(p[k] - ours[i].Probabilities[c][k]) <= 1e-5, $"{names[i]} clip {c} class {k}: ours {ours[i].Probabilities[c][k]}, PyTorch {p[k]}");
             }
             // Weights written by PyTorch (the module's save) import into a model file with the same tensors.
             PyTorchExport.Import(dir.File($"py{i}.json"), dir.File($"py{i}.fstmodel"));
-            using var original = ModelFile.Load(dir.File($"{ModelVariant.All[i].Name}.fstmodel"));
+            using var original = ModelFile.Load(paths[i]);
             using var imported = ModelFile.Load(dir.File($"py{i}.fstmodel"));
             Assert.Equal(original.Metadata.WindowFrames, imported.Metadata.WindowFrames);
+            Assert.Equal(original.Metadata.ScoringHopFrames, imported.Metadata.ScoringHopFrames);
+            Assert.Equal(original.Metadata.MemberCount, imported.Metadata.MemberCount);
             var (sa, sb) = (original.Model.state_dict(), imported.Model.state_dict());
             foreach (var key in sa.Keys) Assert.True(sa[key].dtype == sb[key].dtype && sa[key].eq(sb[key]).all().item<bool>(), key);
         }

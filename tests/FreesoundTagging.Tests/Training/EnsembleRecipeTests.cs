@@ -1,0 +1,185 @@
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Features;
+using FreesoundTagging.Inference;
+using FreesoundTagging.Models;
+using FreesoundTagging.Runtime;
+using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace FreesoundTagging.Tests.Training;
+
+/// <summary>The ingredients of the best recipe: seed ensembles in one file (--members), label smoothing and
+/// denser scoring windows (--windows-per-crop).</summary>
+[Collection(TorchCollection.Name)]
+public class EnsembleRecipeTests
+{
+    public EnsembleRecipeTests() => TorchRuntime.Initialise(1);
+
+    private static TrainingOptions Recipe(int epochs = 2) => new()
+    {
+        Variant = ModelVariant.Vgg2d.Name, Epochs = epochs, BatchSize = 8, Seed = 5, Device = "cpu", Threads = 1, LearningRate = 3e-3,
+        CropSeconds = 0.1, Schedule = LearningRateSchedule.Cosine,
+    };
+
+    [Fact]
+    public void AnEnsembleOutputsTheLogOfItsMembersMeanProbabilities()
+    {
+        torch.manual_seed(3);
+        using var ensemble = (MemberAverage)MemberAverage.Create(ModelVariant.Vgg2d, 3, 16, 5);
+        ensemble.eval();
+        using var input = randn(4, 20, 16);
+        using var _ = no_grad();
+        using var probabilities = nn.functional.softmax(ensemble.forward(input), 1);
+        using var expected = stack(ensemble.Members.Select(m => nn.functional.softmax(m.forward(input), 1)).ToArray()).mean([0]);
+        Assert.Equal(expected.data<float>().ToArray(), probabilities.data<float>().ToArray(), new Tolerance(1e-5));
+        Assert.All(ensemble.state_dict().Keys, k => Assert.Matches(@"^members\.[0-2]\.", k));
+        Assert.Equal(3 * VggModel.ParameterCountOf(16, 5), ensemble.ParameterCount());
+    }
+
+    [Fact]
+    public void AnEnsembleFileRoundTripsAndSaysHowManyMembersItHolds()
+    {
+        using var dir = new TempDir();
+        torch.manual_seed(4);
+        using var ensemble = MemberAverage.Create(ModelVariant.Vgg2d, 2, 16, 3);
+        ensemble.eval();
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 40 };
+        ModelFile.Save(dir.File("e.fstmodel"), ensemble, ["a", "b", "c"], features, windowFrames: 10, windowHopFrames: 3);
+
+        var metadata = ModelFile.ReadMetadata(dir.File("e.fstmodel"));
+        Assert.Equal(2, metadata.Members);
+        Assert.Equal(3, metadata.WindowHopFrames);
+        using var loaded = ModelFile.Load(dir.File("e.fstmodel"));
+        var members = Assert.IsType<MemberAverage>(loaded.Model).Members;
+        Assert.Equal(2, members.Count);
+        using var input = randn(2, 12, 16);
+        using var _ = no_grad();
+        loaded.Model.eval();
+        Assert.Equal(ensemble.forward(input).data<float>().ToArray(), loaded.Model.forward(input).data<float>().ToArray(), new Tolerance(1e-6));
+        // predict scores each member on its own, then averages them with the other models of the run.
+        Assert.Equal(2, ClipScorer.ForEachMember(loaded, 4).Count());
+        Assert.All(ClipScorer.ForEachMember(loaded, 4), s => Assert.Equal(3, s.WindowHopFrames));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(65)]
+    public void AFileClaimingAnImpossibleMemberCountIsRefusedBeforeAnyNetworkIsBuilt(int members)
+    {
+        using var dir = new TempDir();
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 40 };
+        var metadata = new ModelMetadata(ModelVariant.Vgg2d.Name, ["a", "b"], features, TrainingHistory.Empty, 10, null, members);
+        File.WriteAllBytes(dir.File("m.fstmodel"), ModelFile.Pack(ModelFile.SerializeMetadata(metadata), new byte[16]));
+        var e = Assert.Throws<InvalidModelException>(() => ModelFile.Load(dir.File("m.fstmodel")));
+        Assert.Contains("2 to 64 members", e.Message);
+    }
+
+    [Fact]
+    public void AHopLongerThanTheWindowIsRefused()
+    {
+        using var dir = new TempDir();
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 40 };
+        var metadata = new ModelMetadata(ModelVariant.Vgg2d.Name, ["a", "b"], features, TrainingHistory.Empty, 10, 11);
+        File.WriteAllBytes(dir.File("m.fstmodel"), ModelFile.Pack(ModelFile.SerializeMetadata(metadata), new byte[16]));
+        Assert.Contains("window hop", Assert.Throws<InvalidModelException>(() => ModelFile.Load(dir.File("m.fstmodel"))).Message);
+    }
+
+    [Fact]
+    public void MembersTrainOnOneSplitAndJoinIntoOneFileWhoseFirstMemberIsTheSingleRun()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 32, classes: 4);
+        var options = Recipe() with { ValidationFraction = 0.25, WindowsPerCrop = 5 };
+        var single = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("single.fstmodel"), Options = options });
+        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = options with { Members = 3 } };
+        var started = new List<(int, int)>();
+        var joined = ModelTraining.Run(request, memberStarting: (k, n) => started.Add((k, n)));
+
+        Assert.Equal([(0, 3), (1, 3), (2, 3)], started);
+        // Only the joined file is left of the members' files.
+        foreach (int k in new[] { 0, 1, 2 })
+        {
+            Assert.False(File.Exists(request.MemberPath(k)));
+            Assert.False(File.Exists(request.MemberPath(k) + ".ckpt"));
+        }
+        var metadata = ModelFile.ReadMetadata(joined.ModelPath);
+        Assert.Equal(3, metadata.Members);
+        Assert.Equal(2, metadata.WindowHopFrames); // 10-frame crops, 5 windows per crop
+        Assert.Equal(3, metadata.History.MemberElapsedSeconds!.Count);
+        Assert.Equal(single.ValidationRows, joined.ValidationRows);
+        Assert.Equal(single.Validation!.Rows, joined.Validation!.Rows);
+        Assert.NotNull(metadata.History.EnsembleValidationMap3);
+        Assert.Equal(single.History.Kept!.MeanAveragePrecisionAt3!.Value, metadata.History.MemberValidationMap3![0], 6);
+
+        using var first = ModelFile.Load(single.ModelPath);
+        using var ensemble = ModelFile.Load(joined.ModelPath);
+        var members = ((MemberAverage)ensemble.Model).Members;
+        var firstWeights = first.Model.state_dict();
+        foreach (var (name, value) in members[0].state_dict())
+            Assert.Equal(firstWeights[name].to_type(ScalarType.Float64).data<double>().ToArray(), value.to_type(ScalarType.Float64).data<double>().ToArray(), new Tolerance(1e-5));
+        // Other members had other seeds.
+        Assert.NotEqual(members[0].state_dict().First().Value.data<float>().ToArray(), members[1].state_dict().First().Value.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void AResumedEnsembleRunKeepsItsFinishedMembers()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
+        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = Recipe() with { Members = 2 } };
+        using var cancel = new CancellationTokenSource();
+        // Cancel as member 2 starts its first step: member 1 is finished and must not be trained again.
+        int epochsSeen = 0;
+        Assert.Throws<OperationCanceledException>(() => ModelTraining.Run(request, new InlineProgress(() => { if (epochsSeen >= 2) cancel.Cancel(); }),
+            _ => epochsSeen++, cancel.Token));
+        Assert.True(File.Exists(request.MemberPath(0)));
+        byte[] member1 = File.ReadAllBytes(request.MemberPath(0));
+
+        var trainedAgain = new List<int>();
+        var result = ModelTraining.Run(request with { Resume = true }, memberStarting: (k, _) => trainedAgain.Add(k), epochDone: _ => trainedAgain.Add(-1));
+        Assert.Equal(2, ModelFile.ReadMetadata(result.ModelPath).Members);
+        // Member 1 started (and was found finished: no epochs ran for it), member 2 ran its remaining epochs.
+        Assert.Equal(0, trainedAgain[0]);
+        Assert.Equal(1, trainedAgain[1]);
+        Assert.NotEmpty(member1);
+    }
+
+    [Fact]
+    public void LabelSmoothingMovesEpsilonOfEachTargetOntoAllClasses()
+    {
+        var targets = new float[] { 0, 1, 0, 0, 0.25f, 0.75f, 0, 0 };
+        BatchAugmenter.Apply(Augmentation.None with { LabelSmoothing = 0.2 }, new Random(1), 2, 1, 1, 4, new float[2], targets, new float[] { 1, 1 });
+        Assert.Equal(new[] { 0.05f, 0.85f, 0.05f, 0.05f, 0.8f * 0.25f + 0.05f, 0.8f * 0.75f + 0.05f, 0.05f, 0.05f }, targets);
+        Assert.Equal(1.0, targets[..4].Sum(), 6);
+    }
+
+    [Fact]
+    public void WindowsPerCropSetTheScoringHop()
+    {
+        var features = FeatureConfig.Original;
+        Assert.Null(new TrainingOptions().WindowHopFrames(features));
+        Assert.Equal(64, (new TrainingOptions { CropSeconds = 1.28 }).WindowHopFrames(features));
+        Assert.Equal(32, (new TrainingOptions { CropSeconds = 1.28, WindowsPerCrop = 4 }).WindowHopFrames(features));
+        Assert.Equal(128, (new TrainingOptions { CropSeconds = 1.28, WindowsPerCrop = 1 }).WindowHopFrames(features));
+        var scorer = new ClipScorer(new MaxLinearModel(16, 2), features with { MelCount = 16 }, windowFrames: 10, lengthBucketed: false, batchSize: 4, windowHopFrames: 2);
+        Assert.Equal(2, scorer.WindowHopFrames);
+        Assert.Equal([0, 2, 4, 6, 8, 10], ClipCrop.WindowStarts(20, 10, scorer.WindowHopFrames!.Value));
+    }
+
+    [Fact]
+    public void TheOptionsOfTheNewIngredientsAreChecked()
+    {
+        Assert.Contains(Recipe() with { Members = 0 } is var o ? o.Problems() : [], p => p.Contains("members must be 1 to 64"));
+        Assert.Contains((Recipe() with { Members = 2, Folds = 3 }).Problems(), p => p.Contains("--members and --folds do not combine"));
+        Assert.Contains((Recipe() with { LabelSmoothing = 1 }).Problems(), p => p.Contains("label smoothing"));
+        Assert.Contains((Recipe() with { WindowsPerCrop = 0 }).Problems(), p => p.Contains("windows per crop"));
+    }
+
+    private sealed class InlineProgress(Action report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report();
+    }
+}
