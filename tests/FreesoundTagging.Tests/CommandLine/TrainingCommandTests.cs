@@ -79,6 +79,8 @@ public class TrainingCommandTests
         var deep = TrainingRecipe.Deep.Apply(new TrainingOptions());
         Assert.Equal((80, 32, 1.28, 0.4, "cosine"), (deep.Epochs, deep.BatchSize, deep.CropSeconds, deep.MixupAlpha, deep.Schedule));
         Assert.Equal(TrainingRecipe.Deep with { Epochs = null }, TrainingRecipe.Deep.Without(["epochs"]));
+        var best = TrainingRecipe.Resolve("best").Apply(new TrainingOptions());
+        Assert.Equal(deep with { Members = 3, WindowsPerCrop = 4 }, best);
     }
 
     [Theory]
@@ -96,7 +98,7 @@ public class TrainingCommandTests
         Assert.Contains(expected, r.Err);
         var unknown = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", "fastest");
         Assert.Equal(3, unknown.Exit);
-        Assert.Contains("neither a recipe name (original, deep) nor a recipe file", unknown.Err);
+        Assert.Contains("neither a recipe name (original, deep, best) nor a recipe file", unknown.Err);
     }
 
     [Theory]

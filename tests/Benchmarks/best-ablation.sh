@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The validation ablation behind the best recipe (docs/recipes-and-results.md): networks trained on corpus-dev's
+# training clips minus a held-out 20% of each class, scored on that 20% only; the
+# test clips are never touched. Run after ./build.sh.
+#   tests/Benchmarks/best-ablation.sh [corpus] [seeds]
+# corpus defaults to ../shared/corpus-dev, seeds to "1 2 3". Each configuration is trained once per seed as a
+# single network; an ensemble row averages the single networks of its seeds in predict, which is what
+# --members does inside one file (its members' seeds are TrainingOptions.MemberSeed of the run's seed).
+# Prints one line per network, then the table: validation MAP@3 and log loss (from predict --probabilities).
+# Set FST_ABLATION_THREADS=1 and run two copies on other seeds to use both cores of a 2-core machine.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${FST_BIN:-$root/artifacts/bin}
+corpus=$(cd "${1:-$root/../shared/corpus-dev}" && pwd)
+seeds=${2:-"1 2 3"}
+threads=${FST_ABLATION_THREADS:-$(nproc)}
+[ -x "$bin/model" ] || { echo "run ./build.sh first" >&2; exit 2; }
+python=/usr/bin/python3
+"$python" -c "import numpy" 2>/dev/null || { echo "needs numpy under $python (apt-get install python3-numpy)" >&2; exit 2; }
+
+work=${FST_ABLATION_WORK:-$(mktemp -d /tmp/fst-ablation.XXXXXX)}
+mkdir -p "$work/feat" "$work/models" "$work/p"
+# The split: 20% of each class held out, drawn with Python's random.Random(20261202) (rows grouped by label, as
+# the ablation in the docs was run; the row order matters, since batches are drawn by row index).
+"$python" - "$corpus/train.csv" "$work" <<'PY'
+import collections, csv, random, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rng, by = random.Random(20261202), collections.defaultdict(list)
+for r in rows: by[r["label"]].append(r)
+train, val = [], []
+for label in sorted(by):
+    group = by[label][:]; rng.shuffle(group); k = round(len(group) * 0.2)
+    val += group[:k]; train += group[k:]
+with open(sys.argv[2] + "/train.csv", "w") as f:
+    f.write("fname,label,manually_verified\n")
+    for r in train: f.write(f"{r['fname']},{r['label']},{r['manually_verified']}\n")
+with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_submission.csv", "w") as g:
+    f.write("fname,label\n"); g.write("fname,label\n")
+    for r in val: f.write(f"{r['fname']},{r['label']}\n"); g.write(f"{r['fname']},x\n")
+PY
+[ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
+
+# Every configuration starts from the deep recipe; the best recipe is deep + --members 3 + --windows-per-crop 4.
+declare -A config=(
+  [deep]=""
+  [label_smoothing]="--label-smoothing 0.1"
+  [epochs160]="--epochs 160"
+)
+order=(deep label_smoothing epochs160)
+
+score() { # name model... → "MAP@3 m logloss l"
+  local name=$1; shift
+  "$bin/predict" "$@" "$corpus/audio_train" "$work/val_submission.csv" "$work/train.csv" "$work/p/$name.csv" \
+    --truth "$work/val_labels.csv" --probabilities "$work/p/$name.npy" --threads "$threads" > /dev/null
+  "$python" - "$work/p/$name.npy" "$work/val_labels.csv" "$work/feat/dataset.json" <<'PY'
+import csv, json, sys
+import numpy as np
+p = np.load(sys.argv[1]); classes = json.load(open(sys.argv[3]))["classes"]
+y = np.array([classes.index(r["label"]) for r in csv.DictReader(open(sys.argv[2]))])
+top = np.argsort(-p, 1)[:, :3] == y[:, None]
+print(f"MAP@3 {(top * [1, 1 / 2, 1 / 3]).sum(1).mean():.4f} logloss {-np.log(np.maximum(p[np.arange(len(y)), y], 1e-12)).mean():.4f}")
+PY
+}
+
+rehop() { # in out hop: the same weights scored with windows sliding by hop frames
+  local t; t=$(mktemp -d)
+  "$bin/model" export "$1" "$t/e" > /dev/null
+  "$python" -c "import json, sys; d = json.load(open(sys.argv[1])); d['window_hop_frames'] = int(sys.argv[2]); json.dump(d, open(sys.argv[1], 'w'))" "$t/e.json" "$3"
+  "$bin/model" import "$t/e.json" "$2" > /dev/null
+  rm -rf "$t"
+}
+
+for name in "${order[@]}"; do
+  for seed in $seeds; do
+    m="$work/models/$name.seed$seed.fstmodel"
+    if [ ! -f "$m" ]; then
+      start=$(date +%s)
+      # shellcheck disable=SC2086
+      "$bin/model" cnn_2d_vgg "$m" --data "$work/feat" --recipe deep --seed "$seed" --threads "$threads" ${config[$name]} > "$work/models/$name.seed$seed.log"
+      echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" >&2
+    fi
+    rehop "$m" "${m%.fstmodel}.hop32.fstmodel" 32
+  done
+done
+
+echo "| configuration (validation split, $(wc -l < "$work/val_labels.csv" | awk '{ print $1 - 1 }') clips) | validation |"
+echo "|---|---|"
+for name in "${order[@]}"; do
+  models=(); hopped=()
+  for seed in $seeds; do
+    echo "| $name, seed $seed, one network, half-window hop | $(score "$name.s$seed" "$work/models/$name.seed$seed.fstmodel") |"
+    models+=("$work/models/$name.seed$seed.fstmodel"); hopped+=("$work/models/$name.seed$seed.hop32.fstmodel")
+  done
+  echo "| $name, ensemble of seeds $seeds, half-window hop | $(score "$name.ens" "${models[@]}") |"
+  echo "| $name, ensemble of seeds $seeds, hop 32 frames (4 windows per crop) | $(score "$name.ens.hop" "${hopped[@]}") |"
+done
+echo "(work files in $work)" >&2
