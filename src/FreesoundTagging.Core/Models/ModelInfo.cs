@@ -10,6 +10,10 @@ namespace FreesoundTagging.Models;
 /// <param name="CropSeconds">The crop length it was trained on (and scores windows of), or null for whole clips.</param>
 /// <param name="FinalValidationMap3">Validation MAP@3 after the last epoch (null without a validation set).</param>
 /// <param name="BestValidationMap3">The best epoch's validation MAP@3, with <paramref name="BestEpoch"/>.</param>
+/// <param name="Members">Networks the file holds (an ensemble of seeds when more than one); the parameters are their sum.</param>
+/// <param name="WindowHopFrames">With crops: frames between the windows predict scores.</param>
+/// <param name="EnsembleValidationMap3">A validated ensemble's MAP@3 of the averaged members (the epochs and the
+/// other validation figures are the first member's).</param>
 public sealed record ModelInfo(
     string Path,
     string Variant,
@@ -26,7 +30,10 @@ public sealed record ModelInfo(
     double? FinalTrainLoss,
     double? FinalValidationMap3,
     double? BestValidationMap3,
-    int? BestEpoch)
+    int? BestEpoch,
+    int Members = 1,
+    int? WindowHopFrames = null,
+    double? EnsembleValidationMap3 = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -43,13 +50,20 @@ public sealed record ModelInfo(
         var validated = h.Epochs.Where(e => e.MeanAveragePrecisionAt3 is not null).ToList();
         var best = validated.Count == 0 ? null : validated.MaxBy(e => e.MeanAveragePrecisionAt3);
         var last = h.Epochs.Count == 0 ? null : h.Epochs[^1];
-        return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count), m.Classes, m.Features,
+        return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count) * m.MemberCount, m.Classes, m.Features,
             m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null,
             h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
-            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch);
+            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.ScoringHopFrames, h.EnsembleValidationMap3);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>"half-window hop", or the hop in frames and as a share of the window.</summary>
+    private string Hop()
+    {
+        int window = (int)Math.Round(CropSeconds!.Value * Features.SampleRate / Features.HopLength);
+        return WindowHopFrames is not { } hop || hop == ModelMetadata.DefaultHop(window) ? "half-window hop" : $"hop {hop} frames ({window / (double)hop:0.#} windows per crop)";
+    }
 
     /// <summary>"name: value" lines for a person.</summary>
     public IEnumerable<string> ToLines()
@@ -57,15 +71,19 @@ public sealed record ModelInfo(
         static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
         var f = Features;
         yield return $"model:        {Path}";
-        yield return $"variant:      {Variant} ({Parameters:N0} parameters)";
+        yield return Members > 1
+            ? $"variant:      {Variant}, an ensemble of {Members} networks ({Parameters:N0} parameters in all); predict averages their probabilities"
+            : $"variant:      {Variant} ({Parameters:N0} parameters)";
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
                      $"ln(mel + {F(f.LogOffset)}), {f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
-        yield return $"scoring:      " + (CropSeconds is { } c ? $"windows of {F(c)} s (its training crop), half-window hop, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded");
+        yield return $"scoring:      " + (CropSeconds is { } c ? $"windows of {F(c)} s (its training crop), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded");
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";
-        yield return $"training:     {Epochs} epochs in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +
+        yield return $"training:     {(Members > 1 ? $"{Members} networks of {Epochs} epochs" : $"{Epochs} epochs")} in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +
                      (DatasetClips is { } n ? $"{n} clips (validation rows included)" : "(clip count not recorded)") + (Seed is { } s ? $", seed {s}" : "");
-        yield return FinalValidationMap3 is { } final
+        yield return EnsembleValidationMap3 is { } ensemble
+            ? $"validation:   MAP@3 {F(ensemble)} of the ensemble; its first member: {F(FinalValidationMap3 ?? double.NaN)} after the last epoch"
+            : FinalValidationMap3 is { } final
             ? $"validation:   MAP@3 {F(final)} after the last epoch, best {F(BestValidationMap3!.Value)} at epoch {BestEpoch}"
             : "validation:   none (trained without a validation set)" + (FinalTrainLoss is { } loss ? $"; final training loss {F(loss)}" : "");
     }

@@ -59,6 +59,9 @@ public class EnsembleRecipeTests
         using var _ = no_grad();
         loaded.Model.eval();
         Assert.Equal(ensemble.forward(input).data<float>().ToArray(), loaded.Model.forward(input).data<float>().ToArray(), new Tolerance(1e-6));
+        var info = string.Join("\n", ModelInfo.Read(dir.File("e.fstmodel")).ToLines());
+        Assert.Contains($"an ensemble of 2 networks ({2 * VggModel.ParameterCountOf(16, 3):N0} parameters in all)", info);
+        Assert.Contains("hop 3 frames", info);
         // predict scores each member on its own, then averages them with the other models of the run.
         Assert.Equal(2, ClipScorer.ForEachMember(loaded, 4).Count());
         Assert.All(ClipScorer.ForEachMember(loaded, 4), s => Assert.Equal(3, s.WindowHopFrames));
