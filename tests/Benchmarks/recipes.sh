@@ -20,8 +20,10 @@ declare -A recipe=(
   [vgg_crop]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32"
   [vgg_aug]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 $aug"
   [vgg_aug_3fold]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 $aug --folds 3"
+  [deep]="cnn_2d_vgg --recipe deep"
+  [best]="cnn_2d_vgg --recipe best"
 )
-order=(original vgg_aug vgg_aug_3fold vgg_crop)
+order=(original deep best vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")
 
 work=$(mktemp -d /tmp/fst-recipes.XXXXXX)
