@@ -32,6 +32,13 @@ internal sealed class SampleWindow(int capacity)
         return got;
     }
 
+    /// <summary>Forgets everything, for a new stream (position 0); keeps the buffer.</summary>
+    public void Clear()
+    {
+        Start = 0;
+        Count = 0;
+    }
+
     /// <summary>Forgets the samples before stream position <paramref name="position"/>.</summary>
     public void DiscardBefore(long position)
     {

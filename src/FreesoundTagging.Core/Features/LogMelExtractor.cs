@@ -28,6 +28,7 @@ public sealed class LogMelExtractor
     private readonly double[] _power;
     private readonly double[] _mel;
     private readonly float[] _edge;
+    private StreamingFrames? _stream;
 
     public LogMelExtractor(FeatureConfig config)
     {
@@ -76,7 +77,8 @@ public sealed class LogMelExtractor
         ArgumentNullException.ThrowIfNull(source);
         if (source.SampleRate != Config.SampleRate)
             throw new ArgumentException($"the source is at {source.SampleRate} Hz, the features want {Config.SampleRate} Hz", nameof(source));
-        var frames = new StreamingFrames(Config, source);
+        var frames = _stream ??= new StreamingFrames(Config);
+        frames.Begin(source);
         int mels = Config.MelCount;
         var values = new float[Math.Max(1, source.LengthHint > 0 ? Config.FrameCount(source.LengthHint) : 1) * mels];
         int count = 0;

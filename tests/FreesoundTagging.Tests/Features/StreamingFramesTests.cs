@@ -60,7 +60,8 @@ public class StreamingFramesTests
         var config = FeatureConfig.Original;
         // Two minutes of audio that never exists as an array.
         var source = RaggedSource.Synthetic(2L * 60 * 44100, config.SampleRate, 40_000);
-        var frames = new StreamingFrames(config, source);
+        var frames = new StreamingFrames(config);
+        frames.Begin(source);
         int count = 0;
         while (frames.Next()) count++;
 
