@@ -80,7 +80,7 @@ public sealed class LogMelExtractor
         var frames = _stream ??= new StreamingFrames(Config);
         frames.Begin(source);
         int mels = Config.MelCount;
-        var values = new float[Math.Max(1, source.LengthHint > 0 ? Config.FrameCount(source.LengthHint) : 1) * mels];
+        var values = new float[Config.FrameCount(Math.Max(0, source.LengthHint)) * mels];
         int count = 0;
         while (frames.Next())
         {
