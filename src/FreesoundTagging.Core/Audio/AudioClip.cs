@@ -31,28 +31,12 @@ public sealed class AudioClip
 
     public double DurationSeconds => (double)FrameCount / SampleRate;
 
-    /// <summary>
-    /// The mean over channels in float32, summed channel by channel then divided, which is what numpy's
-    /// np.mean(y, axis=0) on float32 does in librosa's to_mono; mono clips are returned as they are.
-    /// </summary>
+    /// <summary>The mean over channels (<see cref="ChannelMixer"/>); mono clips are returned as they are.</summary>
     public float[] ToMono()
     {
         if (ChannelCount == 1) return Samples;
-        int channels = ChannelCount;
         var mono = new float[FrameCount];
-        float[] source = Samples;
-        if (channels == 2)
-        {
-            // Stereo is the common case: same arithmetic, without the inner loop.
-            for (int f = 0, i = 0; f < mono.Length; f++, i += 2) mono[f] = (source[i] + source[i + 1]) / 2f;
-            return mono;
-        }
-        for (int f = 0, i = 0; f < mono.Length; f++)
-        {
-            float sum = source[i++];
-            for (int c = 1; c < channels; c++) sum += source[i++];
-            mono[f] = sum / channels;
-        }
+        ChannelMixer.ToMono(Samples, ChannelCount, mono);
         return mono;
     }
 }

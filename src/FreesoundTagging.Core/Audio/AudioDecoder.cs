@@ -45,6 +45,36 @@ public static class AudioDecoder
         return FfmpegDecoder.Read(path, format, ffmpeg);
     }
 
+    /// <summary>
+    /// The file's samples averaged to mono at its own rate, as a source: WAV is decoded as it is read (memory
+    /// does not grow with the clip); other formats are decoded whole first, by <see cref="Read(string, string?)"/>.
+    /// Either way the samples are the bits of <see cref="Read(string)"/> then <see cref="AudioClip.ToMono"/>.
+    /// </summary>
+    /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
+    public static IMonoSampleSource OpenMono(string path) => OpenMono(path, FfmpegDecoder.Executable);
+
+    /// <param name="ffmpeg">The ffmpeg executable for formats without a managed decoder; null = not installed.</param>
+    /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
+    public static IMonoSampleSource OpenMono(string path, string? ffmpeg)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var stream = Open(path);
+        bool wav;
+        try
+        {
+            wav = DetectFormat(stream, path).Decoder == AudioDecoderKind.Wav;
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        if (wav) return new WavMonoSource(stream, path);
+        stream.Dispose();
+        var clip = Read(path, ffmpeg);
+        return new ArraySampleSource(clip.ToMono(), clip.SampleRate, clip.Truncated);
+    }
+
     private static FileStream Open(string path)
     {
         try

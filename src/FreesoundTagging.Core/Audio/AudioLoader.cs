@@ -3,22 +3,56 @@ namespace FreesoundTagging.Audio;
 /// <summary>librosa 0.6's <c>load(path, sr=sampleRate, mono=True)</c>: decode, average channels, then resample.</summary>
 public static class AudioLoader
 {
+    /// <summary>The whole clip in one array (the reference the streaming <see cref="OpenMono"/> is tested against).</summary>
     /// <exception cref="InvalidAudioException">The file is not audio we can decode, or is too long to resample.</exception>
     public static LoadedAudio LoadMono(string path, int sampleRate)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
-        // Every decoder sits behind this entry point, so one check keeps all of them (ffmpeg too) from opening a FIFO or device.
-        if (IO.RegularFile.Problem(path, "an audio file") is { } problem) throw new InvalidAudioException(problem, path);
+        CheckRegular(path);
         var clip = AudioDecoder.Read(path);
         float[] mono = clip.ToMono();
         if (clip.SampleRate != sampleRate)
         {
-            long length = Resampler.OutputLength(mono.Length, clip.SampleRate, sampleRate);
-            if (length > Array.MaxLength)
-                throw new InvalidAudioException(
-                    $"{clip.FrameCount} frames at {clip.SampleRate} Hz become {length} samples at {sampleRate} Hz, too many to hold", path);
+            CheckResampledLength(clip.FrameCount, clip.SampleRate, sampleRate, path);
             mono = Resampler.Resample(mono, clip.SampleRate, sampleRate);
         }
         return new LoadedAudio(mono, clip.SampleRate, clip.Truncated);
+    }
+
+    /// <summary>
+    /// The same samples as <see cref="LoadMono"/>, read block by block: a WAV is decoded, averaged and resampled as
+    /// the caller reads, so a long clip costs a few blocks of memory instead of several copies of itself.
+    /// </summary>
+    /// <exception cref="InvalidAudioException">The file is not audio we can decode, or is too long to resample.</exception>
+    public static IMonoSampleSource OpenMono(string path, int sampleRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
+        CheckRegular(path);
+        var source = AudioDecoder.OpenMono(path);
+        if (source.SampleRate == sampleRate) return source;
+        try
+        {
+            // From the header: a file cut short only makes fewer.
+            CheckResampledLength(source.LengthHint, source.SampleRate, sampleRate, path);
+        }
+        catch
+        {
+            source.Dispose();
+            throw;
+        }
+        return new ResamplingSource(source, sampleRate);
+    }
+
+    private static void CheckRegular(string path)
+    {
+        // Every decoder sits behind these entry points, so one check keeps all of them (ffmpeg too) from opening a FIFO or device.
+        if (IO.RegularFile.Problem(path, "an audio file") is { } problem) throw new InvalidAudioException(problem, path);
+    }
+
+    private static void CheckResampledLength(long frames, int sourceRate, int targetRate, string path)
+    {
+        long length = Resampler.OutputLength(frames, sourceRate, targetRate);
+        if (length > Array.MaxLength)
+            throw new InvalidAudioException($"{frames} frames at {sourceRate} Hz become {length} samples at {targetRate} Hz, too many to hold", path);
     }
 }

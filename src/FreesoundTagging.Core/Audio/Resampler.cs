@@ -33,16 +33,33 @@ public static class Resampler
         // resampy's own length is int(n * sr_new / sr_orig); fix_length zero-pads the rest (at most one sample).
         var y = new float[outputLength];
         int resampyLength = (int)Math.Min(outputLength, (long)((double)x.Length * targetRate / sourceRate));
-        Interpolate(x, y.AsSpan(0, resampyLength), (double)targetRate / sourceRate);
+        Interpolate(x, 0, x.Length, 0, y.AsSpan(0, resampyLength), (double)targetRate / sourceRate);
         return y;
     }
 
-    /// <summary>resampy.interpn's loop, in double.</summary>
+    /// <summary>resampy's own output length before fix_length: int(n * target / source).</summary>
+    internal static long ResampyLength(long inputLength, int sourceRate, int targetRate) =>
+        Math.Min(OutputLength(inputLength, sourceRate, targetRate), (long)((double)inputLength * targetRate / sourceRate));
+
+    /// <summary>Input samples an output reads on each side of its position: the filter's half-width at this ratio.</summary>
+    internal static int HalfWidth(double ratio) => KaiserBestFilter.Length / IndexStep(ratio);
+
+    private static int IndexStep(double ratio) => (int)(Math.Min(1.0, ratio) * KaiserBestFilter.SamplesPerZeroCrossing);
+
+    /// <summary>
+    /// resampy.interpn's loop, in double, for outputs <paramref name="firstOutput"/> onwards into <paramref name="y"/>.
+    /// <paramref name="x"/> holds the input from position <paramref name="xStart"/>: every input within
+    /// <see cref="HalfWidth"/> of an output's position. <paramref name="inputLength"/> is the whole input's
+    /// length, or, while streaming, any length that leaves HalfWidth inputs after every output's position: the
+    /// filter's reach, not the input's end, then bounds each sum, so the outputs are the whole-array ones.
+    /// </summary>
+    /// <returns>Outputs written; fewer than y.Length when an output's position reaches <paramref name="inputLength"/> (the rest are resampy's zeros).</returns>
     /// <remarks>
     /// The taps are read without bounds checks: resampy's i_max and k_max keep every index inside the table and
-    /// the input, and the one assumption they rest on (n &lt; input length) is checked per output.
+    /// the input, and the one assumption they rest on (n &lt; input length) is checked per output; the window
+    /// <paramref name="x"/> is checked to hold each output's reach.
     /// </remarks>
-    private static void Interpolate(ReadOnlySpan<float> x, Span<float> y, double ratio)
+    internal static int Interpolate(ReadOnlySpan<float> x, int xStart, int inputLength, int firstOutput, Span<float> y, double ratio)
     {
         const int table = KaiserBestFilter.SamplesPerZeroCrossing;
         const int windowLength = KaiserBestFilter.Length;
@@ -52,16 +69,20 @@ public static class Resampler
         // table by `scale` before differencing it; scaling each sum instead differs by ~1e-16 relative and
         // spares a 6 MiB copy of the table per call.
         double scale = Math.Min(1.0, ratio);
-        int indexStep = (int)(scale * table);
-        int inputLength = x.Length;
+        int indexStep = IndexStep(ratio);
+        int halfWidth = windowLength / indexStep;
         double timeIncrement = 1.0 / ratio;
 
-        for (int t = 0; t < y.Length; t++)
+        for (int o = 0; o < y.Length; o++)
         {
             // resampy 0.4.2's t_out = arange(n_out) * (1 / ratio): rounded the same way, not accumulated.
+            int t = firstOutput + o;
             double time = t * timeIncrement;
             int n = (int)time;
-            if ((uint)n >= (uint)inputLength) break;
+            if ((uint)n >= (uint)inputLength) return o;
+            int m = n - xStart; // n's place in the window
+            if (m - Math.Min(n, halfWidth - 1) < 0 || m + Math.Min(inputLength - n - 1, halfWidth) >= x.Length)
+                throw new ArgumentException($"the input window [{xStart}, {xStart + x.Length}) does not reach around input {n}", nameof(x));
 
             double frac = scale * (time - n);
             double indexFrac = frac * table;
@@ -70,7 +91,7 @@ public static class Resampler
             double sum = 0;
             int iMax = Math.Min(n + 1, (windowLength - offset) / indexStep);
             for (int i = 0, j = offset; i < iMax; i++, j += indexStep)
-                sum += (Unsafe.Add(ref taps, 2 * j) + eta * Unsafe.Add(ref taps, 2 * j + 1)) * Unsafe.Add(ref input, n - i);
+                sum += (Unsafe.Add(ref taps, 2 * j) + eta * Unsafe.Add(ref taps, 2 * j + 1)) * Unsafe.Add(ref input, m - i);
 
             frac = scale - frac;
             indexFrac = frac * table;
@@ -78,10 +99,11 @@ public static class Resampler
             eta = indexFrac - offset;
             int kMax = Math.Min(inputLength - n - 1, (windowLength - offset) / indexStep);
             for (int k = 0, j = offset; k < kMax; k++, j += indexStep)
-                sum += (Unsafe.Add(ref taps, 2 * j) + eta * Unsafe.Add(ref taps, 2 * j + 1)) * Unsafe.Add(ref input, n + k + 1);
+                sum += (Unsafe.Add(ref taps, 2 * j) + eta * Unsafe.Add(ref taps, 2 * j + 1)) * Unsafe.Add(ref input, m + k + 1);
 
-            y[t] = (float)(scale * sum);
+            y[o] = (float)(scale * sum);
         }
+        return y.Length;
     }
 
     private static void CheckRates(int sourceRate, int targetRate)

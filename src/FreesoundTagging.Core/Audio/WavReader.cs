@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace FreesoundTagging.Audio;
 
 /// <summary>
@@ -8,9 +6,6 @@ namespace FreesoundTagging.Audio;
 /// </summary>
 public static class WavReader
 {
-    // Data is decoded through a pooled buffer of about this size, so memory is the output array plus 64 KiB.
-    private const int BlockBytes = 64 * 1024;
-
     /// <exception cref="InvalidAudioException">The file is missing, unreadable or not a WAV we can decode.</exception>
     public static AudioClip Read(string path)
     {
@@ -55,51 +50,21 @@ public static class WavReader
     {
         var layout = WavChunkScanner.Scan(stream, path);
         var format = layout.Format;
-        int blockAlign = format.BlockAlign;
-        long frames = layout.DataBytes / blockAlign;
-        long sampleCount = frames * format.ChannelCount;
+        long frames = layout.DataBytes / format.BlockAlign;
+        CheckLength(frames * format.ChannelCount, path);
+        var samples = new float[frames * format.ChannelCount];
+        using var reader = new WavDataReader(stream, layout, path);
+        long frame = 0;
+        int got;
+        while ((got = reader.Read(samples.AsSpan((int)(frame * format.ChannelCount)))) > 0) frame += got;
+        if (frame < frames) Array.Resize(ref samples, (int)(frame * format.ChannelCount));
+        return new AudioClip(format.SampleRate, format.ChannelCount, samples, reader.Truncated);
+    }
+
+    /// <exception cref="InvalidAudioException">More samples than one array holds.</exception>
+    internal static void CheckLength(long sampleCount, string? path)
+    {
         if (sampleCount > Array.MaxLength)
             throw new InvalidAudioException($"too long to decode: {sampleCount} samples (at most {Array.MaxLength})", path);
-        // A partial trailing frame of a short file is dropped, like libsndfile.
-        bool truncated = layout.Truncated;
-
-        var samples = new float[sampleCount];
-        int bytesPerSample = format.Encoding.BytesPerSample();
-        int blockFrames = Math.Max(1, BlockBytes / blockAlign);
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(blockFrames * blockAlign);
-        try
-        {
-            stream.Position = layout.DataOffset;
-            long frame = 0;
-            while (frame < frames)
-            {
-                int want = (int)Math.Min(blockFrames, frames - frame) * blockAlign;
-                int got = stream.ReadAtLeast(buffer.AsSpan(0, want), want, throwOnEndOfStream: false);
-                int gotFrames = got / blockAlign;
-                var destination = samples.AsSpan((int)(frame * format.ChannelCount), gotFrames * format.ChannelCount);
-                int bad = SampleDecoder.Decode(buffer.AsSpan(0, gotFrames * blockAlign), destination, format.Encoding);
-                if (bad >= 0)
-                {
-                    long index = frame * format.ChannelCount + bad;
-                    string what = float.IsNaN(destination[bad]) ? "NaN" : "infinite";
-                    throw new InvalidAudioException(
-                        $"sample {index} (frame {index / format.ChannelCount}, channel {index % format.ChannelCount}) is {what}; " +
-                        $"a {bytesPerSample * 8}-bit float WAV must hold finite values", path);
-                }
-                frame += gotFrames;
-                if (got < want)
-                {
-                    // The stream ended before its own Length said: keep what was read.
-                    truncated = true;
-                    Array.Resize(ref samples, (int)(frame * format.ChannelCount));
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-        return new AudioClip(format.SampleRate, format.ChannelCount, samples, truncated);
     }
 }

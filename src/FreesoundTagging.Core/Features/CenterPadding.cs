@@ -22,14 +22,24 @@ public static class CenterPadding
     /// </summary>
     public static float SampleAt(ReadOnlySpan<float> samples, long position, StftPadMode mode)
     {
-        int n = samples.Length;
-        if (position >= 0 && position < n) return samples[(int)position];
-        if (mode == StftPadMode.Constant || n == 0) return 0f;
-        if (n == 1) return samples[0];
-        return samples[Reflect(position, n, 2L * (n - 1))];
+        int index = SourceIndex(position, samples.Length, mode);
+        return index < 0 ? 0f : samples[index];
     }
 
-    private static int Reflect(long position, int n, long period)
+    /// <summary>
+    /// Which sample of a signal of <paramref name="length"/> samples the extended signal holds at
+    /// <paramref name="position"/> (see <see cref="SampleAt"/>), or -1 where it holds a zero. A streamed clip's
+    /// last frames read their padding through this, from the tail the extractor kept.
+    /// </summary>
+    public static int SourceIndex(long position, long length, StftPadMode mode)
+    {
+        if (position >= 0 && position < length) return (int)position;
+        if (mode == StftPadMode.Constant || length == 0) return -1;
+        if (length == 1) return 0;
+        return Reflect(position, length, 2L * (length - 1));
+    }
+
+    private static int Reflect(long position, long n, long period)
     {
         long q = ((position % period) + period) % period;
         return (int)(q < n ? q : period - q);

@@ -9,22 +9,31 @@ namespace FreesoundTagging.Features;
 /// <param name="ShortRead">The file ended inside its data chunk and was read as far as it goes.</param>
 public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, double Seconds, bool ShortRead)
 {
-    /// <summary>Decodes <paramref name="path"/> at the extractor's sample rate and extracts its log-mel.</summary>
+    /// <summary>
+    /// Decodes <paramref name="path"/> at the extractor's sample rate and extracts its log-mel, streaming: the samples
+    /// are never held whole (<see cref="AudioLoader.OpenMono"/>), so a long clip costs its log-mel, not its audio.
+    /// </summary>
     public static ClipFeatures Load(LogMelExtractor extractor, string path)
     {
         int rate = extractor.Config.SampleRate;
         try
         {
-            LoadedAudio audio = AudioLoader.LoadMono(path, rate);
-            if (audio.Samples.Length == 0) throw new InvalidAudioException("empty clip: no samples", path);
-            LogMel mel = extractor.Extract(audio.Samples);
+            LogMel mel;
+            long samples;
+            bool truncated;
+            using (var source = AudioLoader.OpenMono(path, rate))
+            {
+                mel = extractor.Extract(source);
+                samples = source.Position;
+                truncated = source.Truncated;
+            }
             // Finite but huge samples (a float WAV scaled by 1e30) overflow the power spectrum: such a clip must
             // never be written to samples.npy or scored.
             int bad = FirstNonFinite(mel.Values);
             if (bad >= 0)
                 throw new InvalidAudioException(
-                    $"its log-mel features are not finite (frame {bad / mel.MelCount} is {mel.Values[bad]}; peak sample magnitude {PeakMagnitude(audio.Samples):G3}, expected about 1)", path);
-            return new ClipFeatures(mel, null, audio.Samples.Length / (double)rate, audio.Truncated);
+                    $"its log-mel features are not finite (frame {bad / mel.MelCount} is {mel.Values[bad]}; peak sample magnitude {PeakMagnitude(path, rate):G3}, expected about 1)", path);
+            return new ClipFeatures(mel, null, samples / (double)rate, truncated);
         }
         catch (InvalidInputException e)
         {
@@ -43,10 +52,15 @@ public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, dou
         return -1;
     }
 
-    private static float PeakMagnitude(float[] samples)
+    /// <summary>Only for the error message: the samples were not kept, so the file is read a second time.</summary>
+    private static float PeakMagnitude(string path, int rate)
     {
+        using var source = AudioLoader.OpenMono(path, rate);
+        var block = new float[16 * 1024];
         float peak = 0;
-        foreach (float x in samples) peak = Math.Max(peak, Math.Abs(x));
+        int got;
+        while ((got = source.Read(block)) > 0)
+            foreach (float x in block.AsSpan(0, got)) peak = Math.Max(peak, Math.Abs(x));
         return peak;
     }
 

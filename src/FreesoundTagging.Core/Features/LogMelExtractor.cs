@@ -1,3 +1,4 @@
+using FreesoundTagging.Audio;
 using NWaves.Transforms;
 
 namespace FreesoundTagging.Features;
@@ -27,6 +28,7 @@ public sealed class LogMelExtractor
     private readonly double[] _power;
     private readonly double[] _mel;
     private readonly float[] _edge;
+    private StreamingFrames? _stream;
 
     public LogMelExtractor(FeatureConfig config)
     {
@@ -62,6 +64,35 @@ public sealed class LogMelExtractor
         var values = new float[frames * Config.MelCount];
         ExtractInto(samples, values);
         return new LogMel(values, frames, Config.MelCount);
+    }
+
+    /// <summary>
+    /// Log-mel of a clip read block by block from <paramref name="source"/> (at <see cref="FeatureConfig.SampleRate"/>):
+    /// the same bits as <see cref="Extract(ReadOnlySpan{float})"/> on the whole clip, while holding only one window
+    /// plus one block of samples, so memory is the log-mel itself whatever the length.
+    /// </summary>
+    /// <exception cref="InvalidAudioException">The clip has no samples, or the source cannot be read.</exception>
+    public LogMel Extract(IMonoSampleSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.SampleRate != Config.SampleRate)
+            throw new ArgumentException($"the source is at {source.SampleRate} Hz, the features want {Config.SampleRate} Hz", nameof(source));
+        var frames = _stream ??= new StreamingFrames(Config);
+        frames.Begin(source);
+        int mels = Config.MelCount;
+        var values = new float[Config.FrameCount(Math.Max(0, source.LengthHint)) * mels];
+        int count = 0;
+        while (frames.Next())
+        {
+            // The header's length is exact for all but cut-short files, so this rarely grows or trims.
+            if ((count + 1) * mels > values.Length) Array.Resize(ref values, Math.Max(values.Length * 2, (count + 1) * mels));
+            PowerOf(frames.Current);
+            LogMelOfFrame(_power, values.AsSpan(count * mels, mels));
+            count++;
+        }
+        if (count == 0) throw new InvalidAudioException("empty clip: no samples");
+        if (values.Length != count * mels) Array.Resize(ref values, count * mels);
+        return new LogMel(values, count, mels);
     }
 
     /// <summary>
@@ -124,14 +155,19 @@ public sealed class LogMelExtractor
     {
         int n = Config.FftSize;
         long start = (long)frame * Config.HopLength - n / 2;
-        ReadOnlySpan<float> source;
-        if (start >= 0 && start + n <= samples.Length) source = samples.Slice((int)start, n);
-        else
+        if (start >= 0 && start + n <= samples.Length)
         {
-            for (int i = 0; i < n; i++) _edge[i] = CenterPadding.SampleAt(samples, start + i, Config.PadMode);
-            source = _edge;
+            PowerOf(samples.Slice((int)start, n));
+            return;
         }
-        for (int i = 0; i < _frame.Length; i++) _frame[i] = source[i] * _window[i];
+        for (int i = 0; i < n; i++) _edge[i] = CenterPadding.SampleAt(samples, start + i, Config.PadMode);
+        PowerOf(_edge);
+    }
+
+    /// <summary>|FFT|² of the window-length <paramref name="frame"/> (already padded) into _power.</summary>
+    private void PowerOf(ReadOnlySpan<float> frame)
+    {
+        for (int i = 0; i < _frame.Length; i++) _frame[i] = frame[i] * _window[i];
         _fft.Direct(_frame, _re, _im);
         for (int k = 0; k < _power.Length; k++) _power[k] = _re[k] * _re[k] + _im[k] * _im[k];
     }
