@@ -2,8 +2,8 @@
 # The validation ablation behind the best recipe (docs/recipes-and-results.md): networks trained on corpus-dev's
 # training clips minus a held-out 20% of each class, scored on that 20% only; the
 # test clips are never touched. Run after ./build.sh.
-#   tests/Benchmarks/best-ablation.sh [corpus] [seeds]
-# corpus defaults to ../shared/corpus-dev, seeds to "1 2 3". Each configuration is trained once per seed as a
+#   tests/Benchmarks/best-ablation.sh [corpus] [seeds] [configuration...]
+# corpus defaults to ../shared/corpus-dev, seeds to "1 2 3", configurations to all of those below. Each configuration is trained once per seed as a
 # single network; an ensemble row averages the single networks of its seeds in predict, which is what
 # --members does inside one file (its members' seeds are TrainingOptions.MemberSeed of the run's seed).
 # Prints one line per network, then the table: validation MAP@3 and log loss (from predict --probabilities).
@@ -13,6 +13,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FST_BIN:-$root/artifacts/bin}
 corpus=$(cd "${1:-$root/../shared/corpus-dev}" && pwd)
 seeds=${2:-"1 2 3"}
+shift $(( $# > 2 ? 2 : $# ))
 threads=${FST_ABLATION_THREADS:-$(nproc)}
 [ -x "$bin/model" ] || { echo "run ./build.sh first" >&2; exit 2; }
 python=/usr/bin/python3
@@ -40,13 +41,13 @@ with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_s
 PY
 [ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
 
-# Every configuration starts from the deep recipe; the best recipe is deep + --members 3 + --windows-per-crop 4.
+# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --windows-per-crop 4.
 declare -A config=(
   [deep]=""
   [label_smoothing]="--label-smoothing 0.1"
-  [epochs160]="--epochs 160"
 )
-order=(deep label_smoothing epochs160)
+order=(deep label_smoothing)
+[ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
   local name=$1; shift
@@ -89,9 +90,11 @@ for name in "${order[@]}"; do
   models=(); hopped=()
   for seed in $seeds; do
     echo "| $name, seed $seed, one network, half-window hop | $(score "$name.s$seed" "$work/models/$name.seed$seed.fstmodel") |"
+    echo "| $name, seed $seed, one network, hop 32 frames (4 windows per crop) | $(score "$name.s$seed.hop" "$work/models/$name.seed$seed.hop32.fstmodel") |"
     models+=("$work/models/$name.seed$seed.fstmodel"); hopped+=("$work/models/$name.seed$seed.hop32.fstmodel")
   done
-  echo "| $name, ensemble of seeds $seeds, half-window hop | $(score "$name.ens" "${models[@]}") |"
-  echo "| $name, ensemble of seeds $seeds, hop 32 frames (4 windows per crop) | $(score "$name.ens.hop" "${hopped[@]}") |"
+  [ ${#models[@]} -gt 1 ] || continue
+  echo "| $name, ensemble of seeds ${seeds// /, }, half-window hop | $(score "$name.ens" "${models[@]}") |"
+  echo "| $name, ensemble of seeds ${seeds// /, }, hop 32 frames (4 windows per crop) | $(score "$name.ens.hop" "${hopped[@]}") |"
 done
 echo "(work files in $work)" >&2
