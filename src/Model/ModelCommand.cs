@@ -191,7 +191,8 @@ public static class ModelCommand
         Console.WriteLine($"wrote {r.ModelPath}");
         Console.WriteLine($"  {r.Parameters:N0} parameters, {r.Classes.Count} classes, seed {r.History.Seed}");
         Console.WriteLine($"  {counts}, in {Terminal.Duration(TimeSpan.FromSeconds(r.History.ElapsedSeconds))}");
-        Console.WriteLine($"  {Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}");
+        string first = r.History.MemberElapsedSeconds is { Count: > 1 } ? "member 1, " : "";
+        Console.WriteLine($"  {first}{Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}");
         if (r.History.MemberElapsedSeconds is { Count: > 1 } times)
             Console.WriteLine($"  {times.Count} members (seeds {string.Join(", ", Enumerable.Range(0, times.Count).Select(k => TrainingOptions.MemberSeed(r.History.Seed ?? 0, k)))}), {string.Join(" + ", times.Select(t => $"{t:0} s"))}");
         if (r.History.EnsembleValidationMap3 is { } ensembleMap)
