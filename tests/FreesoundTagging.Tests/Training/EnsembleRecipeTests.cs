@@ -1,4 +1,3 @@
-using FreesoundTagging.Datasets;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
@@ -18,11 +17,9 @@ public class EnsembleRecipeTests
 {
     public EnsembleRecipeTests() => TorchRuntime.Initialise(1);
 
-    private static TrainingOptions Recipe(int epochs = 2) => new()
-    {
-        Variant = ModelVariant.Vgg2d.Name, Epochs = epochs, BatchSize = 8, Seed = 5, Device = "cpu", Threads = 1, LearningRate = 3e-3,
-        CropSeconds = 0.1, Schedule = LearningRateSchedule.Cosine,
-    };
+    // Crops and the cosine schedule, without the augmentation: the members' differences come from their seeds alone.
+    private static TrainingOptions Recipe(int epochs = 2) =>
+        RecipeTests.Recipe(epochs) with { MixupAlpha = 0, SpecAugment = SpecAugmentOptions.None, UnverifiedWeight = 1 };
 
     [Fact]
     public void AnEnsembleOutputsTheLogOfItsMembersMeanProbabilities()

@@ -15,7 +15,8 @@ public class RecipeTests
 {
     public RecipeTests() => TorchRuntime.Initialise(1);
 
-    private static TrainingOptions Recipe(int epochs = 3) => new()
+    /// <summary>The full recipe on the synthetic datasets' 16 bands (EnsembleRecipeTests starts from it too).</summary>
+    internal static TrainingOptions Recipe(int epochs = 3) => new()
     {
         Variant = ModelVariant.Vgg2d.Name, Epochs = epochs, BatchSize = 8, Seed = 5, Device = "cpu", Threads = 1, LearningRate = 3e-3,
         // 10 frames at the original hop.
