@@ -46,9 +46,9 @@ public static class AudioDecoder
     }
 
     /// <summary>
-    /// The file's samples averaged to mono at its own rate, as a source: WAV is decoded as it is read (memory
-    /// does not grow with the clip); other formats are decoded whole first, by <see cref="Read(string, string?)"/>.
-    /// Either way the samples are the bits of <see cref="Read(string)"/> then <see cref="AudioClip.ToMono"/>.
+    /// The file's samples averaged to mono at its own rate, as a source decoded as it is read (WAV by us, MP3 by
+    /// NLayer, Ogg Vorbis by NVorbis, the rest by ffmpeg on a pipe), so memory does not grow with the clip. The
+    /// samples and errors are those of <see cref="Read(string)"/> then <see cref="AudioClip.ToMono"/>.
     /// </summary>
     /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
     public static IMonoSampleSource OpenMono(string path) => OpenMono(path, FfmpegDecoder.Executable);
@@ -59,20 +59,33 @@ public static class AudioDecoder
     {
         ArgumentNullException.ThrowIfNull(path);
         var stream = Open(path);
-        bool wav;
+        AudioFormat format;
         try
         {
-            wav = DetectFormat(stream, path).Decoder == AudioDecoderKind.Wav;
+            format = DetectFormat(stream, path);
+            // As in Read: the managed decoders say what an empty file is; ffmpeg is not started for one.
+            if (format.Decoder is not (AudioDecoderKind.Wav or AudioDecoderKind.Mpeg or AudioDecoderKind.Vorbis) && stream.Length == 0)
+                throw new InvalidAudioException("file is empty (0 bytes)", path);
+        }
+        catch (IOException e)
+        {
+            stream.Dispose();
+            throw new InvalidAudioException($"read failed: {e.Message}", path, e);
         }
         catch
         {
             stream.Dispose();
             throw;
         }
-        if (wav) return new WavMonoSource(stream, path);
+        // Each source owns the stream from here, also when it throws.
+        switch (format.Decoder)
+        {
+            case AudioDecoderKind.Wav: return new WavMonoSource(stream, path);
+            case AudioDecoderKind.Mpeg: return MpegMonoSource.Open(stream, path);
+            case AudioDecoderKind.Vorbis: return VorbisMonoSource.Open(stream, path);
+        }
         stream.Dispose();
-        var clip = Read(path, ffmpeg);
-        return new ArraySampleSource(clip.ToMono(), clip.SampleRate, clip.Truncated);
+        return FfmpegMonoSource.Open(path, format, ffmpeg);
     }
 
     private static FileStream Open(string path)

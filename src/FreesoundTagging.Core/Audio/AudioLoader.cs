@@ -20,8 +20,8 @@ public static class AudioLoader
     }
 
     /// <summary>
-    /// The same samples as <see cref="LoadMono"/>, read block by block: a WAV is decoded, averaged and resampled as
-    /// the caller reads, so a long clip costs a few blocks of memory instead of several copies of itself.
+    /// The same samples as <see cref="LoadMono"/>, read block by block: the file (any format) is decoded, averaged and
+    /// resampled as the caller reads, so a long clip costs a few blocks of memory instead of several copies of itself.
     /// </summary>
     /// <exception cref="InvalidAudioException">The file is not audio we can decode, or is too long to resample.</exception>
     public static IMonoSampleSource OpenMono(string path, int sampleRate)

@@ -36,9 +36,26 @@ public static class FfmpegDecoder
     /// <exception cref="InvalidAudioException">ffmpeg is missing, or cannot decode the file.</exception>
     public static AudioClip Read(string path, AudioFormat format, string? executable)
     {
-        string what = format.Decoder == AudioDecoderKind.Unknown ? "this file is not a recognised audio format" : $"{format.Name} audio";
+        using var process = Start(path, format, executable);
+        var errors = process.StandardError.ReadToEndAsync();
+        var wav = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(wav);
+        process.WaitForExit();
+        string stderr = errors.GetAwaiter().GetResult();
+        if (process.ExitCode != 0 || wav.Length == 0) throw Failed(path, format, process.ExitCode, stderr);
+        wav.Position = 0;
+        // ffmpeg cannot go back to fill in the sizes on a pipe, so the header declares more data than
+        // follows; that is expected here, not a truncated file.
+        var clip = WavReader.Read(wav, path);
+        return new AudioClip(clip.SampleRate, clip.ChannelCount, clip.Samples);
+    }
+
+    /// <summary>Starts ffmpeg decoding <paramref name="path"/>'s first audio stream to float32 WAV on its standard output; its input is closed.</summary>
+    /// <exception cref="InvalidAudioException">ffmpeg is missing or cannot be started.</exception>
+    internal static Process Start(string path, AudioFormat format, string? executable)
+    {
         if (executable is null)
-            throw new InvalidAudioException($"{what} needs ffmpeg, which is not on PATH: {InstallHint}", path);
+            throw new InvalidAudioException($"{What(format)} needs ffmpeg, which is not on PATH: {InstallHint}", path);
 
         var info = new ProcessStartInfo(executable)
         {
@@ -59,30 +76,25 @@ public static class FfmpegDecoder
         }
         catch (Win32Exception e)
         {
-            throw new InvalidAudioException($"{what} needs ffmpeg, which could not be started ({e.Message}): {InstallHint}", path, e);
+            throw new InvalidAudioException($"{What(format)} needs ffmpeg, which could not be started ({e.Message}): {InstallHint}", path, e);
         }
-        using (process)
-        {
-            process.StandardInput.Close();
-            var errors = process.StandardError.ReadToEndAsync();
-            var wav = new MemoryStream();
-            process.StandardOutput.BaseStream.CopyTo(wav);
-            process.WaitForExit();
-            string stderr = errors.GetAwaiter().GetResult().Trim();
-            if (process.ExitCode != 0 || wav.Length == 0)
-            {
-                string reason = stderr.Length == 0 ? $"exit code {process.ExitCode}" : stderr.Split('\n')[^1].Trim();
-                // ffmpeg prefixes its message with the input's URL; the path already leads our line.
-                string url = "file:" + Path.GetFullPath(path) + ": ";
-                if (reason.StartsWith(url, StringComparison.Ordinal)) reason = reason[url.Length..];
-                string prefix = format.Decoder == AudioDecoderKind.Unknown ? "not a recognised audio format, and ffmpeg" : $"ffmpeg could not decode this {format.Name} file";
-                throw new InvalidAudioException(format.Decoder == AudioDecoderKind.Unknown ? $"{prefix} cannot decode it either ({reason})" : $"{prefix} ({reason})", path);
-            }
-            wav.Position = 0;
-            // ffmpeg cannot go back to fill in the sizes on a pipe, so the header declares more data than
-            // follows; that is expected here, not a truncated file.
-            var clip = WavReader.Read(wav, path);
-            return new AudioClip(clip.SampleRate, clip.ChannelCount, clip.Samples);
-        }
+        process.StandardInput.Close();
+        return process;
     }
+
+    /// <summary>The error for an ffmpeg that exited with <paramref name="exitCode"/> or wrote nothing: its last stderr line.</summary>
+    internal static InvalidAudioException Failed(string path, AudioFormat format, int exitCode, string stderr)
+    {
+        stderr = stderr.Trim();
+        string reason = stderr.Length == 0 ? $"exit code {exitCode}" : stderr.Split('\n')[^1].Trim();
+        // ffmpeg prefixes its message with the input's URL; the path already leads our line.
+        string url = "file:" + Path.GetFullPath(path) + ": ";
+        if (reason.StartsWith(url, StringComparison.Ordinal)) reason = reason[url.Length..];
+        return format.Decoder == AudioDecoderKind.Unknown
+            ? new InvalidAudioException($"not a recognised audio format, and ffmpeg cannot decode it either ({reason})", path)
+            : new InvalidAudioException($"ffmpeg could not decode this {format.Name} file ({reason})", path);
+    }
+
+    private static string What(AudioFormat format) =>
+        format.Decoder == AudioDecoderKind.Unknown ? "this file is not a recognised audio format" : $"{format.Name} audio";
 }

@@ -9,7 +9,10 @@ public interface IMonoSampleSource : IDisposable
     /// <summary>Samples per second (Hz) of what <see cref="Read"/> returns.</summary>
     int SampleRate { get; }
 
-    /// <summary>Samples the source expects to give in all (from a file's header); fewer arrive when the file is cut short.</summary>
+    /// <summary>
+    /// Samples the source expects to give in all, from the file's header: fewer arrive when the file is cut short;
+    /// 0 when nothing records it (ffmpeg's pipe, an MP3 without a gapless header). Only sizes buffers.
+    /// </summary>
     long LengthHint { get; }
 
     /// <summary>Samples returned so far; the clip's length once <see cref="Read"/> has returned 0.</summary>

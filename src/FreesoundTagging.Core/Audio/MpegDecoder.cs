@@ -5,7 +5,8 @@ namespace FreesoundTagging.Audio;
 /// <summary>MPEG audio layers I-III (MP3) through NLayer (managed, MIT): interleaved float32 at the file's rate.</summary>
 internal static class MpegDecoder
 {
-    private const int BlockSamples = 16 * 1152;
+    /// <summary>Interleaved samples asked of NLayer per call; the streaming source asks the same.</summary>
+    internal const int BlockSamples = 16 * 1152;
 
     /// <exception cref="InvalidAudioException">No MPEG audio frames NLayer can decode.</exception>
     public static AudioClip Read(Stream stream, string? path)
@@ -15,7 +16,7 @@ internal static class MpegDecoder
             var gapless = MpegGapless.Read(stream);
             using var file = new MpegFile(stream);
             int channels = file.Channels, rate = file.SampleRate;
-            if (channels <= 0 || rate <= 0) throw new InvalidAudioException("no MPEG audio frames found", path);
+            if (channels <= 0 || rate <= 0) throw NoFrames(path);
             var samples = new SampleAccumulator(path);
             var buffer = new float[BlockSamples];
             int read;
@@ -29,10 +30,15 @@ internal static class MpegDecoder
         }
         catch (Exception e) when (e is not (InvalidAudioException or OutOfMemoryException))
         {
-            // NLayer reports bad data with whatever exception its parser hits; to the user it is one thing.
-            throw new InvalidAudioException($"malformed or truncated MP3 ({e.Message})", path, e);
+            throw Malformed(e, path);
         }
     }
+
+    internal static InvalidAudioException NoFrames(string? path) => new("no MPEG audio frames found", path);
+
+    // NLayer reports bad data with whatever exception its parser hits; to the user it is one thing.
+    internal static InvalidAudioException Malformed(Exception e, string? path) =>
+        new($"malformed or truncated MP3 ({e.Message})", path, e);
 
     // A file cut short keeps what it has and is flagged as truncated (its header promised more frames).
     private static AudioClip Trim(AudioClip clip, MpegGapless trim)

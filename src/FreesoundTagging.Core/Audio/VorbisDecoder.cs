@@ -16,7 +16,7 @@ internal static class VorbisDecoder
             int channels = reader.Channels, rate = reader.SampleRate;
             if (channels <= 0 || rate <= 0) throw new InvalidAudioException($"malformed Ogg Vorbis: {channels} channels at {rate} Hz", path);
             var samples = new SampleAccumulator(path);
-            int block = BlockSamples - BlockSamples % channels;
+            int block = BlockSize(channels);
             var buffer = new float[block];
             int read;
             while ((read = reader.ReadSamples(buffer, 0, block)) > 0)
@@ -28,8 +28,14 @@ internal static class VorbisDecoder
         }
         catch (Exception e) when (e is not (InvalidAudioException or OutOfMemoryException))
         {
-            // NVorbis reports bad data with whatever exception its parser hits; to the user it is one thing.
-            throw new InvalidAudioException($"malformed or truncated Ogg Vorbis ({e.Message})", path, e);
+            throw Malformed(e, path);
         }
     }
+
+    /// <summary>Interleaved samples asked of NVorbis per call (whole frames); the streaming source asks the same.</summary>
+    internal static int BlockSize(int channels) => BlockSamples - BlockSamples % channels;
+
+    // NVorbis reports bad data with whatever exception its parser hits; to the user it is one thing.
+    internal static InvalidAudioException Malformed(Exception e, string? path) =>
+        new($"malformed or truncated Ogg Vorbis ({e.Message})", path, e);
 }

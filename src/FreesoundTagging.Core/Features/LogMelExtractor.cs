@@ -80,19 +80,47 @@ public sealed class LogMelExtractor
         var frames = _stream ??= new StreamingFrames(Config);
         frames.Begin(source);
         int mels = Config.MelCount;
-        var values = new float[Config.FrameCount(Math.Max(0, source.LengthHint)) * mels];
+        // Sized from the header's length, exact for all but cut-short files. Rows past it (a source that does not know
+        // its length, such as ffmpeg's pipe) go to fixed chunks joined once at the end: at most twice the log-mel,
+        // where doubling one array held up to three times it.
+        int sized = (int)Math.Min(1 + Math.Max(0, source.LengthHint) / Config.HopLength, Array.MaxLength / mels);
+        var values = new float[sized * mels];
+        List<float[]>? chunks = null;
         int count = 0;
         while (frames.Next())
         {
-            // The header's length is exact for all but cut-short files, so this rarely grows or trims.
-            if ((count + 1) * mels > values.Length) Array.Resize(ref values, Math.Max(values.Length * 2, (count + 1) * mels));
+            Span<float> row;
+            if (count < sized) row = values.AsSpan(count * mels, mels);
+            else
+            {
+                int past = count - sized;
+                if (past % ChunkFrames == 0) (chunks ??= []).Add(new float[ChunkFrames * mels]);
+                row = chunks![past / ChunkFrames].AsSpan(past % ChunkFrames * mels, mels);
+            }
             PowerOf(frames.Current);
-            LogMelOfFrame(_power, values.AsSpan(count * mels, mels));
+            LogMelOfFrame(_power, row);
             count++;
         }
         if (count == 0) throw new InvalidAudioException("empty clip: no samples");
-        if (values.Length != count * mels) Array.Resize(ref values, count * mels);
-        return new LogMel(values, count, mels);
+        return new LogMel(Join(values, chunks, count * mels), count, mels);
+    }
+
+    // Log-mel rows per chunk past the sized array: 1 MB of 64 bands, 41 s of audio at the original hop.
+    private const int ChunkFrames = 4096;
+
+    private static float[] Join(float[] values, List<float[]>? chunks, int length)
+    {
+        if (chunks is null && values.Length == length) return values;
+        var joined = new float[length];
+        int copied = Math.Min(values.Length, length);
+        values.AsSpan(0, copied).CopyTo(joined);
+        foreach (float[] chunk in chunks ?? [])
+        {
+            int take = Math.Min(chunk.Length, length - copied);
+            chunk.AsSpan(0, take).CopyTo(joined.AsSpan(copied));
+            copied += take;
+        }
+        return joined;
     }
 
     /// <summary>

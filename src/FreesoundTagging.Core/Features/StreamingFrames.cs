@@ -72,7 +72,7 @@ internal sealed class StreamingFrames
         }
         if (_next >= _frameCount)
         {
-            // Done with the clip: do not keep its source (a decoded-whole format's samples) alive until the next.
+            // Done with the clip: do not keep its source (and its decoder's buffers) alive until the next.
             _source = null;
             return false;
         }

@@ -1,4 +1,5 @@
 using FreesoundTagging.Audio;
+using FreesoundTagging.Tests.Support;
 using Xunit;
 
 namespace FreesoundTagging.Tests.Audio;
@@ -30,7 +31,7 @@ public class WavMonoSourceTests
         float[] expected = WavReader.Read(new MemoryStream(wav)).ToMono();
 
         using var source = new WavMonoSource(new MemoryStream(wav), "x.wav");
-        float[] streamed = ReadAll(source, new Random(frames));
+        float[] streamed = SourceReading.ReadAll(source, new Random(frames));
 
         Assert.Equal(expected, streamed);
         Assert.Equal(frames, source.LengthHint);
@@ -47,7 +48,7 @@ public class WavMonoSourceTests
         var whole = WavReader.Read(new MemoryStream(wav));
 
         using var source = new WavMonoSource(new MemoryStream(wav), "x.wav");
-        Assert.Equal(whole.ToMono(), ReadAll(source, new Random(4)));
+        Assert.Equal(whole.ToMono(), SourceReading.ReadAll(source, new Random(4)));
         Assert.True(source.Truncated);
         Assert.True(whole.Truncated);
     }
@@ -60,7 +61,7 @@ public class WavMonoSourceTests
         var expected = Assert.Throws<InvalidAudioException>(() => WavReader.Read(new MemoryStream(wav), "x.wav"));
 
         using var source = new WavMonoSource(new MemoryStream(wav), "x.wav");
-        var e = Assert.Throws<InvalidAudioException>(() => ReadAll(source, new Random(1)));
+        var e = Assert.Throws<InvalidAudioException>(() => SourceReading.ReadAll(source, new Random(1)));
         Assert.Equal(expected.Message, e.Message);
         Assert.Contains("sample 60001 (frame 30000, channel 1) is infinite", e.Message);
     }
@@ -92,16 +93,5 @@ public class WavMonoSourceTests
         var bytes = new byte[count];
         random.NextBytes(bytes);
         return bytes;
-    }
-
-    /// <summary>Reads with destinations of random sizes, from 1 sample to more than a block.</summary>
-    private static float[] ReadAll(IMonoSampleSource source, Random sizes)
-    {
-        var all = new List<float>();
-        var buffer = new float[70_000];
-        int got;
-        while ((got = source.Read(buffer.AsSpan(0, sizes.Next(2) == 0 ? sizes.Next(1, 100) : sizes.Next(1, buffer.Length + 1)))) > 0)
-            all.AddRange(buffer.AsSpan(0, got));
-        return all.ToArray();
     }
 }

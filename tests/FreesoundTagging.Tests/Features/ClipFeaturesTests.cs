@@ -7,7 +7,7 @@ using Xunit;
 namespace FreesoundTagging.Tests.Features;
 
 /// <summary>ClipFeatures.Load streams the file: the same log-mel as the whole-clip path, without holding the clip.</summary>
-public class ClipFeaturesTests
+public class ClipFeaturesTests(EncodedClips clips) : IClassFixture<EncodedClips>
 {
     public static TheoryData<string, int, int, int, int?> Files() => new()
     {
@@ -44,6 +44,7 @@ public class ClipFeaturesTests
     [Theory]
     [InlineData("formats/tone.mp3")]
     [InlineData("formats/tone_11k_mono.ogg")]
+    [InlineData("formats/tone.flac")]
     public void CompressedFormatsStillGiveTheWholeClipPathsFeatures(string golden)
     {
         string path = Golden.PathOf(golden);
@@ -51,6 +52,26 @@ public class ClipFeaturesTests
         LogMel expected = extractor.Extract(AudioLoader.LoadMono(path, 44100).Samples);
 
         Assert.Equal(expected.Values, ClipFeatures.Load(extractor, path).Mel!.Values);
+    }
+
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("ogg")]
+    [InlineData("flac")]
+    public void StreamedCompressedClipsGiveTheWholeClipPathsFeaturesResampled(string format)
+    {
+        // 48 kHz stereo over several decoder blocks: decoded, averaged, resampled and framed as it is read.
+        string path = clips.Get(format, 48000, 2, 100_003);
+        var extractor = new LogMelExtractor(FeatureConfig.Original);
+        LoadedAudio whole = AudioLoader.LoadMono(path, 44100);
+        LogMel expected = extractor.Extract(whole.Samples);
+
+        var streamed = ClipFeatures.Load(extractor, path);
+
+        Assert.Null(streamed.Error);
+        Assert.Equal(expected.Values, streamed.Mel!.Values);
+        Assert.Equal(whole.Samples.Length / 44100.0, streamed.Seconds);
+        Assert.False(streamed.ShortRead);
     }
 
     [Fact]
@@ -71,6 +92,39 @@ public class ClipFeaturesTests
         Assert.Null(features.Error);
         long melBytes = features.Mel!.Values.Length * sizeof(float);
         Assert.True(allocated < melBytes + 2_000_000, $"allocated {allocated / 1e6:F1} MB for a {melBytes / 1e6:F1} MB log-mel");
+    }
+
+    [Theory]
+    [InlineData("mp3")]
+    [InlineData("ogg")]
+    [InlineData("flac")]
+    public void MemoryDoesNotGrowWithACompressedClip(string format)
+    {
+        // The same minute of 48 kHz stereo, encoded. Decoded whole (before), MP3 and Vorbis filled an accumulator
+        // grown by doubling (allocations up to 2 x 32 MB), then copied it out, and ffmpeg's pipe went into a
+        // MemoryStream (about 2 x 23 MB) before the 23 MB of samples; then came 11.5 MB of mono and 10.6 MB resampled.
+        // Streamed, what is left is the log-mel, the decoders' own per-frame garbage and a few blocks. ffmpeg's pipe
+        // does not say its length, so its log-mel is built in chunks and joined: twice the log-mel.
+        string path = clips.Get(format, 48000, 2, 60 * 48000);
+        var extractor = new LogMelExtractor(FeatureConfig.Original);
+        ClipFeatures.Load(extractor, clips.Get(format, 48000, 2, 5000));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var features = ClipFeatures.Load(extractor, path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Null(features.Error);
+        long melBytes = features.Mel!.Values.Length * sizeof(float);
+        // Measured beyond the log-mel: MP3 1.6 MB (NLayer's per-frame buffers), FLAC 0.8 MB beyond twice the log-mel,
+        // Ogg 31.8 MB: NVorbis allocates its own short-lived buffers per packet, about 5.5 bytes per decoded sample.
+        // The whole-file path allocated 128 (MP3), 104 (FLAC) and 133 MB (Ogg): putting it back fails every case.
+        long budget = format switch
+        {
+            "mp3" => melBytes + 4_000_000,
+            "flac" => 2 * melBytes + 3_000_000,
+            _ => melBytes + 45_000_000,
+        };
+        Assert.True(allocated < budget, $"{format}: allocated {allocated / 1e6:F1} MB for a {melBytes / 1e6:F1} MB log-mel");
     }
 
     [Fact]

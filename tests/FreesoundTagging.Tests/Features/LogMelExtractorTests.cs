@@ -1,4 +1,6 @@
+using FreesoundTagging.Audio;
 using FreesoundTagging.Features;
+using FreesoundTagging.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -161,5 +163,42 @@ public class LogMelExtractorTests(ITestOutputHelper output)
     public void EmptyClipIsRejected()
     {
         Assert.Throws<InvalidAudioException>(() => new LogMelExtractor(FeatureConfig.Original).Extract(ReadOnlySpan<float>.Empty));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(500_000)]
+    [InlineData(1_900_003)]
+    [InlineData(3_000_000)]
+    public void AStreamedClipsLogMelDoesNotDependOnTheLengthHint(long hint)
+    {
+        // 1,900,003 samples: 4,309 frames, past one 4,096-frame chunk when the hint is short (ffmpeg's pipe gives 0),
+        // exact, or too long (a cut-short file's).
+        var clip = Enumerable.Range(0, 1_900_003).Select(i => 0.5f * MathF.Sin(i * 0.0123f) + 0.01f * MathF.Sin(i * i % 977)).ToArray();
+        var extractor = new LogMelExtractor(FeatureConfig.Original);
+        var whole = extractor.Extract(clip);
+
+        using var source = new HintedSource(new RaggedSource(clip, 44100, 20_000), hint);
+        var streamed = extractor.Extract(source);
+
+        Assert.Equal(whole.Frames, streamed.Frames);
+        Assert.Equal(whole.Values, streamed.Values);
+    }
+
+    /// <summary>A source whose length hint is wrong, as a cut-short file's or an unknown one's is.</summary>
+    private sealed class HintedSource(IMonoSampleSource inner, long hint) : IMonoSampleSource
+    {
+        public int SampleRate => inner.SampleRate;
+
+        public long LengthHint => hint;
+
+        public long Position => inner.Position;
+
+        public bool Truncated => inner.Truncated;
+
+        public int Read(Span<float> destination) => inner.Read(destination);
+
+        public void Dispose() => inner.Dispose();
     }
 }

@@ -1,0 +1,118 @@
+using System.Buffers;
+
+namespace FreesoundTagging.Audio;
+
+/// <summary>
+/// Mono samples from a managed decoder that fills interleaved blocks (NLayer, NVorbis). Each block is asked for
+/// with the count the whole-clip decoder asks for, its whole frames are averaged with <see cref="ChannelMixer"/>
+/// and handed out, a partial frame is carried to the next block (and dropped at the end, like
+/// <see cref="SampleAccumulator.ToClip"/>): the samples are the bits of the whole-clip decode then
+/// <see cref="AudioClip.ToMono"/>, while one block is held. Frames outside [skip, skip + keep) are decoded and
+/// dropped, which is MP3's gapless trim; the file is still decoded to its end, so a bad frame past the kept
+/// range fails the clip as it does when decoded whole.
+/// </summary>
+internal abstract class BlockDecodedMonoSource : IMonoSampleSource
+{
+    private readonly int _channels;
+    private readonly string? _path;
+    private readonly int _blockSamples;
+    private readonly long _skipFrames;
+    private readonly long _endFrame;
+    private float[]? _block;
+    private int _start;
+    private int _end;
+    private long _decodedSamples;
+    private long _frame;
+    private bool _ended;
+
+    /// <param name="blockSamples">Interleaved samples asked of the decoder per call: the whole-clip decoder's count.</param>
+    /// <param name="skipFrames">Frames dropped at the start.</param>
+    /// <param name="keepFrames">Frames kept after them; long.MaxValue keeps all.</param>
+    protected BlockDecodedMonoSource(int channels, int sampleRate, int blockSamples, long skipFrames, long keepFrames, string? path)
+    {
+        _channels = channels;
+        SampleRate = sampleRate;
+        _blockSamples = blockSamples;
+        _skipFrames = skipFrames;
+        _endFrame = keepFrames == long.MaxValue ? long.MaxValue : skipFrames + keepFrames;
+        _path = path;
+        // Room for a carried partial frame before the block; pooled, as a block per clip would be garbage by the thousand.
+        _block = ArrayPool<float>.Shared.Rent(blockSamples + channels);
+    }
+
+    public int SampleRate { get; }
+
+    public abstract long LengthHint { get; }
+
+    public long Position { get; private set; }
+
+    /// <summary>The decoder gave fewer frames than skip + keep (a cut-short MP3 whose header promised more).</summary>
+    public bool Truncated => _ended && _endFrame != long.MaxValue && _frame < _endFrame;
+
+    public int Read(Span<float> destination)
+    {
+        ObjectDisposedException.ThrowIf(_block is null, this);
+        if (destination.IsEmpty) return 0;
+        while (true)
+        {
+            int whole = (_end - _start) / _channels;
+            if (whole > 0)
+            {
+                if (_frame < _skipFrames || _frame >= _endFrame)
+                {
+                    long dropUntil = _frame < _skipFrames ? _skipFrames : long.MaxValue;
+                    int drop = (int)Math.Min(whole, dropUntil - _frame);
+                    _start += drop * _channels;
+                    _frame += drop;
+                    continue;
+                }
+                int count = (int)Math.Min(Math.Min(whole, destination.Length), _endFrame - _frame);
+                ChannelMixer.ToMono(_block.AsSpan(_start, count * _channels), _channels, destination);
+                _start += count * _channels;
+                _frame += count;
+                Position += count;
+                return count;
+            }
+            if (_ended) return 0;
+            Refill();
+        }
+    }
+
+    private void Refill()
+    {
+        float[] block = _block!;
+        int carried = _end - _start;
+        if (carried > 0) Array.Copy(block, _start, block, 0, carried);
+        _start = 0;
+        _end = carried;
+        int read = Decode(block, carried, _blockSamples);
+        if (read <= 0)
+        {
+            // A trailing partial frame (a decoder cut off mid-frame) is dropped, as the whole-clip path drops it.
+            _ended = true;
+            _end = 0;
+            return;
+        }
+        // The whole-clip accumulator's limit, so that a clip too long for it is refused with its message here too.
+        if (_decodedSamples + read > Array.MaxLength)
+            throw new InvalidAudioException($"too long to decode: more than {Array.MaxLength} samples", _path);
+        _decodedSamples += read;
+        _end = carried + read;
+    }
+
+    /// <summary>Decodes the next interleaved samples into buffer[offset..offset + count].</summary>
+    /// <returns>Samples written; 0 at the end of the stream.</returns>
+    /// <exception cref="InvalidAudioException">The stream cannot be decoded (with the whole-clip decoder's message).</exception>
+    protected abstract int Decode(float[] buffer, int offset, int count);
+
+    /// <summary>Disposes the decoder and the stream it reads.</summary>
+    protected abstract void DisposeDecoder();
+
+    public void Dispose()
+    {
+        if (_block is null) return;
+        DisposeDecoder();
+        ArrayPool<float>.Shared.Return(_block);
+        _block = null;
+    }
+}
