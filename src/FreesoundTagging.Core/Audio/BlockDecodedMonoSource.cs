@@ -14,7 +14,6 @@ namespace FreesoundTagging.Audio;
 internal abstract class BlockDecodedMonoSource : IMonoSampleSource
 {
     private readonly int _channels;
-    private readonly string? _path;
     private readonly int _blockSamples;
     private readonly long _skipFrames;
     private readonly long _endFrame;
@@ -35,12 +34,15 @@ internal abstract class BlockDecodedMonoSource : IMonoSampleSource
         _blockSamples = blockSamples;
         _skipFrames = skipFrames;
         _endFrame = keepFrames == long.MaxValue ? long.MaxValue : skipFrames + keepFrames;
-        _path = path;
+        FilePath = path;
         // Room for a carried partial frame before the block; pooled, as a block per clip would be garbage by the thousand.
         _block = ArrayPool<float>.Shared.Rent(blockSamples + channels);
     }
 
     public int SampleRate { get; }
+
+    /// <summary>The file, for messages.</summary>
+    protected string? FilePath { get; }
 
     public abstract long LengthHint { get; }
 
@@ -85,7 +87,16 @@ internal abstract class BlockDecodedMonoSource : IMonoSampleSource
         if (carried > 0) Array.Copy(block, _start, block, 0, carried);
         _start = 0;
         _end = carried;
-        int read = Decode(block, carried, _blockSamples);
+        int read;
+        try
+        {
+            read = Decode(block, carried, _blockSamples);
+        }
+        catch (Exception e) when (e is not (InvalidAudioException or OutOfMemoryException))
+        {
+            // The decoders report bad data with whatever exception their parser hits; to the user it is one thing.
+            throw Malformed(e);
+        }
         if (read <= 0)
         {
             // A trailing partial frame (a decoder cut off mid-frame) is dropped, as the whole-clip path drops it.
@@ -95,15 +106,17 @@ internal abstract class BlockDecodedMonoSource : IMonoSampleSource
         }
         // The whole-clip accumulator's limit, so that a clip too long for it is refused with its message here too.
         if (_decodedSamples + read > Array.MaxLength)
-            throw new InvalidAudioException($"too long to decode: more than {Array.MaxLength} samples", _path);
+            throw new InvalidAudioException($"too long to decode: more than {Array.MaxLength} samples", FilePath);
         _decodedSamples += read;
         _end = carried + read;
     }
 
     /// <summary>Decodes the next interleaved samples into buffer[offset..offset + count].</summary>
     /// <returns>Samples written; 0 at the end of the stream.</returns>
-    /// <exception cref="InvalidAudioException">The stream cannot be decoded (with the whole-clip decoder's message).</exception>
     protected abstract int Decode(float[] buffer, int offset, int count);
+
+    /// <summary>The whole-clip decoder's error for a decoder exception, so both paths say the same thing.</summary>
+    protected abstract InvalidAudioException Malformed(Exception e);
 
     /// <summary>Disposes the decoder and the stream it reads.</summary>
     protected abstract void DisposeDecoder();

@@ -12,7 +12,6 @@ internal sealed class MpegMonoSource : BlockDecodedMonoSource
 {
     private readonly Stream _stream;
     private readonly MpegFile _file;
-    private readonly string? _path;
 
     // The densest layer III coding: 8 kbit/s MPEG-2 at 24 kHz, 576 frames in 24 bytes; with room to spare.
     private const int MostFramesPerByte = 32;
@@ -22,7 +21,6 @@ internal sealed class MpegMonoSource : BlockDecodedMonoSource
     {
         _stream = stream;
         _file = file;
-        _path = path;
         // Without a gapless header the length is not recorded anywhere short of decoding it. A header claiming more
         // than the file could hold is damaged: sizing the log-mel from it would only waste memory.
         long keep = gapless?.KeepFrames ?? 0;
@@ -52,17 +50,9 @@ internal sealed class MpegMonoSource : BlockDecodedMonoSource
         }
     }
 
-    protected override int Decode(float[] buffer, int offset, int count)
-    {
-        try
-        {
-            return _file.ReadSamples(buffer, offset, count);
-        }
-        catch (Exception e) when (e is not (InvalidAudioException or OutOfMemoryException))
-        {
-            throw MpegDecoder.Malformed(e, _path);
-        }
-    }
+    protected override int Decode(float[] buffer, int offset, int count) => _file.ReadSamples(buffer, offset, count);
+
+    protected override InvalidAudioException Malformed(Exception e) => MpegDecoder.Malformed(e, FilePath);
 
     protected override void DisposeDecoder()
     {

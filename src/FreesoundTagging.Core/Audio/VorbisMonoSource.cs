@@ -10,14 +10,12 @@ internal sealed class VorbisMonoSource : BlockDecodedMonoSource
 {
     private readonly Stream _stream;
     private readonly VorbisReader _reader;
-    private readonly string? _path;
 
     private VorbisMonoSource(Stream stream, VorbisReader reader, long lengthHint, string? path)
         : base(reader.Channels, reader.SampleRate, VorbisDecoder.BlockSize(reader.Channels), 0, long.MaxValue, path)
     {
         _stream = stream;
         _reader = reader;
-        _path = path;
         LengthHint = lengthHint;
     }
 
@@ -45,17 +43,9 @@ internal sealed class VorbisMonoSource : BlockDecodedMonoSource
         }
     }
 
-    protected override int Decode(float[] buffer, int offset, int count)
-    {
-        try
-        {
-            return _reader.ReadSamples(buffer, offset, count);
-        }
-        catch (Exception e) when (e is not (InvalidAudioException or OutOfMemoryException))
-        {
-            throw VorbisDecoder.Malformed(e, _path);
-        }
-    }
+    protected override int Decode(float[] buffer, int offset, int count) => _reader.ReadSamples(buffer, offset, count);
+
+    protected override InvalidAudioException Malformed(Exception e) => VorbisDecoder.Malformed(e, FilePath);
 
     protected override void DisposeDecoder()
     {

@@ -83,6 +83,8 @@ public static class TaggingJob
         {
             if (Directory.Exists(input))
             {
+                // An unreadable subfolder is an error, not silently fewer files; hidden files (dot files, macOS's
+                // ._x.wav) are not the user's audio.
                 var options = new EnumerationOptions { RecurseSubdirectories = recursive, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden };
                 int before = files.Count;
                 List<string> found;

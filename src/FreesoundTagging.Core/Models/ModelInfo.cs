@@ -11,7 +11,8 @@ namespace FreesoundTagging.Models;
 /// <param name="FinalValidationMap3">Validation MAP@3 after the last epoch (null without a validation set).</param>
 /// <param name="BestValidationMap3">The best epoch's validation MAP@3, with <paramref name="BestEpoch"/>.</param>
 /// <param name="Members">Networks the file holds (an ensemble of seeds when more than one); the parameters are their sum.</param>
-/// <param name="WindowHopFrames">With crops: frames between the windows predict scores.</param>
+/// <param name="WindowFrames">With crops: frames of the windows predict scores.</param>
+/// <param name="WindowHopFrames">With crops: frames between those windows.</param>
 /// <param name="EnsembleValidationMap3">A validated ensemble's MAP@3 of the averaged members (the epochs and the
 /// other validation figures are the first member's).</param>
 public sealed record ModelInfo(
@@ -32,6 +33,7 @@ public sealed record ModelInfo(
     double? BestValidationMap3,
     int? BestEpoch,
     int Members = 1,
+    int? WindowFrames = null,
     int? WindowHopFrames = null,
     double? EnsembleValidationMap3 = null)
 {
@@ -53,17 +55,15 @@ public sealed record ModelInfo(
         return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count) * m.MemberCount, m.Classes, m.Features,
             m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null,
             h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
-            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.ScoringHopFrames, h.EnsembleValidationMap3);
+            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.WindowFrames, m.ScoringHopFrames, h.EnsembleValidationMap3);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>"half-window hop", or the hop in frames and as a share of the window.</summary>
-    private string Hop()
-    {
-        int window = (int)Math.Round(CropSeconds!.Value * Features.SampleRate / Features.HopLength);
-        return WindowHopFrames is not { } hop || hop == ModelMetadata.DefaultHop(window) ? "half-window hop" : $"hop {hop} frames ({window / (double)hop:0.#} windows per crop)";
-    }
+    private string Hop() =>
+        WindowFrames is not { } window || WindowHopFrames is not { } hop || hop == ModelMetadata.DefaultHop(window)
+            ? "half-window hop" : $"hop {hop} frames ({window / (double)hop:0.#} windows per crop)";
 
     /// <summary>"name: value" lines for a person.</summary>
     public IEnumerable<string> ToLines()
