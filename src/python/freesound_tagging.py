@@ -206,9 +206,18 @@ def _crop(clip, start, length):
     return clip[index]
 
 
+def _shift_bands(batch, k):
+    """batch (N, frames, n_mels) moved k mel bands up (k > 0) or down, the uncovered bands repeating the edge band."""
+    if k == 0:
+        return batch
+    index = np.clip(np.arange(batch.shape[2]) - k, 0, batch.shape[2] - 1)
+    return batch[:, :, index]
+
+
 def predict_logits(model, clip):
     """Logits (windows, classes) for one clip (frames, n_mels): one row per window for a crop-trained model,
-    one row for a whole-clip model (zero-padded to max_frames)."""
+    one row for a whole-clip model (zero-padded to max_frames). With band_shifts K, each of those rows is followed
+    by the same input shifted by +1, -1, ..., +K, -K mel bands (predict_proba averages all of them)."""
     d = model.description
     clip = np.asarray(clip, dtype=np.float32)
     window = d.get("window_frames")
@@ -219,12 +228,17 @@ def predict_logits(model, clip):
         frames = clip.shape[0] if d.get("length_bucketed") else max(d["features"]["max_frames"], clip.shape[0])
         batch = np.zeros((1, frames, clip.shape[1]), dtype=np.float32)
         batch[0, :clip.shape[0]] = clip
+    shifts = d.get("band_shifts") or 0
+    if shifts:
+        order = [0] + [sign * k for k in range(1, shifts + 1) for sign in (1, -1)]
+        batch = np.stack([_shift_bands(batch, k) for k in order], 1).reshape(-1, *batch.shape[1:])
     with torch.no_grad():
-        return model(torch.from_numpy(batch)).numpy()
+        return model(torch.from_numpy(np.ascontiguousarray(batch))).numpy()
 
 
 def predict_proba(model, clip):
-    """Class probabilities (classes,) for one clip, as predict computes them: softmax, averaged over windows."""
+    """Class probabilities (classes,) for one clip, as predict computes them: softmax, averaged over windows
+    (and band shifts)."""
     logits = torch.from_numpy(predict_logits(model, clip))
     return F.softmax(logits, 1).mean(0).numpy()
 

@@ -10,20 +10,24 @@ namespace FreesoundTagging.Inference;
 /// (<see cref="WindowFrames"/> set) scores windows of the crop length sliding by <see cref="WindowHopFrames"/> (half
 /// a window unless the model file says otherwise) along each clip and averages their probabilities; a model trained on padded clips sees each clip zero-padded to MaxFrames;
 /// a length-bucketed one sees clips batched by length. A clip longer than MaxFrames is fed whole by the latter two
-/// (the networks end in global pooling over time, so all of it counts).
+/// (the networks end in global pooling over time, so all of it counts). With <see cref="BandShifts"/> K, every input
+/// is also fed shifted by ±1 … ±K mel bands (<see cref="BandShifter"/>) and the 2K + 1 probabilities are averaged.
 /// </summary>
-public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig features, int? windowFrames, bool lengthBucketed, int batchSize, int? windowHopFrames = null)
+public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig features, int? windowFrames, bool lengthBucketed, int batchSize, int? windowHopFrames = null,
+    int bandShifts = 0)
 {
     /// <summary>Scores the model the way its file says it was trained (all its members together).</summary>
     public static ClipScorer For(LoadedModel loaded, int batchSize) =>
-        new(loaded.Model, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames);
+        new(loaded.Model, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames,
+            loaded.Metadata.ScoringBandShifts);
 
     /// <summary>One scorer per network of the file (several for an ensemble file), each fed as the file says: an
     /// ensemble's members are averaged with the other models of the run, and each 1-D member keeps its padding
     /// elision.</summary>
     public static IEnumerable<ClipScorer> ForEachMember(LoadedModel loaded, int batchSize) =>
         loaded.Model is MemberAverage ensemble
-            ? ensemble.Members.Select(m => new ClipScorer(m, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames))
+            ? ensemble.Members.Select(m => new ClipScorer(m, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames,
+                loaded.Metadata.ScoringBandShifts))
             : [For(loaded, batchSize)];
 
     public nn.Module<Tensor, Tensor> Model { get; } = model;
@@ -32,6 +36,9 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
 
     /// <summary>Frames between window starts (with <see cref="WindowFrames"/>): half a window unless given.</summary>
     public int? WindowHopFrames { get; } = windowFrames is { } w ? Math.Clamp(windowHopFrames ?? ModelMetadata.DefaultHop(w), 1, w) : null;
+
+    /// <summary>Scoring shifts along the mel axis each input is also fed at (0: none).</summary>
+    public int BandShifts { get; } = Math.Clamp(bandShifts, 0, Math.Max(0, features.MelCount - 1));
 
     /// <summary>(clip count) rows of class probabilities, in the order given. The model must already be on
     /// <paramref name="device"/> and in evaluation mode.</summary>
@@ -127,7 +134,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device, float[]? buffer = null)
     {
         int bands = features.MelCount;
-        if (starts is null && Model is Cnn1dModel { ElidePadding: true } cnn) return ForwardPadded(cnn, clips, frames, device);
+        if (starts is null && BandShifts == 0 && Model is Cnn1dModel { ElidePadding: true } cnn) return ForwardPadded(cnn, clips, frames, device);
         int size = frames * bands;
         var input = starts is not null && buffer is not null && buffer.Length == clips.Count * size ? buffer : new float[clips.Count * size];
         for (int i = 0; i < clips.Count; i++)
@@ -139,6 +146,19 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = tensor(input, new long[] { clips.Count, frames, bands }).to(device);
-        return Probabilities(Model.forward(x), clips.Count);
+        if (BandShifts == 0) return Probabilities(Model.forward(x), clips.Count);
+        var sum = nn.functional.softmax(Model.forward(x), 1);
+        var shifted = new float[input.Length];
+        for (int k = 1; k <= BandShifts; k++)
+        {
+            foreach (int shift in new[] { k, -k })
+            {
+                input.CopyTo(shifted, 0);
+                for (int i = 0; i < clips.Count; i++) BandShifter.Shift(shifted.AsSpan(i * size, size), frames, bands, shift);
+                sum.add_(nn.functional.softmax(Model.forward(tensor(shifted, new long[] { clips.Count, frames, bands }).to(device)), 1));
+            }
+        }
+        // Probabilities applies a softmax: the log of the mean probabilities comes back out of it unchanged.
+        return Probabilities(sum.div_(2 * BandShifts + 1).log_(), clips.Count);
     }
 }

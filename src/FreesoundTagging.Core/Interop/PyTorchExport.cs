@@ -70,6 +70,7 @@ public static class PyTorchExport
         List<string> classes;
         FeatureConfig features;
         int? window, hop;
+        int shifts;
         int members;
         bool bucketed;
         try
@@ -89,6 +90,7 @@ public static class PyTorchExport
             window = d["window_frames"]?.GetValue<int?>();
             hop = d["window_hop_frames"]?.GetValue<int?>();
             members = d["members"]?.GetValue<int?>() ?? 1;
+            shifts = d["band_shifts"]?.GetValue<int?>() ?? 0;
             if (members is < 1 or > ModelFile.MaxMembers) throw new FormatException($"members must be 1 to {ModelFile.MaxMembers} (got {members})");
             bucketed = d["length_bucketed"]?.GetValue<bool>() ?? false;
         }
@@ -125,7 +127,14 @@ public static class PyTorchExport
             }
         }
         var history = TrainingHistory.Empty with { LengthBucketed = bucketed, Recipe = $"imported from {Path.GetFileName(weightsPath)}" };
-        ModelFile.Save(modelPath, model, classes, features, history, window, hop);
+        try
+        {
+            ModelFile.Save(modelPath, model, classes, features, history, window, hop, shifts);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidInputException(e.Message, descriptionPath, e);
+        }
     }
 
     private static JsonObject Describe(LoadedModel m, string weightsFile)
@@ -150,6 +159,9 @@ public static class PyTorchExport
             ["window_hop_frames"] = m.Metadata.ScoringHopFrames,
             // An ensemble file: the state dict holds members.0. … members.(K-1). and predict averages their softmax.
             ["members"] = m.Metadata.MemberCount,
+            // Test-time augmentation: each window is also fed shifted by ±1 … ±band_shifts mel bands (the bands it
+            // uncovers repeat the edge band) and the softmax of all of them is averaged.
+            ["band_shifts"] = m.Metadata.ScoringBandShifts,
             ["length_bucketed"] = m.History.LengthBucketed,
             ["recipe"] = m.History.Recipe,
         };

@@ -51,12 +51,13 @@ public static class ModelFile
     /// </summary>
     /// <exception cref="ArgumentException">The classes or features do not fit the model.</exception>
     /// <param name="windowHopFrames">With <paramref name="windowFrames"/>: the hop predict slides its windows by (null: half a window).</param>
+    /// <param name="bandShifts">Scoring shifts along the mel axis predict averages over (<see cref="ModelMetadata.BandShifts"/>); 0: none.</param>
     public static void Save(string path, TaggingModel model, IReadOnlyList<string> classes, FeatureConfig features, TrainingHistory? history = null, int? windowFrames = null,
-        int? windowHopFrames = null)
+        int? windowHopFrames = null, int bandShifts = 0)
     {
         int? members = model is MemberAverage ensemble ? ensemble.Members.Count : null;
         var metadata = new ModelMetadata(model.Variant.Name, [.. classes], features, history ?? TrainingHistory.Empty, windowFrames,
-            windowFrames is null ? null : windowHopFrames, members);
+            windowFrames is null ? null : windowHopFrames, members, bandShifts == 0 ? null : bandShifts);
         var problems = MetadataProblems(metadata);
         if (model.ClassCount != classes.Count) problems.Add($"the model has {model.ClassCount} outputs but {classes.Count} classes were given");
         if (model.InputChannels != features.MelCount) problems.Add($"the model takes {model.InputChannels} input channels but the features have {features.MelCount} mel bands");
@@ -235,6 +236,8 @@ public static class ModelFile
         if (metadata.WindowFrames is < 1 or > FeatureConfig.MaxFramesLimit) problems.Add($"the window length must be 1 to {FeatureConfig.MaxFramesLimit} frames (got {metadata.WindowFrames})");
         if (metadata.WindowHopFrames is { } hop && (metadata.WindowFrames is not { } window || hop < 1 || hop > window))
             problems.Add($"the window hop must be 1 to the window length ({metadata.WindowFrames?.ToString() ?? "no windows"}) frames (got {hop})");
+        if (metadata.BandShifts is < 0 or > ModelMetadata.MaxBandShifts) problems.Add($"the scoring band shifts must be 0 to {ModelMetadata.MaxBandShifts} (got {metadata.BandShifts})");
+        if (metadata.BandShifts > 0 && metadata.Features is { } f && metadata.BandShifts >= f.MelCount) problems.Add($"the scoring band shifts ({metadata.BandShifts}) must be fewer than the mel bands ({f.MelCount})");
         if (metadata.Members is < 2 or > MaxMembers) problems.Add($"an ensemble file holds 2 to {MaxMembers} members (got {metadata.Members})");
         return problems;
     }

@@ -13,6 +13,7 @@ namespace FreesoundTagging.Models;
 /// <param name="Members">Networks the file holds (an ensemble of seeds when more than one); the parameters are their sum.</param>
 /// <param name="WindowFrames">With crops: frames of the windows predict scores.</param>
 /// <param name="WindowHopFrames">With crops: frames between those windows.</param>
+/// <param name="BandShifts">Scoring shifts along the mel axis predict averages over (0: none).</param>
 /// <param name="EnsembleValidationMap3">A validated ensemble's MAP@3 of the averaged members (the epochs and the
 /// other validation figures are the first member's).</param>
 public sealed record ModelInfo(
@@ -35,7 +36,8 @@ public sealed record ModelInfo(
     int Members = 1,
     int? WindowFrames = null,
     int? WindowHopFrames = null,
-    double? EnsembleValidationMap3 = null)
+    double? EnsembleValidationMap3 = null,
+    int BandShifts = 0)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -55,7 +57,8 @@ public sealed record ModelInfo(
         return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count) * m.MemberCount, m.Classes, m.Features,
             m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null,
             h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
-            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.WindowFrames, m.ScoringHopFrames, h.EnsembleValidationMap3);
+            last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.WindowFrames, m.ScoringHopFrames, h.EnsembleValidationMap3,
+            m.ScoringBandShifts);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -77,7 +80,8 @@ public sealed record ModelInfo(
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
                      $"ln(mel + {F(f.LogOffset)}), {f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
-        yield return $"scoring:      " + (CropSeconds is { } c ? $"windows of {F(c)} s (its training crop), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded");
+        yield return $"scoring:      " + (CropSeconds is { } c ? $"windows of {F(c)} s (its training crop), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
+            + (BandShifts > 0 ? $"; each also shifted by ±1{(BandShifts > 1 ? $"..±{BandShifts}" : "")} mel bands ({2 * BandShifts + 1} passes averaged)" : "");
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";
         yield return $"training:     {(Members > 1 ? $"{Members} networks of {Epochs} epochs" : $"{Epochs} epochs")} in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +
                      (DatasetClips is { } n ? $"{n} clips (validation rows included)" : "(clip count not recorded)") + (Seed is { } s ? $", seed {s}" : "");

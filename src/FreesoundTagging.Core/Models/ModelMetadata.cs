@@ -12,9 +12,17 @@ namespace FreesoundTagging.Models;
 /// <param name="WindowHopFrames">Frames between the starts of those windows; null (files before it was recorded): half a window.</param>
 /// <param name="Members">Networks of the same variant the file holds, trained with different seeds, whose probabilities
 /// predict averages (<see cref="MemberAverage"/>); null (files before ensembles could be saved): one.</param>
+/// <param name="BandShifts">Test-time augmentation along the mel axis: predict scores every input also shifted by 1 to
+/// this many bands up and down (<see cref="BandShifter"/>) and averages the probabilities; null or 0: unshifted only.</param>
 public sealed record ModelMetadata(string Variant, IReadOnlyList<string> Classes, FeatureConfig Features, TrainingHistory History, int? WindowFrames = null,
-    int? WindowHopFrames = null, int? Members = null)
+    int? WindowHopFrames = null, int? Members = null, int? BandShifts = null)
 {
+    /// <summary>Most bands a scoring shift may move an input by.</summary>
+    public const int MaxBandShifts = 8;
+
+    /// <summary>The shifts predict averages over: 0, then ±1 … ±<see cref="BandShifts"/>.</summary>
+    public int ScoringBandShifts => BandShifts ?? 0;
+
     /// <summary>Networks in the file (1 unless it holds an ensemble).</summary>
     public int MemberCount => Members ?? 1;
 

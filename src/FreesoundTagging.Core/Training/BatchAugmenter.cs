@@ -1,14 +1,18 @@
+using FreesoundTagging.Features;
+
 namespace FreesoundTagging.Training;
 
-/// <summary>The training-time changes to a batch: label-trust weights, mixup and SpecAugment masks.</summary>
+/// <summary>The training-time changes to a batch: label-trust weights, band shifts, mixup and SpecAugment masks.</summary>
 /// <param name="MixupAlpha">0 = no mixup.</param>
 /// <param name="UnverifiedWeight">Loss weight of rows with unverified labels.</param>
 /// <param name="LabelSmoothing">ε of label smoothing, applied to the (mixed) targets; 0 = off.</param>
-public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugment, double UnverifiedWeight, double LabelSmoothing = 0)
+/// <param name="BandShift">Each example is moved up or down the mel axis by a whole number of bands drawn uniformly
+/// from [−BandShift, BandShift]; 0 = off.</param>
+public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugment, double UnverifiedWeight, double LabelSmoothing = 0, int BandShift = 0)
 {
     public static Augmentation None { get; } = new(0, SpecAugmentOptions.None, 1);
 
-    public static Augmentation Of(TrainingOptions options) => new(options.MixupAlpha, options.SpecAugment, options.UnverifiedWeight, options.LabelSmoothing);
+    public static Augmentation Of(TrainingOptions options) => new(options.MixupAlpha, options.SpecAugment, options.UnverifiedWeight, options.LabelSmoothing, options.BandShift);
 }
 
 /// <summary>
@@ -21,6 +25,12 @@ public static class BatchAugmenter
     public static void Apply(Augmentation augmentation, Random random, int count, int frames, int bands, int classes,
         Span<float> samples, Span<float> targets, Span<float> weights)
     {
+        if (augmentation.BandShift > 0)
+        {
+            int size = frames * bands;
+            for (int i = 0; i < count; i++)
+                BandShifter.Shift(samples.Slice(i * size, size), frames, bands, random.Next(-augmentation.BandShift, augmentation.BandShift + 1));
+        }
         if (augmentation.MixupAlpha > 0 && count > 1) Mixup(augmentation.MixupAlpha, random, count, frames * bands, classes, samples, targets, weights);
         if (augmentation.SpecAugment.Enabled)
         {

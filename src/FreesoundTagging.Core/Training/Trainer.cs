@@ -64,13 +64,20 @@ public sealed class Trainer
         var model = _createModel();
         model.to(device);
         using var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
+        // Built after the trained network, so the trained network's initial weights do not depend on --ema.
+        WeightAverage? average = _options.EmaDecay > 0 ? new WeightAverage(model, _createModel().to(device), _options.EmaDecay) : null;
         byte[]? bestWeights = null;
         if (saved is not null)
         {
             TrainingCheckpoint.Load(_checkpointPath, model, optimizer);
             bestWeights = TrainingCheckpoint.ReadBestWeights(_checkpointPath);
+            if (average is not null)
+                average.Load(TrainingCheckpoint.ReadAverageWeights(_checkpointPath)
+                    ?? throw new InvalidModelException("checkpoint holds no weight average (--ema); resume with the settings it was made with", _checkpointPath));
             resuming?.Invoke(saved.Epoch + 1, saved.Step);
         }
+        // What is validated, kept and saved: the weight average when there is one.
+        var network = average?.Network ?? model;
         _checkpointEpoch = saved?.Epoch;
 
         var (trainRows, validationRows) = _options.Folds >= 2
@@ -107,7 +114,8 @@ public sealed class Trainer
                 // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
                 torch.manual_seed(unchecked(memberSeed * 1_000_003L + epoch * 100_003L + step));
                 // Every epoch has the same number of batches, so (epoch, step) places the step on the whole run's curve.
-                optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, (long)epoch * batches.Count + step, (long)_options.Epochs * batches.Count);
+                long runStep = (long)epoch * batches.Count + step;
+                optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, runStep, (long)_options.Epochs * batches.Count);
                 using (var scope = NewDisposeScope())
                 {
                     var y = batch.Targets(device);
@@ -124,6 +132,7 @@ public sealed class Trainer
                     optimizer.ZeroGrad();
                     loss.backward();
                     optimizer.Step();
+                    average?.Update(runStep);
                     lossSum += lossValue * batch.Count;
                     correct += logits.argmax(1).eq(y.argmax(1)).sum().item<long>();
                     seen += batch.Count;
@@ -134,37 +143,37 @@ public sealed class Trainer
                 if (cancel.IsCancellationRequested)
                 {
                     next?.Wait();
-                    SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds, bestWeights);
+                    SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds, bestWeights, average);
                     throw new OperationCanceledException(cancel);
                 }
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAccuracy = correct / (double)Math.Max(seen, 1);
-            Evaluation? validation = validationRows.Length > 0 ? Evaluate(model, device, validationRows, cropFrames) : null;
+            Evaluation? validation = validationRows.Length > 0 ? Evaluate(network, device, validationRows, cropFrames) : null;
             var record = new EpochRecord(epoch + 1, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy, validation?.Map3, priorSeconds + epochClock.Elapsed.TotalSeconds);
             history.Add(record);
             bool improved = BestEpoch(history) == record.Epoch;
             if (improved)
             {
                 bestEpoch = record.Epoch;
-                if (keepBest) bestWeights = WeightsOf(model);
+                if (keepBest) bestWeights = WeightsOf(network);
             }
             if (validation is not null && (improved || !keepBest)) keptScores = validation.Scores;
             // Early stopping counts epochs since the best one, so a resumed run stops where an uninterrupted one would.
             stoppedEarly = _options.Patience > 0 && bestEpoch > 0 && record.Epoch - bestEpoch >= _options.Patience && record.Epoch < _options.Epochs;
-            SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch + 1, 0, 0, 0, 0, 0, bestWeights, stoppedEarly);
+            SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch + 1, 0, 0, 0, 0, 0, bestWeights, average, stoppedEarly);
             epochDone?.Invoke(record);
             if (stoppedEarly) break;
         }
         int keptEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
         if (keepBest && bestEpoch > 0 && bestEpoch != keptEpoch && bestWeights is not null)
         {
-            using (var reader = new BinaryReader(new MemoryStream(bestWeights))) model.load(reader);
+            using (var reader = new BinaryReader(new MemoryStream(bestWeights))) network.load(reader);
             keptEpoch = bestEpoch;
         }
         // Scores of an epoch run before a resume are not in memory: score the kept weights again.
-        if (keptScores is null && validationRows.Length > 0) keptScores = Evaluate(model, device, validationRows, cropFrames).Scores;
-        model.eval();
-        return new TrainingOutcome(model, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores);
+        if (keptScores is null && validationRows.Length > 0) keptScores = Evaluate(network, device, validationRows, cropFrames).Scores;
+        network.eval();
+        return new TrainingOutcome(network, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores);
     }
 
     /// <summary>1-based epoch with the highest validation MAP@3 (the first of equals), 0 without validation.</summary>
@@ -198,7 +207,8 @@ public sealed class Trainer
     {
         model.eval();
         int classes = _data.Classes.Count;
-        var scorer = new Inference.ClipScorer(model, _data.Features, cropFrames, _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features));
+        var scorer = new Inference.ClipScorer(model, _data.Features, cropFrames, _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features),
+            _options.TtaBandShifts);
         var scores = new float[rows.Length * classes];
         var truth = rows.Select(r => _data.Labels[r]).ToList();
         double lossSum = 0;
@@ -227,7 +237,7 @@ public sealed class Trainer
     }
 
     private void SaveCheckpoint(nn.Module model, AdamOptimizer optimizer, int seed, string fingerprint, List<EpochRecord> history,
-        int epoch, int step, double lossSum, long correct, long seen, double seconds, byte[]? bestWeights, bool stoppedEarly = false)
+        int epoch, int step, double lossSum, long correct, long seen, double seconds, byte[]? bestWeights, WeightAverage? average, bool stoppedEarly = false)
     {
         TrainingCheckpoint.Save(_checkpointPath, new CheckpointState
         {
@@ -242,7 +252,7 @@ public sealed class Trainer
             History = history.ToList(),
             DataFingerprint = fingerprint,
             StoppedEarly = stoppedEarly,
-        }, model, optimizer, bestWeights);
+        }, model, optimizer, bestWeights, average?.Save());
         _checkpointEpoch = epoch;
     }
 

@@ -46,8 +46,10 @@ public static class TrainingCheckpoint
     private static readonly byte[] Magic = "FSTCKPT1"u8.ToArray();
 
     /// <param name="bestWeights">With --keep best: the best epoch's weights (Module.save bytes), kept so a resumed run
-    /// can still save them; an optional last section, absent in checkpoints of earlier builds.</param>
-    public static void Save(string path, CheckpointState state, nn.Module model, AdamOptimizer optimizer, byte[]? bestWeights = null)
+    /// can still save them; an optional section, absent in checkpoints of earlier builds (empty when there are none but
+    /// an average follows).</param>
+    /// <param name="averageWeights">With --ema: the weight average (Module.save bytes); an optional last section.</param>
+    public static void Save(string path, CheckpointState state, nn.Module model, AdamOptimizer optimizer, byte[]? bestWeights = null, byte[]? averageWeights = null)
     {
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
@@ -57,10 +59,15 @@ public static class TrainingCheckpoint
             writer.Write(json);
             WriteSection(writer, w => model.save(w));
             WriteSection(writer, optimizer.Save);
-            if (bestWeights is not null)
+            if (bestWeights is not null || averageWeights is not null)
             {
-                writer.Write(bestWeights.Length);
-                writer.Write(bestWeights);
+                writer.Write(bestWeights?.Length ?? 0);
+                writer.Write(bestWeights ?? []);
+            }
+            if (averageWeights is not null)
+            {
+                writer.Write(averageWeights.Length);
+                writer.Write(averageWeights);
             }
         }
         using var file = AtomicFile.Create(path);
@@ -75,7 +82,7 @@ public static class TrainingCheckpoint
     /// <exception cref="InvalidModelException">Not a checkpoint, truncated or corrupt.</exception>
     public static CheckpointState Load(string path, nn.Module model, AdamOptimizer optimizer)
     {
-        var (state, weights, moments, _) = Read(path);
+        var (state, weights, moments, _, _) = Read(path);
         try
         {
             using (var reader = new BinaryReader(new MemoryStream(weights))) model.load(reader);
@@ -94,7 +101,10 @@ public static class TrainingCheckpoint
     /// <summary>The best epoch's weights saved with --keep best, or null.</summary>
     public static byte[]? ReadBestWeights(string path) => Read(path).BestWeights;
 
-    private static (CheckpointState State, byte[] Weights, byte[] Moments, byte[]? BestWeights) Read(string path)
+    /// <summary>The weight average saved with --ema, or null.</summary>
+    public static byte[]? ReadAverageWeights(string path) => Read(path).AverageWeights;
+
+    private static (CheckpointState State, byte[] Weights, byte[] Moments, byte[]? BestWeights, byte[]? AverageWeights) Read(string path)
     {
         if (!File.Exists(path)) throw new InvalidModelException("checkpoint not found (nothing to resume)", path);
         byte[] bytes = File.ReadAllBytes(path);
@@ -112,7 +122,8 @@ public static class TrainingCheckpoint
             byte[] weights = reader.ReadBytes(reader.ReadInt32());
             byte[] moments = reader.ReadBytes(reader.ReadInt32());
             byte[]? best = reader.BaseStream.Position < reader.BaseStream.Length ? reader.ReadBytes(reader.ReadInt32()) : null;
-            return (state, weights, moments, best);
+            byte[]? average = reader.BaseStream.Position < reader.BaseStream.Length ? reader.ReadBytes(reader.ReadInt32()) : null;
+            return (state, weights, moments, best is { Length: > 0 } ? best : null, average);
         }
         catch (Exception e) when (e is EndOfStreamException or JsonException or IOException)
         {

@@ -62,8 +62,20 @@ public sealed record TrainingOptions
     /// shuffling, augmentation and dropout (<see cref="MemberSeed"/>), not of the validation split.</summary>
     public int Member { get; init; }
 
+    /// <summary>Training examples are shifted along the mel axis by up to this many bands either way (a rough pitch
+    /// shift, <see cref="Features.BandShifter"/>); 0 = off.</summary>
+    public int BandShift { get; init; }
+
+    /// <summary>Test-time augmentation along the mel axis, recorded in the model file: predict (and validation) also
+    /// score every input shifted by ±1 … ±K bands and average the 2K + 1 probabilities; 0 = off.</summary>
+    public int TtaBandShifts { get; init; }
+
     /// <summary>Label smoothing ε: targets become (1 − ε)·y + ε/C after mixup; 0 = off.</summary>
     public double LabelSmoothing { get; init; }
+
+    /// <summary>Decay per step of an exponential moving average of the weights, which is then what is validated and
+    /// saved (<see cref="WeightAverage"/>); 0 = off, the trained weights themselves.</summary>
+    public double EmaDecay { get; init; }
 
     /// <summary>With crops: windows predict (and validation) score per crop length, i.e. the windows slide by
     /// crop/N (test-time augmentation over crop offsets); 2 = half a window, as before it could be set.</summary>
@@ -101,7 +113,10 @@ public sealed record TrainingOptions
         if (MixupAlpha > 0) parts.Add($"mixup {MixupAlpha:G4}");
         if (SpecAugment.Enabled) parts.Add($"masks {SpecAugment.TimeMasks}x{SpecAugment.TimeMaskFrames} frames + {SpecAugment.FrequencyMasks}x{SpecAugment.FrequencyMaskBands} bands");
         if (UnverifiedWeight < 1) parts.Add($"unverified weight {UnverifiedWeight:G4}");
+        if (BandShift > 0) parts.Add($"band shifts ±{BandShift}");
         if (LabelSmoothing > 0) parts.Add($"label smoothing {LabelSmoothing:G4}");
+        if (EmaDecay > 0) parts.Add($"weight average {EmaDecay:G4}");
+        if (TtaBandShifts > 0) parts.Add($"scored at band shifts 0..±{TtaBandShifts}");
         if (CropSeconds is not null && WindowsPerCrop != 2) parts.Add($"{WindowsPerCrop} windows per crop");
         if (Members >= 2) parts.Add($"{Members} members");
         if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
@@ -128,6 +143,9 @@ public sealed record TrainingOptions
         if (!(UnverifiedWeight >= 0 && UnverifiedWeight <= 1)) p.Add($"unverified weight must be in [0, 1] (got {UnverifiedWeight})");
         if (!LearningRateSchedule.All.Contains(Schedule)) p.Add($"unknown learning-rate schedule '{Schedule}' (valid: {string.Join(", ", LearningRateSchedule.All)})");
         if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"label smoothing must be in [0, 1) (got {LabelSmoothing})");
+        if (BandShift is < 0 or > 64) p.Add($"band shift must be 0 to 64 bands (got {BandShift})");
+        if (TtaBandShifts is < 0 or > Models.ModelMetadata.MaxBandShifts) p.Add($"test-time band shifts must be 0 to {Models.ModelMetadata.MaxBandShifts} (got {TtaBandShifts})");
+        if (!(EmaDecay >= 0 && EmaDecay < 1)) p.Add($"EMA decay must be in [0, 1) (got {EmaDecay})");
         if (WindowsPerCrop is < 1 or > 64) p.Add($"windows per crop must be 1 to 64 (got {WindowsPerCrop})");
         if (Members is < 1 or > Models.ModelFile.MaxMembers) p.Add($"members must be 1 to {Models.ModelFile.MaxMembers} (got {Members})");
         if (Members >= 2 && (Member < 0 || Member >= Members)) p.Add($"member must be in [0, {Members}) (got {Member})");

@@ -31,6 +31,9 @@ public sealed record TrainingRecipe
     [JsonPropertyName("members")] public int? Members { get; init; }
     [JsonPropertyName("label-smoothing")] public double? LabelSmoothing { get; init; }
     [JsonPropertyName("windows-per-crop")] public int? WindowsPerCrop { get; init; }
+    [JsonPropertyName("band-shift")] public int? BandShift { get; init; }
+    [JsonPropertyName("tta-shifts")] public int? TtaBandShifts { get; init; }
+    [JsonPropertyName("ema")] public double? EmaDecay { get; init; }
 
     /// <summary>The original model.py recipe: today's defaults, nothing changed.</summary>
     public static TrainingRecipe Original { get; } = new();
@@ -123,5 +126,8 @@ public sealed record TrainingRecipe
         Members = Members ?? options.Members,
         LabelSmoothing = LabelSmoothing ?? options.LabelSmoothing,
         WindowsPerCrop = WindowsPerCrop ?? options.WindowsPerCrop,
+        EmaDecay = EmaDecay ?? options.EmaDecay,
+        BandShift = BandShift ?? options.BandShift,
+        TtaBandShifts = TtaBandShifts ?? options.TtaBandShifts,
     };
 }

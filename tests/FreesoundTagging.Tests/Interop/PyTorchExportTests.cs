@@ -47,7 +47,7 @@ public class PyTorchExportTests
         var features = FeatureConfig.Original with { MaxFrames = 120, MelCount = 16 };
         using var model = MemberAverage.Create(ModelVariant.Vgg2d, 2, features.MelCount, Classes.Length);
         string path = dir.File("ensemble.fstmodel");
-        ModelFile.Save(path, model, Classes, features, null, windowFrames, hopFrames);
+        ModelFile.Save(path, model, Classes, features, null, windowFrames, hopFrames, bandShifts: 2);
         return path;
     }
 
@@ -133,7 +133,7 @@ public class PyTorchExportTests
 
         var jobs = new List<object>();
         var ours = new List<(float[] Logits, float[][] Probabilities)>();
-        // Every variant, and an ensemble file (--members) with a hop of a third of its windows.
+        // Every variant, and an ensemble file (--members) with a hop of a third of its windows, scored at band shifts 0, ±1, ±2.
         var paths = ModelVariant.All.Select((variant, i) => WriteModel(dir, variant, i % 2 == 0 ? null : 30, seed: 20 + i)).ToList();
         paths.Add(WriteEnsemble(dir, windowFrames: 30, hopFrames: 10));
         string[] names = [.. ModelVariant.All.Select(v => v.Name), "ensemble"];
@@ -176,6 +176,7 @@ public class PyTorchExportTests
             Assert.Equal(original.Metadata.WindowFrames, imported.Metadata.WindowFrames);
             Assert.Equal(original.Metadata.ScoringHopFrames, imported.Metadata.ScoringHopFrames);
             Assert.Equal(original.Metadata.MemberCount, imported.Metadata.MemberCount);
+            Assert.Equal(original.Metadata.ScoringBandShifts, imported.Metadata.ScoringBandShifts);
             var (sa, sb) = (original.Model.state_dict(), imported.Model.state_dict());
             foreach (var key in sa.Keys) Assert.True(sa[key].dtype == sb[key].dtype && sa[key].eq(sb[key]).all().item<bool>(), key);
         }
