@@ -41,12 +41,18 @@ with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_s
 PY
 [ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
 
-# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --windows-per-crop 4.
+# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --windows-per-crop 4
+# + --tta-shifts 1 (the last two only change scoring, so they are scored here from the same networks).
 declare -A config=(
   [deep]=""
   [label_smoothing]="--label-smoothing 0.1"
+  [band_shift]="--band-shift 1"
+  [ema]="--ema 0.995"
+  [batch16]="--batch-size 16"
+  [epochs55]="--epochs 55"
+  [lr2]="--lr 0.002"
 )
-order=(deep label_smoothing)
+order=(deep label_smoothing band_shift ema batch16 epochs55 lr2)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
@@ -63,10 +69,10 @@ print(f"MAP@3 {(top * [1, 1 / 2, 1 / 3]).sum(1).mean():.4f} logloss {-np.log(np.
 PY
 }
 
-rehop() { # in out hop: the same weights scored with windows sliding by hop frames
+rescore() { # in out hop shifts: the same weights scored with windows sliding by hop frames and shifted by ±shifts bands
   local t; t=$(mktemp -d)
   "$bin/model" export "$1" "$t/e" > /dev/null
-  "$python" -c "import json, sys; d = json.load(open(sys.argv[1])); d['window_hop_frames'] = int(sys.argv[2]); json.dump(d, open(sys.argv[1], 'w'))" "$t/e.json" "$3"
+  "$python" -c "import json, sys; d = json.load(open(sys.argv[1])); d['window_hop_frames'] = int(sys.argv[2]); d['band_shifts'] = int(sys.argv[3]); json.dump(d, open(sys.argv[1], 'w'))" "$t/e.json" "$3" "$4"
   "$bin/model" import "$t/e.json" "$2" > /dev/null
   rm -rf "$t"
 }
@@ -80,21 +86,25 @@ for name in "${order[@]}"; do
       "$bin/model" cnn_2d_vgg "$m" --data "$work/feat" --recipe deep --seed "$seed" --threads "$threads" ${config[$name]} > "$work/models/$name.seed$seed.log"
       echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" >&2
     fi
-    rehop "$m" "${m%.fstmodel}.hop32.fstmodel" 32
+    rescore "$m" "${m%.fstmodel}.hop32.fstmodel" 32 0
+    rescore "$m" "${m%.fstmodel}.hop32.shift1.fstmodel" 32 1
   done
 done
 
 echo "| configuration (validation split, $(wc -l < "$work/val_labels.csv" | awk '{ print $1 - 1 }') clips) | validation |"
 echo "|---|---|"
 for name in "${order[@]}"; do
-  models=(); hopped=()
+  models=(); hopped=(); shifted=()
   for seed in $seeds; do
     echo "| $name, seed $seed, one network, half-window hop | $(score "$name.s$seed" "$work/models/$name.seed$seed.fstmodel") |"
     echo "| $name, seed $seed, one network, hop 32 frames (4 windows per crop) | $(score "$name.s$seed.hop" "$work/models/$name.seed$seed.hop32.fstmodel") |"
+    echo "| $name, seed $seed, one network, hop 32 frames, band shifts ±1 | $(score "$name.s$seed.shift" "$work/models/$name.seed$seed.hop32.shift1.fstmodel") |"
     models+=("$work/models/$name.seed$seed.fstmodel"); hopped+=("$work/models/$name.seed$seed.hop32.fstmodel")
+    shifted+=("$work/models/$name.seed$seed.hop32.shift1.fstmodel")
   done
   [ ${#models[@]} -gt 1 ] || continue
   echo "| $name, ensemble of seeds ${seeds// /, }, half-window hop | $(score "$name.ens" "${models[@]}") |"
   echo "| $name, ensemble of seeds ${seeds// /, }, hop 32 frames (4 windows per crop) | $(score "$name.ens.hop" "${hopped[@]}") |"
+  echo "| $name, ensemble of seeds ${seeds// /, }, hop 32 frames, band shifts ±1 | $(score "$name.ens.shift" "${shifted[@]}") |"
 done
 echo "(work files in $work)" >&2

@@ -94,6 +94,16 @@ public class BandShiftTests
     }
 
     [Fact]
+    public void AFileClaimingImpossibleShiftsIsRefusedOnLoad()
+    {
+        using var dir = new TempDir();
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 40 };
+        var metadata = new ModelMetadata(ModelVariant.Vgg2d.Name, ["a", "b"], features, TrainingHistory.Empty, 10, null, null, BandShifts: 9);
+        File.WriteAllBytes(dir.File("m.fstmodel"), ModelFile.Pack(ModelFile.SerializeMetadata(metadata), new byte[16]));
+        Assert.Contains("the scoring band shifts must be 0 to 8 (got 9)", Assert.Throws<InvalidModelException>(() => ModelFile.Load(dir.File("m.fstmodel"))).Message);
+    }
+
+    [Fact]
     public void TheShiftOptionsAreChecked()
     {
         var recipe = RecipeTests.Recipe();
