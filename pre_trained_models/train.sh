@@ -41,8 +41,8 @@ if [ "$which" = deep ] || [ "$which" = all ]; then
 fi
 
 if [ "$which" = best ] || [ "$which" = all ]; then
-  # --recipe best = the deep recipe trained as 2 members (seeds 1 and 1000004) in one ensemble file, scored
-  #                 on windows sliding by a quarter of the crop (--members 2 --windows-per-crop 4).
+  # --recipe best = the deep recipe trained as 2 members (seeds 1 and 1000004) in one ensemble file, each window
+  #                 also scored shifted one mel band up and down (--members 2 --tta-shifts 1).
   start=$(date +%s)
   "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg_best.fstmodel" --seed 1 --recipe best
   echo "cnn_2d_vgg_best: trained in $(( $(date +%s) - start )) s"

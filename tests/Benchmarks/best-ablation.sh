@@ -41,8 +41,10 @@ with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_s
 PY
 [ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
 
-# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --windows-per-crop 4
-# + --tta-shifts 1 (the last two only change scoring, so they are scored here from the same networks).
+# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --tta-shifts 1. How a
+# network is scored (the window hop, --windows-per-crop; the band shifts, --tta-shifts) does not change its
+# training, so each network is scored four ways from its weights: half-window hop (64 frames) or 32, with and
+# without band shifts ±1.
 declare -A config=(
   [deep]=""
   [label_smoothing]="--label-smoothing 0.1"
@@ -51,8 +53,9 @@ declare -A config=(
   [batch16]="--batch-size 16"
   [epochs55]="--epochs 55"
   [lr2]="--lr 0.002"
+  [epochs160]="--epochs 160"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 lr2)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
@@ -87,6 +90,7 @@ for name in "${order[@]}"; do
       echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" >&2
     fi
     rescore "$m" "${m%.fstmodel}.hop32.fstmodel" 32 0
+    rescore "$m" "${m%.fstmodel}.shift1.fstmodel" 64 1
     rescore "$m" "${m%.fstmodel}.hop32.shift1.fstmodel" 32 1
   done
 done
@@ -94,17 +98,17 @@ done
 echo "| configuration (validation split, $(wc -l < "$work/val_labels.csv" | awk '{ print $1 - 1 }') clips) | validation |"
 echo "|---|---|"
 for name in "${order[@]}"; do
-  models=(); hopped=(); shifted=()
-  for seed in $seeds; do
-    echo "| $name, seed $seed, one network, half-window hop | $(score "$name.s$seed" "$work/models/$name.seed$seed.fstmodel") |"
-    echo "| $name, seed $seed, one network, hop 32 frames (4 windows per crop) | $(score "$name.s$seed.hop" "$work/models/$name.seed$seed.hop32.fstmodel") |"
-    echo "| $name, seed $seed, one network, hop 32 frames, band shifts ±1 | $(score "$name.s$seed.shift" "$work/models/$name.seed$seed.hop32.shift1.fstmodel") |"
-    models+=("$work/models/$name.seed$seed.fstmodel"); hopped+=("$work/models/$name.seed$seed.hop32.fstmodel")
-    shifted+=("$work/models/$name.seed$seed.hop32.shift1.fstmodel")
+  declare -A ways=([.plain]="half-window hop" [.hop32]="hop 32 frames (4 windows per crop)" [.shift1]="half-window hop, band shifts ±1"
+    [.hop32.shift1]="hop 32 frames, band shifts ±1")
+  for key in .plain .hop32 .shift1 .hop32.shift1; do
+    way=${key#.plain}
+    models=()
+    for seed in $seeds; do
+      echo "| $name, seed $seed, one network, ${ways[$key]} | $(score "$name.s$seed$way" "$work/models/$name.seed$seed$way.fstmodel") |"
+      models+=("$work/models/$name.seed$seed$way.fstmodel")
+    done
+    [ ${#models[@]} -gt 1 ] || continue
+    echo "| $name, ensemble of seeds ${seeds// /, }, ${ways[$key]} | $(score "$name.ens$way" "${models[@]}") |"
   done
-  [ ${#models[@]} -gt 1 ] || continue
-  echo "| $name, ensemble of seeds ${seeds// /, }, half-window hop | $(score "$name.ens" "${models[@]}") |"
-  echo "| $name, ensemble of seeds ${seeds// /, }, hop 32 frames (4 windows per crop) | $(score "$name.ens.hop" "${hopped[@]}") |"
-  echo "| $name, ensemble of seeds ${seeds// /, }, hop 32 frames, band shifts ±1 | $(score "$name.ens.shift" "${shifted[@]}") |"
 done
 echo "(work files in $work)" >&2

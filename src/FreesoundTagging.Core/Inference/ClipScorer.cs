@@ -1,6 +1,7 @@
 using FreesoundTagging.Features;
 using FreesoundTagging.Models;
 using FreesoundTagging.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Inference;
@@ -148,6 +149,9 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         var x = tensor(input, new long[] { clips.Count, frames, bands }).to(device);
         if (BandShifts == 0) return Probabilities(Model.forward(x), clips.Count);
         var sum = nn.functional.softmax(Model.forward(x), 1);
+        // Owned Scalars: TorchSharp's implicit ones can be finalized mid-call (ScalarLifetimeTests).
+        using var one = 1.ToScalar();
+        using var passes = (2 * BandShifts + 1).ToScalar();
         var shifted = new float[input.Length];
         for (int k = 1; k <= BandShifts; k++)
         {
@@ -155,10 +159,10 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
             {
                 input.CopyTo(shifted, 0);
                 for (int i = 0; i < clips.Count; i++) BandShifter.Shift(shifted.AsSpan(i * size, size), frames, bands, shift);
-                sum.add_(nn.functional.softmax(Model.forward(tensor(shifted, new long[] { clips.Count, frames, bands }).to(device)), 1));
+                sum.add_(nn.functional.softmax(Model.forward(tensor(shifted, new long[] { clips.Count, frames, bands }).to(device)), 1), one);
             }
         }
         // Probabilities applies a softmax: the log of the mean probabilities comes back out of it unchanged.
-        return Probabilities(sum.div_(2 * BandShifts + 1).log_(), clips.Count);
+        return Probabilities(sum.div_(passes).log_(), clips.Count);
     }
 }
