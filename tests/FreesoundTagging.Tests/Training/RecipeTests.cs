@@ -233,7 +233,7 @@ public class RecipeTests
         Assert.Single(options.Problems());
     }
 
-    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    internal sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);
     }

@@ -85,7 +85,7 @@ public class WeightAverageTests
         var straight = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("a.ckpt")).Run(resume: false);
 
         using var cancel = new CancellationTokenSource();
-        var progress = new StepProgress(p => { if (p.Epoch == 2 && p.Step == 2) cancel.Cancel(); });
+        var progress = new RecipeTests.Progress(p => { if (p.Epoch == 2 && p.Step == 2) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() =>
             new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: false, progress, cancel: cancel.Token));
         var resumed = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true);
@@ -102,10 +102,5 @@ public class WeightAverageTests
     {
         Assert.Contains((Recipe() with { EmaDecay = 1 }).Problems(), p => p.Contains("EMA decay"));
         Assert.Empty((Recipe() with { EmaDecay = 0 }).Problems());
-    }
-
-    private sealed class StepProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }
