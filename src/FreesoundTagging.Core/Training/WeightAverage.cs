@@ -11,7 +11,7 @@ namespace FreesoundTagging.Training;
 /// <remarks>The decay ramps up as <c>min(d, (1 + t) / (10 + t))</c> over the run's step count t, so the first
 /// steps' random initialisation is forgotten quickly; t is the step's place in the whole run, so a resumed run
 /// averages exactly as an uninterrupted one. Integer buffers (batch-norm's step counter) are copied.</remarks>
-public sealed class WeightAverage : IDisposable
+public sealed class WeightAverage
 {
     private readonly nn.Module<Tensor, Tensor> _average;
     private readonly double _decay;
@@ -33,7 +33,7 @@ public sealed class WeightAverage : IDisposable
         _average.eval();
     }
 
-    /// <summary>The averaged network (in eval mode).</summary>
+    /// <summary>The averaged network (in eval mode); whoever keeps it after training owns it.</summary>
     public nn.Module<Tensor, Tensor> Network => _average;
 
     /// <summary>The decay used after step <paramref name="runStep"/> (0-based, counted over the whole run).</summary>
@@ -65,8 +65,6 @@ public sealed class WeightAverage : IDisposable
         _average.load(reader);
         _average.eval();
     }
-
-    public void Dispose() => _average.Dispose();
 
     // Parameters and buffers by name: both networks come from the same factory, so the names match one for one.
     private static (Tensor Average, Tensor Trained)[] Pairs(nn.Module average, nn.Module trained)
