@@ -155,7 +155,7 @@ public sealed class Trainer
             if (improved)
             {
                 bestEpoch = record.Epoch;
-                if (keepBest) bestWeights = WeightsOf(network);
+                if (keepBest) bestWeights = ModuleBytes.Of(network);
             }
             if (validation is not null && (improved || !keepBest)) keptScores = validation.Scores;
             // Early stopping counts epochs since the best one, so a resumed run stops where an uninterrupted one would.
@@ -167,7 +167,7 @@ public sealed class Trainer
         int keptEpoch = history.Count == 0 ? 0 : history[^1].Epoch;
         if (keepBest && bestEpoch > 0 && bestEpoch != keptEpoch && bestWeights is not null)
         {
-            using (var reader = new BinaryReader(new MemoryStream(bestWeights))) network.load(reader);
+            ModuleBytes.Load(network, bestWeights);
             keptEpoch = bestEpoch;
         }
         // Scores of an epoch run before a resume are not in memory: score the kept weights again.
@@ -190,13 +190,6 @@ public sealed class Trainer
             }
         }
         return best;
-    }
-
-    private static byte[] WeightsOf(nn.Module model)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) model.save(writer);
-        return buffer.ToArray();
     }
 
     private sealed record Evaluation(double Loss, double Accuracy, double Map3, float[] Scores);

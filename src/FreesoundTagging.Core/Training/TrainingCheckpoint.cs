@@ -85,7 +85,7 @@ public static class TrainingCheckpoint
         var (state, weights, moments, _, _) = Read(path);
         try
         {
-            using (var reader = new BinaryReader(new MemoryStream(weights))) model.load(reader);
+            ModuleBytes.Load(model, weights);
             using (var reader = new BinaryReader(new MemoryStream(moments))) optimizer.Load(reader);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException or FormatException or InvalidDataException)

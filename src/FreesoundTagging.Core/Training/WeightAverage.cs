@@ -1,4 +1,3 @@
-using System.Text;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
@@ -51,18 +50,12 @@ public sealed class WeightAverage
     }
 
     /// <summary>The average's weights as <c>Module.save</c> bytes (for the checkpoint).</summary>
-    public byte[] Save()
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) _average.save(writer);
-        return buffer.ToArray();
-    }
+    public byte[] Save() => ModuleBytes.Of(_average);
 
     /// <summary>Restores the average saved by <see cref="Save"/>.</summary>
     public void Load(byte[] weights)
     {
-        using var reader = new BinaryReader(new MemoryStream(weights));
-        _average.load(reader);
+        ModuleBytes.Load(_average, weights);
         _average.eval();
     }
 

@@ -110,6 +110,15 @@ public class PyTorchExportTests
         Assert.Single(r.Err.Trim().Split('\n'));
         Assert.Contains("do not fit a cnn_1d_dense_dropout model", r.Err);
         Assert.False(File.Exists(dir.File("bad.fstmodel")));
+        // Scoring shifts the model file cannot hold: one line, exit 3, no file.
+        string shifted = File.ReadAllText(dir.File("x.json")).Replace("\"cnn_1d_dense_dropout\"", "\"cnn_1d\"").Replace("\"band_shifts\": 0", "\"band_shifts\": 9");
+        Assert.Contains("\"band_shifts\": 9", shifted);
+        File.WriteAllText(dir.File("x.json"), shifted);
+        var shifts = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("x.json"), dir.File("bad.fstmodel"));
+        Assert.Equal(3, shifts.Exit);
+        Assert.Single(shifts.Err.Trim().Split('\n'));
+        Assert.Contains("the scoring band shifts must be 0 to 8 (got 9)", shifts.Err);
+        Assert.False(File.Exists(dir.File("bad.fstmodel")));
         // An export never replaces its model file.
         string copy = dir.File("m.safetensors");
         File.Copy(model, copy);
