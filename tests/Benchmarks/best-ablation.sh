@@ -54,8 +54,13 @@ declare -A config=(
   [epochs55]="--epochs 55"
   [lr2]="--lr 0.002"
   [epochs160]="--epochs 160"
+  [no_mixup]="--mixup 0"
+  [no_masks]="--time-masks 0 --freq-masks 0"
+  [constant_lr]="--schedule constant"
+  [crop064]="--crop 0.64"
+  [mixup1]="--mixup 1.0"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
@@ -98,7 +103,7 @@ done
 echo "| configuration (validation split, $(wc -l < "$work/val_labels.csv" | awk '{ print $1 - 1 }') clips) | validation |"
 echo "|---|---|"
 for name in "${order[@]}"; do
-  declare -A ways=([.plain]="half-window hop" [.hop32]="hop 32 frames (4 windows per crop)" [.shift1]="half-window hop, band shifts ±1"
+  declare -A ways=([.plain]="half-window hop" [.hop32]="hop 32 frames (4 windows per 1.28 s crop)" [.shift1]="half-window hop, band shifts ±1"
     [.hop32.shift1]="hop 32 frames, band shifts ±1")
   for key in .plain .hop32 .shift1 .hop32.shift1; do
     way=${key#.plain}
