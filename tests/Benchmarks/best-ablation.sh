@@ -59,8 +59,9 @@ declare -A config=(
   [constant_lr]="--schedule constant"
   [crop064]="--crop 0.64"
   [mixup1]="--mixup 1.0"
+  [crop256_e40]="--crop 2.56 --epochs 40"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1 crop256_e40)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
