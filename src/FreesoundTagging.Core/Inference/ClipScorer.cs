@@ -70,9 +70,11 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         // One input array for every full pass: a new 1 MB array per pass is large-object garbage that the GC
         // collects late: with cnn_2d_vgg a 20-minute clip (1,875 windows, 59 passes) peaked 55 MB higher.
         var buffer = new float[Math.Min(perPass, windows.Count) * window * features.MelCount];
+        // The same holds for the shifted copies of a pass with band shifts.
+        var shiftBuffer = BandShifts > 0 ? new float[buffer.Length] : null;
         foreach (var chunk in windows.Chunk(perPass))
         {
-            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), device, buffer);
+            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), device, buffer, shiftBuffer);
             for (int j = 0; j < chunk.Length; j++)
             {
                 int clip = chunk[j].Clip;
@@ -132,7 +134,8 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     /// zero-padded past the clip's end, or with <paramref name="starts"/> a looped crop (<see cref="ClipCrop"/>).</summary>
     /// <param name="buffer">Reused as the input of a crop batch of exactly its size (crops overwrite all of it; the
     /// zero-padded batches need a fresh, zeroed array).</param>
-    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device, float[]? buffer = null)
+    /// <param name="shiftBuffer">Reused for the band-shifted copies of the input when it is the input's size.</param>
+    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device, float[]? buffer = null, float[]? shiftBuffer = null)
     {
         int bands = features.MelCount;
         if (starts is null && BandShifts == 0 && Model is Cnn1dModel { ElidePadding: true } cnn) return ForwardPadded(cnn, clips, frames, device);
@@ -152,7 +155,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         // Owned Scalars: TorchSharp's implicit ones can be finalized mid-call (ScalarLifetimeTests).
         using var one = 1.ToScalar();
         using var passes = (2 * BandShifts + 1).ToScalar();
-        var shifted = new float[input.Length];
+        var shifted = shiftBuffer is not null && shiftBuffer.Length == input.Length ? shiftBuffer : new float[input.Length];
         for (int k = 1; k <= BandShifts; k++)
         {
             foreach (int shift in new[] { k, -k })

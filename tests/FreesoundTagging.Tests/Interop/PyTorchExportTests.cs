@@ -96,6 +96,18 @@ public class PyTorchExportTests
         }
     }
 
+    /// <summary>Imports <paramref name="description"/> (beside the exported tensors): one line naming the problem,
+    /// exit 3, no model file.</summary>
+    private static void AssertImportRefused(TempDir dir, string description, string problem)
+    {
+        File.WriteAllText(dir.File("x.json"), description);
+        var r = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("x.json"), dir.File("bad.fstmodel"));
+        Assert.Equal(3, r.Exit);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Contains(problem, r.Err);
+        Assert.False(File.Exists(dir.File("bad.fstmodel")));
+    }
+
     [Fact]
     public void ImportRefusesTensorsThatDoNotFitTheVariant()
     {
@@ -103,22 +115,11 @@ public class PyTorchExportTests
         string model = WriteModel(dir, ModelVariant.Cnn1d, null, seed: 1);
         Assert.Equal(0, ConsoleCapture.Run(ModelCommand.Run, "export", model, dir.File("x")).Exit);
         // Claim another variant for the same tensors.
-        string json = File.ReadAllText(dir.File("x.json")).Replace("\"cnn_1d\"", "\"cnn_1d_dense_dropout\"");
-        File.WriteAllText(dir.File("x.json"), json);
-        var r = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("x.json"), dir.File("bad.fstmodel"));
-        Assert.Equal(3, r.Exit);
-        Assert.Single(r.Err.Trim().Split('\n'));
-        Assert.Contains("do not fit a cnn_1d_dense_dropout model", r.Err);
-        Assert.False(File.Exists(dir.File("bad.fstmodel")));
-        // Scoring shifts the model file cannot hold: one line, exit 3, no file.
-        string shifted = File.ReadAllText(dir.File("x.json")).Replace("\"cnn_1d_dense_dropout\"", "\"cnn_1d\"").Replace("\"band_shifts\": 0", "\"band_shifts\": 9");
-        Assert.Contains("\"band_shifts\": 9", shifted);
-        File.WriteAllText(dir.File("x.json"), shifted);
-        var shifts = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("x.json"), dir.File("bad.fstmodel"));
-        Assert.Equal(3, shifts.Exit);
-        Assert.Single(shifts.Err.Trim().Split('\n'));
-        Assert.Contains("the scoring band shifts must be 0 to 8 (got 9)", shifts.Err);
-        Assert.False(File.Exists(dir.File("bad.fstmodel")));
+        string exported = File.ReadAllText(dir.File("x.json"));
+        AssertImportRefused(dir, exported.Replace("\"cnn_1d\"", "\"cnn_1d_dense_dropout\""), "do not fit a cnn_1d_dense_dropout model");
+        // Scoring shifts the model file cannot hold.
+        Assert.Contains("\"band_shifts\": 0", exported);
+        AssertImportRefused(dir, exported.Replace("\"band_shifts\": 0", "\"band_shifts\": 9"), "the scoring band shifts must be 0 to 8 (got 9)");
         // An export never replaces its model file.
         string copy = dir.File("m.safetensors");
         File.Copy(model, copy);

@@ -76,6 +76,35 @@ public class BandShiftTests
     }
 
     [Fact]
+    public void ShiftedScoringOverManyPassesMatchesScoringEachShiftAlone()
+    {
+        // Batch size 1 scores 2 windows per pass: the clips' 1 + 4 + 7 windows take 6 passes, the last one short, so
+        // the buffers reused from pass to pass are exercised, and so is the shorter last pass.
+        torch.manual_seed(8);
+        using var model = ModelVariant.Vgg2d.Create(16, 3);
+        model.eval();
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 80 };
+        var random = new Random(3);
+        LogMel Clip(int frames) => new(Enumerable.Range(0, frames * 16).Select(_ => (float)random.NextDouble() * 4 - 5).ToArray(), frames, 16);
+        LogMel[] clips = [Clip(7), Clip(25), Clip(40)];
+
+        float[][] Shifted(int shift) => new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 1).Score(
+            clips.Select(c =>
+            {
+                var values = c.Values.ToArray();
+                BandShifter.Shift(values, c.Frames, 16, shift);
+                return new LogMel(values, c.Frames, 16);
+            }).ToList(), CPU);
+        var alone = new[] { 0, 1, -1 }.Select(Shifted).ToArray();
+        var together = new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 1, bandShifts: 1).Score(clips, CPU);
+        for (int i = 0; i < clips.Length; i++)
+        {
+            var expected = Enumerable.Range(0, 3).Select(c => alone.Average(a => a[i][c])).ToArray();
+            Assert.Equal(expected, together[i], new Tolerance(1e-6));
+        }
+    }
+
+    [Fact]
     public void AModelFileCarriesItsScoringShiftsToPredictAndInfo()
     {
         using var dir = new TempDir();
