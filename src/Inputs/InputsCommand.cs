@@ -16,13 +16,14 @@ public static class InputsCommand
         var audioDir = new Argument<string>("audio_train_dir") { Description = "Folder holding the audio files named in train.csv (WAV, MP3, Ogg; FLAC, Opus, M4A, AIFF... with ffmpeg)" };
         var trainCsv = new Argument<string>("train.csv") { Description = "CSV with columns fname,label[,manually_verified]" };
         var outDir = new Option<string>("--out-dir", "-o") { Description = "Where to write samples.npy, labels.npy and dataset.json", DefaultValueFactory = _ => "." };
-        var maxFrames = new Option<int>("--max-frames") { Description = "Rows per clip (10 ms each); longer clips are truncated with a warning", DefaultValueFactory = _ => FeatureConfig.Original.MaxFrames };
+        var maxFrames = new Option<int>("--max-frames") { Description = "Rows per clip (one per hop: 10 ms at the default settings); longer clips are truncated with a warning", DefaultValueFactory = _ => FeatureConfig.Original.MaxFrames };
         var dtype = new Option<string>("--dtype") { Description = "float32, or float64 as the original wrote", DefaultValueFactory = _ => "float32" };
         dtype.OneOf("float32", "float64");
         var verifiedOnly = new Option<bool>("--verified-only") { Description = "Keep only rows with manually_verified = 1" };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Skip missing or unreadable clips (listed in a warning) instead of stopping" };
         var shard = new Option<string?>("--shard") { Description = "K/N: process every N-th row starting at K (0-based), for splitting work across machines; auto/N takes K from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) or JOB_COMPLETION_INDEX" };
         var threads = new Option<int>("--threads") { Description = "Clips decoded in parallel", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var features = new FeatureOptions();
 
         maxFrames.Between(1, FeatureConfig.MaxFramesLimit, "frames");
         threads.Threads();
@@ -37,6 +38,8 @@ public static class InputsCommand
         {
             audioDir, trainCsv, outDir, maxFrames, dtype, verifiedOnly, skipInvalid, shard, threads,
         };
+        foreach (var option in features.All) command.Options.Add(option);
+        features.AddCrossChecks(command);
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
             var (shardIndex, shardCount) = ParseShard(parse.GetValue(shard));
@@ -45,7 +48,7 @@ public static class InputsCommand
                 AudioDir = parse.GetRequiredValue(audioDir),
                 TrainCsv = parse.GetRequiredValue(trainCsv),
                 OutDir = parse.GetRequiredValue(outDir),
-                Features = FeatureConfig.Original with { MaxFrames = parse.GetValue(maxFrames) },
+                Features = features.Read(parse, FeatureConfig.Original with { MaxFrames = parse.GetValue(maxFrames) }),
                 Dtype = NpyDtypeExtensions.Parse(parse.GetRequiredValue(dtype)),
                 VerifiedOnly = parse.GetValue(verifiedOnly),
                 SkipInvalid = parse.GetValue(skipInvalid),

@@ -60,8 +60,15 @@ declare -A config=(
   [crop064]="--crop 0.64"
   [mixup1]="--mixup 1.0"
   [crop256_e40]="--crop 2.56 --epochs 40"
+  [fmax16k]=""
+  [mels128]="--freq-mask-bands 16"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1 crop256_e40)
+# Configurations on other features: inputs options, one feature folder each (the masks of mels128 keep their width in Hz).
+declare -A features=(
+  [fmax16k]="--fmax 16000"
+  [mels128]="--mels 128"
+)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1 crop256_e40 fmax16k mels128)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
@@ -89,10 +96,17 @@ rescore() { # in out hop shifts: the same weights scored with windows sliding by
 for name in "${order[@]}"; do
   for seed in $seeds; do
     m="$work/models/$name.seed$seed.fstmodel"
+    data="$work/feat"
+    if [ -n "${features[$name]:-}" ]; then
+      data="$work/feat-$name"
+      mkdir -p "$data"
+      # shellcheck disable=SC2086
+      [ -s "$data/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$data" ${features[$name]} > /dev/null
+    fi
     if [ ! -f "$m" ]; then
       start=$(date +%s)
       # shellcheck disable=SC2086
-      "$bin/model" cnn_2d_vgg "$m" --data "$work/feat" --recipe deep --seed "$seed" --threads "$threads" ${config[$name]} > "$work/models/$name.seed$seed.log"
+      "$bin/model" cnn_2d_vgg "$m" --data "$data" --recipe deep --seed "$seed" --threads "$threads" ${config[$name]} > "$work/models/$name.seed$seed.log"
       echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" >&2
     fi
     rescore "$m" "${m%.fstmodel}.hop32.fstmodel" 32 0

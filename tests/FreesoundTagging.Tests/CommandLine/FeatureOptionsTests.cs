@@ -1,0 +1,79 @@
+using System.Text.Json;
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Inputs;
+using FreesoundTagging.Model;
+using FreesoundTagging.Predict;
+using FreesoundTagging.Tests.Support;
+using NumSharp;
+using Xunit;
+
+namespace FreesoundTagging.Tests.CommandLine;
+
+/// <summary><c>inputs</c>' front-end options (--sample-rate, --n-fft, --hop, --mels, --fmin, --fmax, --pad-mode):
+/// the arrays match librosa for the settings asked for, the settings travel to the model, and predict uses them.</summary>
+[Collection(TorchCollection.Name)]
+public class FeatureOptionsTests
+{
+    /// <summary>As in LogMelExtractorTests: ours stays in float64 until the log, librosa's float64 mel is the reference.</summary>
+    private const double Tolerance = 1e-5;
+
+    /// <summary>librosa.feature.melspectrogram's defaults (hop 512, 128 bands, 0 to Nyquist, constant padding), at a
+    /// clip's own rate (22.05 and 44.1 kHz): the golden set's "librosa_default" vectors.</summary>
+    [Theory]
+    [InlineData("mix_22k_pcm16", 22050)]
+    [InlineData("chirp_44k_pcm16", 44100)]
+    public void TheOptionsGiveLibrosasFeaturesForThoseSettings(string clip, int rate)
+    {
+        using var dir = new TempDir();
+        string audio = Directory.CreateDirectory(dir.File("audio")).FullName;
+        File.Copy(Golden.PathOf($"wav/{clip}.wav"), Path.Combine(audio, $"{clip}.wav"));
+        string train = dir.Write("train.csv", $"fname,label\n{clip}.wav,Tone\n");
+        var (shape, mel64) = Golden.LoadDouble($"librosa/{clip}.librosa_default.mel64.npy");
+        int mels = shape[0], frames = shape[1];
+
+        var r = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", frames.ToString(),
+            "--sample-rate", rate.ToString(), "--hop", "512", "--mels", "128", "--fmin", "0", "--fmax", (rate / 2).ToString(), "--pad-mode", "constant");
+
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.DoesNotContain("truncated", r.Err);
+        var f = DatasetInfo.Read(dir.File("dataset.json")).Features;
+        Assert.Equal((rate, 2048, 512, 128, 0.0, rate / 2.0, FreesoundTagging.Features.StftPadMode.Constant), (f.SampleRate, f.FftSize, f.HopLength, f.MelCount, f.FMinHz, f.FMaxHz, f.PadMode));
+        NDArray samples = np.load_npy(dir.File("samples.npy"), false, 100_000);
+        Assert.Equal(new long[] { 1, frames, mels }, samples.shape.Select(d => (long)d).ToArray());
+        float[] values = samples.ToArray<float>();
+        double worst = 0;
+        for (int t = 0; t < frames; t++)
+            for (int m = 0; m < mels; m++)
+                worst = Math.Max(worst, Math.Abs(Math.Log(mel64[m * frames + t] + f.LogOffset) - values[t * mels + m]));
+        Assert.True(worst <= Tolerance, $"worst |samples.npy - ln(librosa mel + offset)| = {worst}");
+    }
+
+    /// <summary>Speech-style settings (16 kHz, 10 ms hop, 40 bands): a model trained on them records them, and predict
+    /// computes the same features for the test clips without being told (it would fail on 64 bands otherwise).</summary>
+    [Fact]
+    public void SettingsTravelThroughTheModelToPredict()
+    {
+        using var dir = new TempDir();
+        var (audio, train, rows) = TinyCorpus.Write(dir.Path, perClass: 3);
+        string template = dir.Write("sample_submission.csv", "fname,label\n" + string.Join("\n", rows.Select(r => $"{r.Fname},Low Mid High")) + "\n");
+        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "120",
+            "--sample-rate", "16000", "--n-fft", "512", "--hop", "160", "--mels", "40", "--fmin", "20", "--fmax", "8000");
+        Assert.True(inputs.Exit == 0, inputs.Err);
+        Assert.Contains("samples.npy (9, 120, 40)", inputs.Out);
+
+        var model = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("m.fstmodel"), "--data", dir.Path, "--epochs", "1", "--batch-size", "4",
+            "--crop", "0.5", "--seed", "1", "--device", "cpu");
+        Assert.True(model.Exit == 0, model.Err);
+        var predict = ConsoleCapture.Run(PredictCommand.Run, dir.File("m.fstmodel"), audio, template, train, dir.File("submission.csv"));
+        Assert.True(predict.Exit == 0, predict.Err);
+        Assert.Equal(rows.Count + 1, File.ReadAllLines(dir.File("submission.csv")).Length);
+
+        var export = ConsoleCapture.Run(ModelCommand.Run, "export", dir.File("m.fstmodel"), dir.File("e"));
+        Assert.True(export.Exit == 0, export.Err);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("e.json")));
+        var features = json.RootElement.GetProperty("features");
+        Assert.Equal((16000, 512, 160, 40), (features.GetProperty("sr").GetInt32(), features.GetProperty("n_fft").GetInt32(), features.GetProperty("hop_length").GetInt32(), features.GetProperty("n_mels").GetInt32()));
+        // 0.5 s windows at 100 frames per second.
+        Assert.Equal(50, json.RootElement.GetProperty("window_frames").GetInt32());
+    }
+}
