@@ -56,6 +56,7 @@ public static class InputsCommand
                 ShardCount = shardCount,
                 Threads = parse.GetValue(threads),
             };
+            WarnAboutEmptyBands(request.Features);
             var result = ProgressDisplay.Run("inputs", report => DatasetBuilder.Build(request,
                 new InlineProgress<ExtractionProgress>(p => report(p.Done, p.Total,
                     $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
@@ -127,6 +128,13 @@ public static class InputsCommand
         if (int.TryParse(text.Trim(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value)) return true;
         error = $"auto/N: {name} is '{text}', not a whole number";
         return false;
+    }
+
+    private static void WarnAboutEmptyBands(FeatureConfig features)
+    {
+        int empty = MelFilterBank.Create(features).EmptyFilterCount;
+        if (empty > 0)
+            CommandRunner.Warning($"{empty} of {features.MelCount} mel bands cover no FFT bin (FFT {features.FftSize} at {features.SampleRate} Hz, {features.FMinHz:0.###}-{features.FMaxHz:0.###} Hz) and will be constant; use fewer --mels, a larger --n-fft or a higher --fmin");
     }
 
     private static void Summarise(InputsResult r)

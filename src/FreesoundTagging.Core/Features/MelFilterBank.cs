@@ -25,6 +25,10 @@ public sealed class MelFilterBank
 
     public int MelCount => Filters.Count;
 
+    /// <summary>Filters that cover no FFT bin (too many bands for the FFT's resolution at the low end): their band
+    /// is constant, the log of the offset, whatever the audio. librosa warns about the same ("Empty filters").</summary>
+    public int EmptyFilterCount => Filters.Count(f => f.Weights.Length == 0);
+
     /// <exception cref="InvalidSettingsException">The settings are unusable (NWaves would fail or clamp silently).</exception>
     public static MelFilterBank Create(FeatureConfig config)
     {

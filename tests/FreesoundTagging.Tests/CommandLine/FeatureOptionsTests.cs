@@ -76,4 +76,31 @@ public class FeatureOptionsTests
         // 0.5 s windows at 100 frames per second.
         Assert.Equal(50, json.RootElement.GetProperty("window_frames").GetInt32());
     }
+
+    /// <summary>Too many bands for the FFT: inputs says how many are empty, and those are exactly the bands that come out
+    /// constant (the log of the offset) in samples.npy.</summary>
+    [Fact]
+    public void BandsThatCoverNoFftBinAreWarnedAboutAndAreTheConstantOnes()
+    {
+        using var dir = new TempDir();
+        var (audio, train, _) = TinyCorpus.Write(dir.Path, perClass: 1);
+        var config = new FreesoundTagging.Features.FeatureConfig { FftSize = 512, MelCount = 128, FMinHz = 0, MaxFrames = 100 };
+        var bank = FreesoundTagging.Features.MelFilterBank.Create(config);
+        Assert.InRange(bank.EmptyFilterCount, 1, 127);
+        Assert.Equal(0, FreesoundTagging.Features.MelFilterBank.Create(FreesoundTagging.Features.FeatureConfig.Original).EmptyFilterCount);
+
+        var r = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "100", "--n-fft", "512", "--mels", "128", "--fmin", "0");
+
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains($"warning: {bank.EmptyFilterCount} of 128 mel bands cover no FFT bin", r.Err);
+        float[] values = np.load_npy(dir.File("samples.npy"), false, 100_000).ToArray<float>();
+        float silent = (float)Math.Log(config.LogOffset);
+        // Rows past a clip's own frames are the zero padding, not features.
+        var frames = DatasetInfo.Read(dir.File("dataset.json")).Frames;
+        var content = frames.SelectMany((n, clip) => Enumerable.Range(clip * 100, n)).ToList();
+        var constant = Enumerable.Range(0, 128).Where(m => content.All(row => values[row * 128 + m] == silent)).ToList();
+        var empty = Enumerable.Range(0, 128).Where(m => bank.Filters[m].Weights.Length == 0).ToList();
+        Assert.Equal(empty, constant);
+        Assert.DoesNotContain("cover no FFT bin", ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "100").Err);
+    }
 }
