@@ -39,7 +39,8 @@ public static class ModelCommand
         var patience = new Option<int>("--patience") { Description = "Stop once this many epochs bring no higher validation MAP@3 (needs --val-fraction or --folds); 0 = off", DefaultValueFactory = _ => 0 };
         var members = new Option<int>("--members") { Description = "Train this many networks with different seeds and save them as one ensemble file; predict averages them", DefaultValueFactory = _ => defaults.Members };
         var labelSmoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing: targets (1 - e)*y + e/classes; 0 = off", DefaultValueFactory = _ => defaults.LabelSmoothing };
-        var windowsPerCrop = new Option<int>("--windows-per-crop") { Description = "With --crop: windows predict scores per crop length (they slide by crop/N); more = test-time augmentation over offsets", DefaultValueFactory = _ => defaults.WindowsPerCrop };
+        var windowsPerCrop = new Option<int>("--windows-per-crop") { Description = "With --crop: windows predict scores per window length (they slide by window/N); more = test-time augmentation over offsets", DefaultValueFactory = _ => defaults.WindowsPerCrop };
+        var scoreWindow = new Option<double?>("--score-window") { Description = "With --crop: the length in seconds of the windows predict scores (default: the crop); longer windows let the network's pooling see more of the clip" };
         var ema = new Option<double>("--ema") { Description = "Save an exponential moving average of the weights, this decay per step (e.g. 0.995); 0 = off", DefaultValueFactory = _ => defaults.EmaDecay };
         var bandShift = new Option<int>("--band-shift") { Description = "Shift each training example up or down the mel axis by up to this many bands (rough pitch shift); 0 = off", DefaultValueFactory = _ => defaults.BandShift };
         var ttaShifts = new Option<int>("--tta-shifts") { Description = $"Test-time augmentation saved in the model: predict also scores each input shifted by 1 to K mel bands up and down and averages (0 to {ModelMetadata.MaxBandShifts}); 0 = off", DefaultValueFactory = _ => defaults.TtaBandShifts };
@@ -62,6 +63,7 @@ public static class ModelCommand
         members.Between(1, ModelFile.MaxMembers, "networks");
         labelSmoothing.Between(0, 1, maxExclusive: true);
         windowsPerCrop.Between(1, 64, "windows");
+        scoreWindow.PositiveAtMost(600, "seconds");
         ema.Between(0, 1, maxExclusive: true);
         bandShift.Between(0, 64, "bands");
         ttaShifts.Between(0, ModelMetadata.MaxBandShifts, "bands");
@@ -70,7 +72,7 @@ public static class ModelCommand
         {
             variant, saveName, data, epochs, batch, lr, seed, valFraction, device, threads, bucket, resume,
             crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
-            keep, patience, members, labelSmoothing, windowsPerCrop, ema, bandShift, ttaShifts, recipe,
+            keep, patience, members, labelSmoothing, windowsPerCrop, scoreWindow, ema, bandShift, ttaShifts, recipe,
         };
         command.Subcommands.Add(ExportCommand());
         command.Subcommands.Add(ImportCommand());
@@ -103,6 +105,7 @@ public static class ModelCommand
                     Members = parse.GetValue(members),
                     LabelSmoothing = parse.GetValue(labelSmoothing),
                     WindowsPerCrop = parse.GetValue(windowsPerCrop),
+                    ScoringWindowSeconds = parse.GetValue(scoreWindow),
                     EmaDecay = parse.GetValue(ema),
                     BandShift = parse.GetValue(bandShift),
                     TtaBandShifts = parse.GetValue(ttaShifts),

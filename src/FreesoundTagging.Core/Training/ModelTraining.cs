@@ -164,7 +164,7 @@ public static class ModelTraining
             MemberElapsedSeconds = [.. members.Select(m => m.History.ElapsedSeconds)], EnsembleValidationMap3 = map,
             MemberValidationMap3 = held is null ? null : [.. members.Select(m => m.History.Kept?.MeanAveragePrecisionAt3 ?? double.NaN)],
         };
-        ModelFile.Save(request.SavePath, ensemble, data.Classes, data.Features, history, request.Options.CropFrames(data.Features), request.Options.WindowHopFrames(data.Features),
+        ModelFile.Save(request.SavePath, ensemble, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
         TrainingCurvesPlot.Save(request.PlotPath, history, $"{request.Options.Variant}, member 1 of {count}, trained on {first.TrainRows} clips");
         // The joined file holds every member: the separate files were only there to resume from.
@@ -197,7 +197,7 @@ public static class ModelTraining
         var options = request.Options with { Seed = outcome.Seed };
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
             options.Describe(), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName);
-        ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.CropFrames(data.Features), request.Options.WindowHopFrames(data.Features),
+        ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
         int validationRows = outcome.ValidationRows?.Length ?? 0;
         string counts = validationRows > 0 ? $"trained on {outcome.TrainRows} clips, validated on {validationRows}" : $"trained on {outcome.TrainRows} clips";

@@ -148,7 +148,7 @@ public sealed class Trainer
                 }
             }
             double trainLoss = lossSum / Math.Max(seen, 1), trainAccuracy = correct / (double)Math.Max(seen, 1);
-            Evaluation? validation = validationRows.Length > 0 ? Evaluate(network, device, validationRows, cropFrames) : null;
+            Evaluation? validation = validationRows.Length > 0 ? Evaluate(network, device, validationRows) : null;
             var record = new EpochRecord(epoch + 1, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy, validation?.Map3, priorSeconds + epochClock.Elapsed.TotalSeconds);
             history.Add(record);
             bool improved = BestEpoch(history) == record.Epoch;
@@ -171,7 +171,7 @@ public sealed class Trainer
             keptEpoch = bestEpoch;
         }
         // Scores of an epoch run before a resume are not in memory: score the kept weights again.
-        if (keptScores is null && validationRows.Length > 0) keptScores = Evaluate(network, device, validationRows, cropFrames).Scores;
+        if (keptScores is null && validationRows.Length > 0) keptScores = Evaluate(network, device, validationRows).Scores;
         network.eval();
         return new TrainingOutcome(network, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores);
     }
@@ -196,11 +196,11 @@ public sealed class Trainer
 
     /// <summary>Loss, accuracy and MAP@3 on <paramref name="rows"/>, each clip scored as predict will score it
     /// (<see cref="Inference.ClipScorer"/>: whole, or averaged over sliding windows for crop training).</summary>
-    private Evaluation Evaluate(nn.Module<Tensor, Tensor> model, Device device, int[] rows, int? cropFrames)
+    private Evaluation Evaluate(nn.Module<Tensor, Tensor> model, Device device, int[] rows)
     {
         model.eval();
         int classes = _data.Classes.Count;
-        var scorer = new Inference.ClipScorer(model, _data.Features, cropFrames, _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features),
+        var scorer = new Inference.ClipScorer(model, _data.Features, _options.ScoringWindowFrames(_data.Features), _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features),
             _options.TtaBandShifts);
         var scores = new float[rows.Length * classes];
         var truth = rows.Select(r => _data.Labels[r]).ToList();

@@ -77,9 +77,14 @@ public sealed record TrainingOptions
     /// saved (<see cref="WeightAverage"/>); 0 = off, the trained weights themselves.</summary>
     public double EmaDecay { get; init; }
 
-    /// <summary>With crops: windows predict (and validation) score per crop length, i.e. the windows slide by
-    /// crop/N (test-time augmentation over crop offsets); 2 = half a window, as before it could be set.</summary>
+    /// <summary>With crops: windows predict (and validation) score per window length, i.e. the windows slide by
+    /// window/N (test-time augmentation over offsets); 2 = half a window, as before it could be set.</summary>
     public int WindowsPerCrop { get; init; } = 2;
+
+    /// <summary>With crops: the length of the windows predict (and validation) score, in seconds; null = the crop. The
+    /// network pools over time, so it can score windows longer than it was trained on: its max and mean then see more
+    /// of the clip at once.</summary>
+    public double? ScoringWindowSeconds { get; init; }
 
     /// <summary>Which epoch's weights the model file holds: the last (the original) or the one with the highest
     /// validation MAP@3 (<see cref="KeepEpoch.Best"/>; needs a validation set).</summary>
@@ -98,7 +103,13 @@ public sealed record TrainingOptions
 
     /// <summary>Frames between scoring windows for these features; null without crops.</summary>
     public int? WindowHopFrames(Features.FeatureConfig features) =>
-        CropFrames(features) is { } crop ? Math.Max(1, (int)Math.Round(crop / (double)WindowsPerCrop)) : null;
+        ScoringWindowFrames(features) is { } window ? Math.Max(1, (int)Math.Round(window / (double)WindowsPerCrop)) : null;
+
+    /// <summary>Frames of the windows predict scores: <see cref="ScoringWindowSeconds"/>, else the crop; null without crops.</summary>
+    public int? ScoringWindowFrames(Features.FeatureConfig features) =>
+        CropFrames(features) is not { } crop ? null
+        : ScoringWindowSeconds is { } s ? Math.Max(1, (int)Math.Round(s * features.SampleRate / features.HopLength))
+        : crop;
 
     /// <summary>Frames a crop of <see cref="CropSeconds"/> spans with these features; null without crops.</summary>
     public int? CropFrames(Features.FeatureConfig features) =>
@@ -117,6 +128,7 @@ public sealed record TrainingOptions
         if (LabelSmoothing > 0) parts.Add($"label smoothing {LabelSmoothing:G4}");
         if (EmaDecay > 0) parts.Add($"weight average {EmaDecay:G4}");
         if (TtaBandShifts > 0) parts.Add($"scored at band shifts 0..±{TtaBandShifts}");
+        if (CropSeconds is not null && ScoringWindowSeconds is { } window) parts.Add($"scored on {window:G4} s windows");
         if (CropSeconds is not null && WindowsPerCrop != 2) parts.Add($"{WindowsPerCrop} windows per crop");
         if (Members >= 2) parts.Add($"{Members} members");
         if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
@@ -137,6 +149,8 @@ public sealed record TrainingOptions
         if (ValidationFraction is < 0 or >= 1) p.Add($"validation fraction must be in [0, 1) (got {ValidationFraction})");
         if (Threads < 1) p.Add($"threads must be at least 1 (got {Threads})");
         if (CropSeconds is { } crop && !(crop > 0 && crop <= 600)) p.Add($"crop must be more than 0 and at most 600 seconds (got {crop})");
+        if (ScoringWindowSeconds is { } window && !(window > 0 && window <= 600)) p.Add($"scoring window must be more than 0 and at most 600 seconds (got {window})");
+        if (ScoringWindowSeconds is not null && CropSeconds is null) p.Add("--score-window needs --crop (without crops predict scores whole clips)");
         if (CropSeconds is not null && Bucket) p.Add("crops and --bucket do not combine (crops already fix each batch's length)");
         if (!(MixupAlpha >= 0 && MixupAlpha <= 100)) p.Add($"mixup alpha must be in [0, 100] (got {MixupAlpha})");
         p.AddRange(SpecAugment.Problems());

@@ -80,7 +80,7 @@ public class TrainingCommandTests
         Assert.Equal((80, 32, 1.28, 0.4, "cosine"), (deep.Epochs, deep.BatchSize, deep.CropSeconds, deep.MixupAlpha, deep.Schedule));
         Assert.Equal(TrainingRecipe.Deep with { Epochs = null }, TrainingRecipe.Deep.Without(["epochs"]));
         var best = TrainingRecipe.Resolve("best").Apply(new TrainingOptions());
-        Assert.Equal(deep with { Members = 2, TtaBandShifts = 1 }, best);
+        Assert.Equal(deep with { Members = 2, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 }, best);
     }
 
     [Theory]

@@ -170,6 +170,50 @@ public class EnsembleRecipeTests
     }
 
     [Fact]
+    public void AScoringWindowSetsTheWindowsAndTheirHop()
+    {
+        var features = FeatureConfig.Original;
+        var crop = new TrainingOptions { CropSeconds = 1.28 };
+        Assert.Equal((128, 64), (crop.ScoringWindowFrames(features), crop.WindowHopFrames(features)));
+        Assert.Equal((512, 256), ((crop with { ScoringWindowSeconds = 5.12 }).ScoringWindowFrames(features), (crop with { ScoringWindowSeconds = 5.12 }).WindowHopFrames(features)));
+        Assert.Equal(128, (crop with { ScoringWindowSeconds = 5.12, WindowsPerCrop = 4 }).WindowHopFrames(features));
+        Assert.Null(new TrainingOptions().ScoringWindowFrames(features));
+        Assert.Contains((new TrainingOptions { ScoringWindowSeconds = 2 }).Problems(), p => p.Contains("--score-window needs --crop"));
+        Assert.Contains((crop with { ScoringWindowSeconds = 0 }).Problems(), p => p.Contains("scoring window must be more than 0"));
+    }
+
+    /// <summary>The file records the scoring window, not the crop; validation during training and predict both score
+    /// windows of that length, so the validation loss and MAP@3 of the last epoch are predict's on the same clips.</summary>
+    [Fact]
+    public void ALongerScoringWindowIsWhatValidationAndPredictScore()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 32, classes: 4);
+        var options = Recipe(epochs: 6) with { ValidationFraction = 0.25, ScoringWindowSeconds = 0.3 };
+        var result = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("m.fstmodel"), Options = options });
+
+        var metadata = ModelFile.ReadMetadata(result.ModelPath);
+        Assert.Equal((30, 15), (metadata.WindowFrames, metadata.WindowHopFrames));
+        using var loaded = ModelFile.Load(result.ModelPath);
+        var scorer = ClipScorer.For(loaded, batchSize: 8);
+        Assert.Equal((30, 15), (scorer.WindowFrames, scorer.WindowHopFrames));
+        loaded.Model.eval();
+        // The same rows scored by the saved model as predict scores them, against the last epoch's validation MAP@3.
+        using var data = FreesoundTagging.Datasets.TrainingSet.Open([FreesoundTagging.Datasets.DatasetFiles.In(dir.Path)]);
+        int[] rows = result.Validation!.Rows.ToArray();
+        var probabilities = scorer.Score(rows.Select(data.ReadClip).ToList(), torch.CPU);
+        float[] scores = probabilities.SelectMany(p => p).ToArray();
+        var truth = rows.Select(r => data.Labels[r]).ToList();
+        Assert.Equal(result.History.Kept!.MeanAveragePrecisionAt3!.Value, RankingMetrics.MeanAveragePrecisionAt3(scores, data.Classes.Count, truth), 6);
+        // The loss is the finer check: a few clips can rank alike under other windows, their probabilities do not.
+        double loss = rows.Select((r, i) => -Math.Log(Math.Max(probabilities[i][truth[i]], 1e-12))).Average();
+        Assert.Equal(result.History.Kept!.ValidationLoss!.Value, loss, 6);
+        // And it is not the crop-window score under another name.
+        var cropScorer = new ClipScorer(loaded.Model, loaded.Features, 10, false, 8, 5);
+        Assert.NotEqual(scores, cropScorer.Score(rows.Select(data.ReadClip).ToList(), torch.CPU).SelectMany(p => p).ToArray());
+    }
+
+    [Fact]
     public void TheOptionsOfTheNewIngredientsAreChecked()
     {
         Assert.Contains(Recipe() with { Members = 0 } is var o ? o.Problems() : [], p => p.Contains("members must be 1 to 64"));
