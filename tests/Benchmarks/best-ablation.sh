@@ -41,10 +41,12 @@ with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_s
 PY
 [ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
 
-# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --tta-shifts 1. How a
+# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --tta-shifts 1 +
+# --score-window 5.12. How a
 # network is scored (the window hop, --windows-per-crop; the band shifts, --tta-shifts) does not change its
-# training, so each network is scored four ways from its weights: half-window hop (64 frames) or 32, with and
-# without band shifts ±1.
+# training, so each network is scored seven ways from its weights: 1.28 s windows with a half-window hop (64 frames)
+# or 32, with and without band shifts ±1; 2.56 s windows every 1.28 s with shifts; 5.12 s windows every 2.56 s with
+# and without shifts (the best recipe: --score-window 5.12 --tta-shifts 1).
 declare -A config=(
   [deep]=""
   [label_smoothing]="--label-smoothing 0.1"
@@ -85,10 +87,10 @@ print(f"MAP@3 {(top * [1, 1 / 2, 1 / 3]).sum(1).mean():.4f} logloss {-np.log(np.
 PY
 }
 
-rescore() { # in out hop shifts: the same weights scored with windows sliding by hop frames and shifted by ±shifts bands
+rescore() { # in out window hop shifts: the same weights scored on windows of `window` frames sliding by `hop`, shifted by ±shifts bands
   local t; t=$(mktemp -d)
   "$bin/model" export "$1" "$t/e" > /dev/null
-  "$python" -c "import json, sys; d = json.load(open(sys.argv[1])); d['window_hop_frames'] = int(sys.argv[2]); d['band_shifts'] = int(sys.argv[3]); json.dump(d, open(sys.argv[1], 'w'))" "$t/e.json" "$3" "$4"
+  "$python" -c "import json, sys; d = json.load(open(sys.argv[1])); d['window_frames'], d['window_hop_frames'], d['band_shifts'] = map(int, sys.argv[2:5]); json.dump(d, open(sys.argv[1], 'w'))" "$t/e.json" "$3" "$4" "$5"
   "$bin/model" import "$t/e.json" "$2" > /dev/null
   rm -rf "$t"
 }
@@ -109,9 +111,12 @@ for name in "${order[@]}"; do
       "$bin/model" cnn_2d_vgg "$m" --data "$data" --recipe deep --seed "$seed" --threads "$threads" ${config[$name]} > "$work/models/$name.seed$seed.log"
       echo "$name seed $seed: trained in $(( $(date +%s) - start )) s" >&2
     fi
-    rescore "$m" "${m%.fstmodel}.hop32.fstmodel" 32 0
-    rescore "$m" "${m%.fstmodel}.shift1.fstmodel" 64 1
-    rescore "$m" "${m%.fstmodel}.hop32.shift1.fstmodel" 32 1
+    rescore "$m" "${m%.fstmodel}.hop32.fstmodel" 128 32 0
+    rescore "$m" "${m%.fstmodel}.shift1.fstmodel" 128 64 1
+    rescore "$m" "${m%.fstmodel}.hop32.shift1.fstmodel" 128 32 1
+    rescore "$m" "${m%.fstmodel}.w256.shift1.fstmodel" 256 128 1
+    rescore "$m" "${m%.fstmodel}.w512.fstmodel" 512 256 0
+    rescore "$m" "${m%.fstmodel}.w512.shift1.fstmodel" 512 256 1
   done
 done
 
@@ -119,8 +124,9 @@ echo "| configuration (validation split, $(wc -l < "$work/val_labels.csv" | awk 
 echo "|---|---|"
 for name in "${order[@]}"; do
   declare -A ways=([.plain]="half-window hop" [.hop32]="hop 32 frames (4 windows per 1.28 s crop)" [.shift1]="half-window hop, band shifts ±1"
-    [.hop32.shift1]="hop 32 frames, band shifts ±1")
-  for key in .plain .hop32 .shift1 .hop32.shift1; do
+    [.hop32.shift1]="hop 32 frames, band shifts ±1" [.w256.shift1]="2.56 s windows every 1.28 s, band shifts ±1"
+    [.w512]="5.12 s windows every 2.56 s" [.w512.shift1]="5.12 s windows every 2.56 s, band shifts ±1 (the best recipe's scoring)")
+  for key in .plain .hop32 .shift1 .hop32.shift1 .w256.shift1 .w512 .w512.shift1; do
     way=${key#.plain}
     models=()
     for seed in $seeds; do

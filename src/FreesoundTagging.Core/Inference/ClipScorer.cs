@@ -62,10 +62,10 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     private void ScoreWindows(IReadOnlyList<LogMel> clips, int window, int hop, Device device, float[][] scores)
     {
         var windows = clips.SelectMany((clip, i) => ClipCrop.WindowStarts(clip.Frames, window, hop).Select(start => (Clip: i, Start: start))).ToList();
-        // Two windows per clip of the batch size: windows are short, but a 2-D network's activations per frame
-        // are large. Measured with cnn_2d_vgg (1.28 s windows) on corpus-dev's test clips: 256 windows per pass
-        // peaked at 757 MB, 46 at 427 MB, at the same speed.
-        int perPass = Math.Max(1, 2 * batchSize);
+        // Two 1.28 s windows per clip of the batch size, and as many frames per pass for other window lengths: a 2-D
+        // network's activations per frame are large. Measured with cnn_2d_vgg (1.28 s windows) on corpus-dev's test
+        // clips: 256 windows per pass peaked at 757 MB, 46 at 427 MB, at the same speed.
+        int perPass = WindowsPerPass(batchSize, window);
         var counts = new int[clips.Count];
         // One input array for every full pass: a new 1 MB array per pass is large-object garbage that the GC
         // collects late: with cnn_2d_vgg a 20-minute clip (1,875 windows, 59 passes) peaked 55 MB higher.
@@ -86,6 +86,14 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         for (int i = 0; i < clips.Count; i++)
             for (int c = 0; c < scores[i].Length; c++) scores[i][c] /= counts[i];
     }
+
+    /// <summary>Frames of a window that <see cref="WindowsPerPass"/> feeds two per clip of the batch size (1.28 s).</summary>
+    internal const int ReferenceWindowFrames = 128;
+
+    /// <summary>Windows per forward pass: the frames of two <see cref="ReferenceWindowFrames"/> windows per clip of
+    /// <paramref name="batchSize"/>, so a pass's activations (and predict's peak memory) do not grow with the window.</summary>
+    internal static int WindowsPerPass(int batchSize, int window) =>
+        (int)Math.Clamp(2L * batchSize * ReferenceWindowFrames / Math.Max(1, window), 1, Math.Max(1, 2L * batchSize));
 
     /// <summary>Batches of clip indices with the length to feed them at.</summary>
     private IEnumerable<(int[] Batch, int Frames)> Batches(IReadOnlyList<LogMel> clips)

@@ -7,11 +7,11 @@ namespace FreesoundTagging.Models;
 
 /// <summary>What a model file says about itself, for <c>predict MODEL --info</c>: read from its metadata, the
 /// weights are not loaded.</summary>
-/// <param name="CropSeconds">The crop length it was trained on (and scores windows of), or null for whole clips.</param>
+/// <param name="CropSeconds">The crop length it was trained on, or null for whole clips.</param>
 /// <param name="FinalValidationMap3">Validation MAP@3 after the last epoch (null without a validation set).</param>
 /// <param name="BestValidationMap3">The best epoch's validation MAP@3, with <paramref name="BestEpoch"/>.</param>
 /// <param name="Members">Networks the file holds (an ensemble of seeds when more than one); the parameters are their sum.</param>
-/// <param name="WindowFrames">With crops: frames of the windows predict scores.</param>
+/// <param name="WindowFrames">With crops: frames of the windows predict scores (the crop's, or --score-window's).</param>
 /// <param name="WindowHopFrames">With crops: frames between those windows.</param>
 /// <param name="BandShifts">Scoring shifts along the mel axis predict averages over (0: none).</param>
 /// <param name="EnsembleValidationMap3">A validated ensemble's MAP@3 of the averaged members (the epochs and the
@@ -37,7 +37,8 @@ public sealed record ModelInfo(
     int? WindowFrames = null,
     int? WindowHopFrames = null,
     double? EnsembleValidationMap3 = null,
-    int BandShifts = 0)
+    int BandShifts = 0,
+    double? WindowSeconds = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -54,11 +55,14 @@ public sealed record ModelInfo(
         var validated = h.Epochs.Where(e => e.MeanAveragePrecisionAt3 is not null).ToList();
         var best = validated.Count == 0 ? null : validated.MaxBy(e => e.MeanAveragePrecisionAt3);
         var last = h.Epochs.Count == 0 ? null : h.Epochs[^1];
+        double? window = m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null;
+        // Files from before --score-window (and imported ones) score windows of their training crop.
+        double? crop = window is null ? null : h.Options?.CropSeconds ?? window;
         return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count) * m.MemberCount, m.Classes, m.Features,
-            m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null,
+            crop,
             h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
             last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.WindowFrames, m.ScoringHopFrames, h.EnsembleValidationMap3,
-            m.ScoringBandShifts);
+            m.ScoringBandShifts, window);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -66,7 +70,7 @@ public sealed record ModelInfo(
     /// <summary>"half-window hop", or the hop in frames and as a share of the window.</summary>
     private string Hop() =>
         WindowFrames is not { } window || WindowHopFrames is not { } hop || hop == ModelMetadata.DefaultHop(window)
-            ? "half-window hop" : $"hop {hop} frames ({window / (double)hop:0.#} windows per crop)";
+            ? "half-window hop" : $"hop {hop} frames ({window / (double)hop:0.#} per window)";
 
     /// <summary>"name: value" lines for a person.</summary>
     public IEnumerable<string> ToLines()
@@ -80,7 +84,7 @@ public sealed record ModelInfo(
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
                      $"ln(mel + {F(f.LogOffset)}), {f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
-        yield return $"scoring:      " + (CropSeconds is { } c ? $"windows of {F(c)} s (its training crop), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
+        yield return $"scoring:      " + (WindowSeconds is { } w ? $"windows of {F(w)} s ({(CropSeconds is { } c && Math.Abs(c - w) > 0.005 ? $"its training crop is {F(c)} s" : "its training crop")}), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
             + (BandShifts > 0 ? $"; each also shifted by ±1{(BandShifts > 1 ? $"..±{BandShifts}" : "")} mel bands ({2 * BandShifts + 1} passes averaged)" : "");
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";
         yield return $"training:     {(Members > 1 ? $"{Members} networks of {Epochs} epochs" : $"{Epochs} epochs")} in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +

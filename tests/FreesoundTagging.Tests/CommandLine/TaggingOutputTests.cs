@@ -243,6 +243,7 @@ public class TaggingOutputTests
         Assert.Equal(TinyCorpus.Classes, root.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
         Assert.Equal(128, root.GetProperty("features").GetProperty("max_frames").GetInt32());
         Assert.Equal(1.28, root.GetProperty("crop_seconds").GetDouble());
+        Assert.Equal(1.28, root.GetProperty("window_seconds").GetDouble());
         Assert.Equal(42, root.GetProperty("dataset_clips").GetInt32());
         Assert.Equal(3, root.GetProperty("epochs").GetInt32());
         Assert.Equal(6.5, root.GetProperty("training_seconds").GetDouble());

@@ -180,6 +180,9 @@ public class EnsembleRecipeTests
         Assert.Null(new TrainingOptions().ScoringWindowFrames(features));
         Assert.Contains((new TrainingOptions { ScoringWindowSeconds = 2 }).Problems(), p => p.Contains("--score-window needs --crop"));
         Assert.Contains((crop with { ScoringWindowSeconds = 0 }).Problems(), p => p.Contains("scoring window must be more than 0"));
+        // A pass holds as many frames whatever the window (predict's memory does not grow with it), at least one window.
+        Assert.Equal((64, 32, 16, 64, 1), (ClipScorer.WindowsPerPass(32, 128), ClipScorer.WindowsPerPass(32, 256), ClipScorer.WindowsPerPass(32, 512),
+            ClipScorer.WindowsPerPass(32, 64), ClipScorer.WindowsPerPass(1, 100_000)));
     }
 
     /// <summary>The file records the scoring window, not the crop; validation during training and predict both score
@@ -194,6 +197,9 @@ public class EnsembleRecipeTests
 
         var metadata = ModelFile.ReadMetadata(result.ModelPath);
         Assert.Equal((30, 15), (metadata.WindowFrames, metadata.WindowHopFrames));
+        var info = ModelInfo.Read(result.ModelPath);
+        Assert.Equal((0.1, 0.3), (info.CropSeconds, info.WindowSeconds));
+        Assert.Contains(info.ToLines(), l => l.Contains("windows of 0.3 s (its training crop is 0.1 s), half-window hop, averaged"));
         using var loaded = ModelFile.Load(result.ModelPath);
         var scorer = ClipScorer.For(loaded, batchSize: 8);
         Assert.Equal((30, 15), (scorer.WindowFrames, scorer.WindowHopFrames));
