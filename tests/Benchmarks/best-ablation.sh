@@ -64,13 +64,17 @@ declare -A config=(
   [crop256_e40]="--crop 2.56 --epochs 40"
   [fmax16k]=""
   [mels128]="--freq-mask-bands 16"
+  [nfft1024]=""
+  [nfft4096]=""
 )
 # Configurations on other features: inputs options, one feature folder each (the masks of mels128 keep their width in Hz).
 declare -A features=(
   [fmax16k]="--fmax 16000"
   [mels128]="--mels 128"
+  [nfft1024]="--n-fft 1024"
+  [nfft4096]="--n-fft 4096"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1 crop256_e40 fmax16k mels128)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1 crop256_e40 fmax16k mels128 nfft1024 nfft4096)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
