@@ -40,6 +40,7 @@ public class CommandLineValidationTests
     [InlineData("model", "--val-fraction 1.5", "--val-fraction: must be a number from 0 to 1 (exclusive) (got 1.5)")]
     [InlineData("model", "--crop 0", "--crop: must be more than 0 and at most 600 seconds (got 0)")]
     [InlineData("model", "--crop 1000", "--crop: must be more than 0 and at most 600 seconds (got 1000)")]
+    [InlineData("model", "--score-window 0", "--score-window: must be more than 0 and at most 600 seconds (got 0)")]
     [InlineData("model", "--mixup -1", "--mixup: must be a number from 0 to 100 (got -1)")]
     [InlineData("model", "--schedule linear", "--schedule: must be one of constant, cosine (got linear)")]
     [InlineData("model", "--lr nan", "--lr: must be a positive number (got nan)")]
