@@ -56,7 +56,6 @@ public static class InputsCommand
                 ShardCount = shardCount,
                 Threads = parse.GetValue(threads),
             };
-            WarnAboutEmptyBands(request.Features);
             var result = ProgressDisplay.Run("inputs", report => DatasetBuilder.Build(request,
                 new InlineProgress<ExtractionProgress>(p => report(p.Done, p.Total,
                     $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
@@ -130,19 +129,14 @@ public static class InputsCommand
         return false;
     }
 
-    private static void WarnAboutEmptyBands(FeatureConfig features)
-    {
-        int empty = MelFilterBank.Create(features).EmptyFilterCount;
-        if (empty > 0)
-            CommandRunner.Warning($"{empty} of {features.MelCount} mel bands cover no FFT bin (FFT {features.FftSize} at {features.SampleRate} Hz, {features.FMinHz:0.###}-{features.FMaxHz:0.###} Hz) and will be constant; use fewer --mels, a larger --n-fft or a higher --fmin");
-    }
-
     private static void Summarise(InputsResult r)
     {
         foreach (var s in r.Skipped.Take(10)) CommandRunner.Warning($"skipped {s.Fname}: {s.Reason}");
         if (r.Skipped.Count > 10) CommandRunner.Warning($"skipped {r.Skipped.Count - 10} more clips");
         if (r.TruncatedClips.Count > 0)
             CommandRunner.Warning($"{r.TruncatedClips.Count} clip(s) longer than {r.Dataset.Features.MaxFrames} frames were truncated (e.g. {string.Join(", ", r.TruncatedClips.Take(3))}); raise --max-frames to keep them whole");
+        if (r.EmptyMelBands > 0 && r.Dataset.Features is var f)
+            CommandRunner.Warning($"{r.EmptyMelBands} of {f.MelCount} mel bands cover no FFT bin (FFT {f.FftSize} at {f.SampleRate} Hz, {f.FMinHz:0.###}-{f.FMaxHz:0.###} Hz) and are constant; use fewer --mels, a larger --n-fft or a higher --fmin");
         if (r.ShortReadClips.Count > 0)
             CommandRunner.Warning($"{r.ShortReadClips.Count} file(s) end inside their data chunk and were read as far as they go (e.g. {string.Join(", ", r.ShortReadClips.Take(3))})");
         var d = r.Dataset;

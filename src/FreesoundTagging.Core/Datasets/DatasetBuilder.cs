@@ -111,7 +111,8 @@ public static class DatasetBuilder
         samples.Commit();
         labels.Commit();
         info.Write(datasetPath);
-        return new InputsResult(samplesPath, labelsPath, datasetPath, info, skipped, truncated, shortRead, audioSeconds, stopwatch.Elapsed);
+        return new InputsResult(samplesPath, labelsPath, datasetPath, info, skipped, truncated, shortRead, audioSeconds, stopwatch.Elapsed,
+            MelFilterBank.Create(features).EmptyFilterCount);
     }
 
 }

@@ -45,6 +45,8 @@ public sealed record InputsRequest
 public sealed record SkippedClip(string Fname, string Reason);
 
 /// <summary>What <c>inputs</c> wrote.</summary>
+/// <param name="EmptyMelBands">Mel bands that cover no FFT bin at these settings (<see cref="MelFilterBank.EmptyFilterCount"/>):
+/// constant in every row, worth a warning.</param>
 public sealed record InputsResult(
     string SamplesPath,
     string LabelsPath,
@@ -54,7 +56,8 @@ public sealed record InputsResult(
     IReadOnlyList<string> TruncatedClips,
     IReadOnlyList<string> ShortReadClips,
     double AudioSeconds,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed,
+    int EmptyMelBands = 0);
 
 /// <summary>Progress of a long extraction, for a bar or a log line.</summary>
 public readonly record struct ExtractionProgress(int Done, int Total, double AudioSeconds, TimeSpan Elapsed);

@@ -54,7 +54,7 @@ public static class TaggingJob
         double? windowSeconds = null;
         if (request.TimelineSeconds is { } seconds)
         {
-            int width = TimelineWindowFrames(loaded.Models.Select(m => m.Metadata.WindowFrames).ToList(), loaded.Features, seconds);
+            int width = TimelineWindowFrames(loaded.Models.Select(m => m.Metadata.TrainingCropFrames).ToList(), loaded.Features, seconds);
             windowSeconds = (double)width * loaded.Features.HopLength / loaded.Features.SampleRate;
             tags = tags.Select(f => f.Error is null ? f with { Timeline = Timeline(loaded, request, f.Path, width, cancel) } : f).ToList();
         }
@@ -62,13 +62,14 @@ public static class TaggingJob
     }
 
     /// <summary>
-    /// Frames per timeline window: models trained on crops (all with the same crop) are scored on windows of
-    /// exactly that crop, as they were trained; models trained on whole clips, or an ensemble that mixes crop
-    /// lengths, on windows of the <paramref name="seconds"/> asked for.
+    /// Frames per timeline window: models trained on crops (all with the same crop) are timed on windows of exactly
+    /// that crop, the finest span they were trained to tag, also when they score longer windows (--score-window: each
+    /// timeline window is then looped to it, as a short clip is); models trained on whole clips, or an ensemble that
+    /// mixes crop lengths, on windows of the <paramref name="seconds"/> asked for.
     /// </summary>
-    public static int TimelineWindowFrames(IReadOnlyList<int?> modelWindowFrames, FeatureConfig features, double seconds)
+    public static int TimelineWindowFrames(IReadOnlyList<int?> modelCropFrames, FeatureConfig features, double seconds)
     {
-        if (modelWindowFrames.Count > 0 && modelWindowFrames[0] is { } crop && modelWindowFrames.All(w => w == crop)) return crop;
+        if (modelCropFrames.Count > 0 && modelCropFrames[0] is { } crop && modelCropFrames.All(w => w == crop)) return crop;
         return Math.Max(1, (int)Math.Round(seconds * features.SampleRate / features.HopLength));
     }
 

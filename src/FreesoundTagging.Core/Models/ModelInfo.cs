@@ -55,9 +55,8 @@ public sealed record ModelInfo(
         var validated = h.Epochs.Where(e => e.MeanAveragePrecisionAt3 is not null).ToList();
         var best = validated.Count == 0 ? null : validated.MaxBy(e => e.MeanAveragePrecisionAt3);
         var last = h.Epochs.Count == 0 ? null : h.Epochs[^1];
-        double? window = m.WindowFrames is { } w ? Math.Round((double)w * m.Features.HopLength / m.Features.SampleRate, 4) : null;
-        // Files from before --score-window (and imported ones) score windows of their training crop.
-        double? crop = window is null ? null : h.Options?.CropSeconds ?? window;
+        double? Seconds(int? frames) => frames is { } n ? Math.Round((double)n * m.Features.HopLength / m.Features.SampleRate, 4) : null;
+        double? window = Seconds(m.WindowFrames), crop = Seconds(m.TrainingCropFrames);
         return new ModelInfo(path, m.Variant, ModelVariant.Parse(m.Variant).ParameterCount(m.Features.MelCount, m.Classes.Count) * m.MemberCount, m.Classes, m.Features,
             crop,
             h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
@@ -84,7 +83,7 @@ public sealed record ModelInfo(
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
                      $"ln(mel + {F(f.LogOffset)}), {f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
-        yield return $"scoring:      " + (WindowSeconds is { } w ? $"windows of {F(w)} s ({(CropSeconds is { } c && Math.Abs(c - w) > 0.005 ? $"its training crop is {F(c)} s" : "its training crop")}), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
+        yield return $"scoring:      " + (WindowSeconds is { } w ? $"windows of {F(w)} s ({(CropSeconds is { } c && c != w ? $"its training crop is {F(c)} s" : "its training crop")}), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
             + (BandShifts > 0 ? $"; each also shifted by ±1{(BandShifts > 1 ? $"..±{BandShifts}" : "")} mel bands ({2 * BandShifts + 1} passes averaged)" : "");
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";
         yield return $"training:     {(Members > 1 ? $"{Members} networks of {Epochs} epochs" : $"{Epochs} epochs")} in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +

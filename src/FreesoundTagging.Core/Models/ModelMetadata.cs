@@ -7,8 +7,8 @@ namespace FreesoundTagging.Models;
 /// <param name="Variant">A <see cref="ModelVariant"/> name, e.g. "cnn_1d".</param>
 /// <param name="Classes">Label names; output column i is Classes[i].</param>
 /// <param name="Features">The features the model was trained on; its MelCount is the input channel count.</param>
-/// <param name="WindowFrames">Frames of the random crops it was trained on: predict then averages its scores over
-/// windows this long sliding along each clip. Null (and in files written before crops existed): whole clips.</param>
+/// <param name="WindowFrames">With crop training: frames of the windows predict averages its scores over, sliding along
+/// each clip (the training crop, or --score-window's length). Null (and in files written before crops existed): whole clips.</param>
 /// <param name="WindowHopFrames">Frames between the starts of those windows; null (files before it was recorded): half a window.</param>
 /// <param name="Members">Networks of the same variant the file holds, trained with different seeds, whose probabilities
 /// predict averages (<see cref="MemberAverage"/>); null (files before ensembles could be saved): one.</param>
@@ -28,6 +28,10 @@ public sealed record ModelMetadata(string Variant, IReadOnlyList<string> Classes
 
     /// <summary>The hop predict slides its windows by: the recorded one, else half a window.</summary>
     public int? ScoringHopFrames => WindowFrames is { } window ? WindowHopFrames ?? DefaultHop(window) : null;
+
+    /// <summary>Frames of the crops the network was trained on: from the recorded training options, else (files from
+    /// before --score-window, imported ones) the scoring window, which was the crop then; null for whole clips.</summary>
+    public int? TrainingCropFrames => WindowFrames is null ? null : History.Options?.CropFrames(Features) ?? WindowFrames;
 
     /// <summary>Half a window: what predict used before the hop was recorded.</summary>
     public static int DefaultHop(int windowFrames) => Math.Max(1, windowFrames / 2);

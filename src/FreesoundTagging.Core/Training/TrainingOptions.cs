@@ -107,13 +107,13 @@ public sealed record TrainingOptions
 
     /// <summary>Frames of the windows predict scores: <see cref="ScoringWindowSeconds"/>, else the crop; null without crops.</summary>
     public int? ScoringWindowFrames(Features.FeatureConfig features) =>
-        CropFrames(features) is not { } crop ? null
-        : ScoringWindowSeconds is { } s ? Math.Max(1, (int)Math.Round(s * features.SampleRate / features.HopLength))
-        : crop;
+        CropFrames(features) is not { } crop ? null : ScoringWindowSeconds is { } s ? FramesOf(s, features) : crop;
 
     /// <summary>Frames a crop of <see cref="CropSeconds"/> spans with these features; null without crops.</summary>
-    public int? CropFrames(Features.FeatureConfig features) =>
-        CropSeconds is { } s ? Math.Max(1, (int)Math.Round(s * features.SampleRate / features.HopLength)) : null;
+    public int? CropFrames(Features.FeatureConfig features) => CropSeconds is { } s ? FramesOf(s, features) : null;
+
+    private static int FramesOf(double seconds, Features.FeatureConfig features) =>
+        Math.Max(1, (int)Math.Round(seconds * features.SampleRate / features.HopLength));
 
     /// <summary>The settings in words, e.g. "cnn_2d_vgg, 40 epochs, batch 64, Adam 0.001 cosine, crop 2 s, mixup 0.4".</summary>
     public string Describe()

@@ -285,6 +285,27 @@ public class TaggingOutputTests
         Assert.Contains("windows of 0.64 s, the crop the model was trained on", r.Err);
     }
 
+    /// <summary>A model that scores longer windows than it was trained on (--score-window) is still timed on its
+    /// training crop, the finest span it learned to tag.</summary>
+    [Fact]
+    public void AModelScoringLongerWindowsIsTimedOnItsTrainingCrop()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 8, classes: 2);
+        var options = Training.RecipeTests.Recipe(epochs: 1) with { CropSeconds = 0.5, ScoringWindowSeconds = 1.0 };
+        var trained = FreesoundTagging.Training.ModelTraining.Run(new FreesoundTagging.Training.TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("m.fstmodel"), Options = options });
+        Assert.Equal((50, 100), (ModelFile.ReadMetadata(trained.ModelPath).TrainingCropFrames, ModelFile.ReadMetadata(trained.ModelPath).WindowFrames));
+        string wav = dir.Write("long.wav", TinyCorpus.Tone(440, 1.2));
+
+        var r = ConsoleCapture.Run(PredictCommand.Run, trained.ModelPath, wav, "--timeline", "3", "--format", "json", "--device", "cpu");
+
+        Assert.True(r.Exit == 0, r.Err);
+        using var doc = JsonDocument.Parse(r.Out);
+        var windows = doc.RootElement[0].GetProperty("timeline").EnumerateArray().Select(w => (w.GetProperty("start_s").GetDouble(), w.GetProperty("end_s").GetDouble())).ToList();
+        Assert.Equal([(0.0, 0.5), (0.5, 1.0), (1.0, 1.2)], windows);
+        Assert.Contains("windows of 0.5 s, the crop the model was trained on", r.Err);
+    }
+
     private static List<string[]> ParseDelimited(string text, string delimiter)
     {
         var rows = new List<string[]>();

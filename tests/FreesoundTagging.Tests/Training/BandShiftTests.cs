@@ -61,18 +61,22 @@ public class BandShiftTests
         var random = new Random(2);
         var clip = new LogMel(Enumerable.Range(0, 10 * 16).Select(_ => (float)random.NextDouble() * 4 - 5).ToArray(), 10, 16);
 
-        float[] Plain(int shift)
-        {
-            var values = clip.Values.ToArray();
-            BandShifter.Shift(values, 10, 16, shift);
-            return new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 4).Score([new LogMel(values, 10, 16)], CPU)[0];
-        }
+        float[] Plain(int shift) =>
+            new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 4).Score([ShiftedCopy(clip, shift)], CPU)[0];
         var expected = new float[3];
         foreach (int shift in new[] { 0, 1, -1, 2, -2 })
             for (int c = 0; c < 3; c++) expected[c] += Plain(shift)[c] / 5;
         var scorer = new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 4, bandShifts: 2);
         Assert.Equal(expected, scorer.Score([clip], CPU)[0], new Tolerance(1e-6));
         Assert.NotEqual(Plain(0), expected, new Tolerance(1e-6));
+    }
+
+    /// <summary>A copy of <paramref name="clip"/> moved <paramref name="shift"/> bands along the mel axis.</summary>
+    private static LogMel ShiftedCopy(LogMel clip, int shift)
+    {
+        var values = clip.Values.ToArray();
+        BandShifter.Shift(values, clip.Frames, clip.MelCount, shift);
+        return new LogMel(values, clip.Frames, clip.MelCount);
     }
 
     [Fact]
@@ -89,12 +93,7 @@ public class BandShiftTests
         LogMel[] clips = [Clip(7), Clip(25), Clip(40)];
 
         float[][] Shifted(int shift) => new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 1).Score(
-            clips.Select(c =>
-            {
-                var values = c.Values.ToArray();
-                BandShifter.Shift(values, c.Frames, 16, shift);
-                return new LogMel(values, c.Frames, 16);
-            }).ToList(), CPU);
+            clips.Select(c => ShiftedCopy(c, shift)).ToList(), CPU);
         var alone = new[] { 0, 1, -1 }.Select(Shifted).ToArray();
         var together = new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 1, bandShifts: 1).Score(clips, CPU);
         for (int i = 0; i < clips.Length; i++)
