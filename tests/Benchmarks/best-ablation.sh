@@ -55,12 +55,14 @@ declare -A config=(
   [batch16]="--batch-size 16"
   [epochs55]="--epochs 55"
   [lr2]="--lr 0.002"
+  [lr05]="--lr 0.0005"
   [epochs160]="--epochs 160"
   [no_mixup]="--mixup 0"
   [no_masks]="--time-masks 0 --freq-masks 0"
   [constant_lr]="--schedule constant"
   [crop064]="--crop 0.64"
   [mixup1]="--mixup 1.0"
+  [mixup02]="--mixup 0.2"
   [crop256_e40]="--crop 2.56 --epochs 40"
   [fmax16k]=""
   [mels128]="--freq-mask-bands 16"
@@ -74,7 +76,7 @@ declare -A features=(
   [nfft1024]="--n-fft 1024"
   [nfft4096]="--n-fft 4096"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 no_mixup no_masks constant_lr crop064 mixup1 crop256_e40 fmax16k mels128 nfft1024 nfft4096)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
