@@ -54,12 +54,9 @@ public class BandShiftTests
     [Fact]
     public void ScoringWithShiftsAveragesTheProbabilitiesOfTheShiftedInputs()
     {
-        torch.manual_seed(6);
-        using var model = ModelVariant.Vgg2d.Create(16, 3);
-        model.eval();
+        using var model = EvaluatedVgg(seed: 6);
         var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 40 };
-        var random = new Random(2);
-        var clip = new LogMel(Enumerable.Range(0, 10 * 16).Select(_ => (float)random.NextDouble() * 4 - 5).ToArray(), 10, 16);
+        var clip = RandomClip(new Random(2), 10);
 
         float[] Plain(int shift) =>
             new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 4).Score([ShiftedCopy(clip, shift)], CPU)[0];
@@ -70,6 +67,19 @@ public class BandShiftTests
         Assert.Equal(expected, scorer.Score([clip], CPU)[0], new Tolerance(1e-6));
         Assert.NotEqual(Plain(0), expected, new Tolerance(1e-6));
     }
+
+    /// <summary>A fresh 16-band, 3-class VGG in eval mode, its weights drawn from <paramref name="seed"/>.</summary>
+    private static TaggingModel EvaluatedVgg(int seed)
+    {
+        torch.manual_seed(seed);
+        var model = ModelVariant.Vgg2d.Create(16, 3);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>A 16-band clip of log-mel-like values in [-5, -1).</summary>
+    private static LogMel RandomClip(Random random, int frames) =>
+        new(Enumerable.Range(0, frames * 16).Select(_ => (float)random.NextDouble() * 4 - 5).ToArray(), frames, 16);
 
     /// <summary>A copy of <paramref name="clip"/> moved <paramref name="shift"/> bands along the mel axis.</summary>
     private static LogMel ShiftedCopy(LogMel clip, int shift)
@@ -84,13 +94,10 @@ public class BandShiftTests
     {
         // Batch size 1 scores 2 windows per pass: the clips' 1 + 4 + 7 windows take 6 passes, the last one short, so
         // the buffers reused from pass to pass are exercised, and so is the shorter last pass.
-        torch.manual_seed(8);
-        using var model = ModelVariant.Vgg2d.Create(16, 3);
-        model.eval();
+        using var model = EvaluatedVgg(seed: 8);
         var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 80 };
         var random = new Random(3);
-        LogMel Clip(int frames) => new(Enumerable.Range(0, frames * 16).Select(_ => (float)random.NextDouble() * 4 - 5).ToArray(), frames, 16);
-        LogMel[] clips = [Clip(7), Clip(25), Clip(40)];
+        LogMel[] clips = [RandomClip(random, 7), RandomClip(random, 25), RandomClip(random, 40)];
 
         float[][] Shifted(int shift) => new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 1).Score(
             clips.Select(c => ShiftedCopy(c, shift)).ToList(), CPU);
