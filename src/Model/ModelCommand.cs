@@ -241,47 +241,54 @@ internal static class TrainingDisplay
     public static T Run<T>(int epochs, int runs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<int, int>, Action<int, int>, T> work, string runName = "fold")
     {
         var clock = new RunClock(epochs, runs);
-        string stage = "";
+        // Ensemble members may train side by side, each on a thread of its own that reports its own steps and
+        // epochs: what is being trained is kept per thread.
+        using var stage = new ThreadLocal<string>(() => "");
+        using var run = new ThreadLocal<int>(() => -1);
+        void Starting(int k, int n)
+        {
+            // A thread trains its runs one after another: the one it trained before is over.
+            if (run.Value >= 0) clock.Finished(run.Value);
+            run.Value = k;
+            stage.Value = $"{runName} {k + 1}/{n} ";
+        }
+        // A single run is never announced: it is run 0.
+        int Current() => Math.Max(run.Value, 0);
         if (!Terminal.StdoutIsInteractive)
-            return work(new InlineProgress<TrainingProgress>(_ => { }), e => Console.WriteLine(EpochLine.Plain(stage, e, epochs, clock.EpochDone(e))),
+            return work(new InlineProgress<TrainingProgress>(_ => { }), e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e))),
                 (k, n) =>
                 {
-                    clock.Fold = k;
-                    stage = $"{runName} {k + 1}/{n} ";
+                    Starting(k, n);
                     Console.WriteLine($"{runName} {k + 1}/{n}");
                 },
-                (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage, epoch, step)));
+                (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)));
         T result = default!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = EpochLine.BarWidth }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
                 var whole = ctx.AddTask(Markup.Escape(EpochLine.Fit("whole run", EpochLine.Budget(Width))), maxValue: (double)epochs * runs);
-                ProgressTask? bar = null;
-                int barEpoch = 0, barFold = -1;
+                using var bars = new ThreadLocal<(ProgressTask? Bar, int Epoch, int Run)>(() => (null, 0, -1));
                 var progress = new InlineProgress<TrainingProgress>(p =>
                 {
-                    if (bar is null || barEpoch != p.Epoch || barFold != clock.Fold)
+                    var (bar, barEpoch, barRun) = bars.Value;
+                    if (bar is null || barEpoch != p.Epoch || barRun != Current())
                     {
                         bar?.StopTask();
-                        bar = ctx.AddTask(Markup.Escape(EpochLine.Fit($"{stage}epoch {p.Epoch}/{p.Epochs}", EpochLine.Budget(Width))), maxValue: p.Steps);
-                        barEpoch = p.Epoch;
-                        barFold = clock.Fold;
+                        bar = ctx.AddTask(Markup.Escape(EpochLine.Fit($"{stage.Value}epoch {p.Epoch}/{p.Epochs}", EpochLine.Budget(Width))), maxValue: p.Steps);
+                        bars.Value = (bar, p.Epoch, Current());
                     }
                     bar.Value = p.Step;
-                    bar.Description = Markup.Escape(EpochLine.Running(stage, p, EpochLine.Budget(Width)));
-                    whole.Value = (double)clock.Fold * epochs + p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1);
+                    bar.Description = Markup.Escape(EpochLine.Running(stage.Value!, p, EpochLine.Budget(Width)));
+                    whole.Value = clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1));
                 });
                 result = work(progress, e =>
                 {
-                    if (bar is not null) bar.Description = Markup.Escape(EpochLine.Finished(stage, e, epochs, EpochLine.Budget(Width)));
+                    clock.EpochDone(Current(), e);
+                    if (bars.Value.Bar is { } bar) bar.Description = Markup.Escape(EpochLine.Finished(stage.Value!, e, epochs, EpochLine.Budget(Width)));
                 },
-                (k, n) =>
-                {
-                    clock.Fold = k;
-                    stage = $"{runName} {k + 1}/{n} ";
-                },
-                (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage, epoch, step)));
+                Starting,
+                (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)));
                 whole.Value = whole.MaxValue;
             });
         return result;
@@ -290,23 +297,43 @@ internal static class TrainingDisplay
     private static int Width => AnsiConsole.Profile.Width;
 }
 
-/// <summary>Elapsed time and the time left for the whole run (all folds), from the epochs this process ran.</summary>
+/// <summary>Elapsed time and the time left for the whole run (all folds or members), from the epochs this process ran.</summary>
+/// <remarks>Runs may overlap (ensemble members trained side by side), so the rate is the wall clock's per epoch.</remarks>
 internal sealed class RunClock(int epochs, int runs)
 {
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private double _secondsThisProcess;
+    private readonly object _gate = new();
+    // Epochs each run has finished, fractional while one is under way.
+    private readonly double[] _done = new double[runs];
     private int _epochsThisProcess;
 
-    /// <summary>0-based fold being trained.</summary>
-    public int Fold { get; set; }
-
-    /// <summary>(elapsed, left) after <paramref name="e"/>; left assumes every remaining epoch runs (early stopping may end sooner).</summary>
-    public (TimeSpan Elapsed, TimeSpan Left) EpochDone(EpochRecord e)
+    /// <summary>Run <paramref name="finished"/> is over (it ran all its epochs, stopped early, or was found finished on resuming).</summary>
+    public void Finished(int finished)
     {
-        _secondsThisProcess += e.Seconds;
-        _epochsThisProcess++;
-        long remaining = (long)(runs - Fold - 1) * epochs + (epochs - e.Epoch);
-        return (_clock.Elapsed, TimeSpan.FromSeconds(remaining * _secondsThisProcess / _epochsThisProcess));
+        lock (_gate) _done[finished] = epochs;
+    }
+
+    /// <summary>Epochs of the whole run done once run <paramref name="run"/> stands at <paramref name="epochsOfRun"/>.</summary>
+    public double EpochsDone(int run, double epochsOfRun)
+    {
+        lock (_gate)
+        {
+            _done[run] = Math.Max(_done[run], epochsOfRun);
+            return _done.Sum();
+        }
+    }
+
+    /// <summary>(elapsed, left) after <paramref name="e"/> of run <paramref name="run"/>; left assumes every remaining epoch runs (early stopping may end sooner).</summary>
+    public (TimeSpan Elapsed, TimeSpan Left) EpochDone(int run, EpochRecord e)
+    {
+        lock (_gate)
+        {
+            _epochsThisProcess++;
+            _done[run] = e.Epoch;
+            double remaining = Math.Max(0, (double)epochs * runs - _done.Sum());
+            var elapsed = _clock.Elapsed;
+            return (elapsed, TimeSpan.FromSeconds(remaining * elapsed.TotalSeconds / _epochsThisProcess));
+        }
     }
 }
 

@@ -288,11 +288,11 @@ public sealed class Cnn1dModel : TaggingModel
         if (variant == ModelVariant.Cnn1d)
             return Sequential(Linear(features, classCount));
         if (variant == ModelVariant.Cnn1dDropout)
-            return Sequential(Dropout(DropoutRate), Linear(features, classCount));
+            return Sequential(new SeededDropout(DropoutRate), Linear(features, classCount));
         if (variant == ModelVariant.Cnn1dDenseDropout)
             return Sequential(
-                Dropout(DropoutRate), Linear(features, HiddenUnits), ReLU(),
-                Dropout(DropoutRate), Linear(HiddenUnits, classCount));
+                new SeededDropout(DropoutRate), Linear(features, HiddenUnits), ReLU(),
+                new SeededDropout(DropoutRate), Linear(HiddenUnits, classCount));
         throw new ArgumentOutOfRangeException(nameof(variant), variant.Name, "unknown variant");
     }
 

@@ -28,4 +28,10 @@ public abstract class TaggingModel : nn.Module<Tensor, Tensor>
 
     /// <summary>Trainable parameters of this instance.</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>Has every dropout layer draw its masks from <paramref name="generator"/> (null: libtorch's global one).</summary>
+    public void UseDropoutGenerator(Generator? generator)
+    {
+        foreach (var layer in modules().OfType<SeededDropout>()) layer.Generator = generator;
+    }
 }

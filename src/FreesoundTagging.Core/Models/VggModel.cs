@@ -25,7 +25,7 @@ public sealed class VggModel : TaggingModel
 
     private readonly ChannelBatchNorm bandNorm;
     private readonly ModuleList<Sequential> blocks;
-    private readonly Dropout dropout;
+    private readonly SeededDropout dropout;
     private readonly Linear classifier;
 
     public VggModel(int inputChannels, int classCount) : base(ModelVariant.Vgg2d, inputChannels, classCount)
@@ -40,7 +40,7 @@ public sealed class VggModel : TaggingModel
                 Conv2d(width, width, 3, padding: 1, bias: false), ChannelBatchNorm.Over2d(width), ReLU()));
             channels = width;
         }
-        dropout = Dropout(DropoutRate);
+        dropout = new SeededDropout(DropoutRate);
         classifier = Linear(2 * channels, classCount);
         RegisterComponents();
     }

@@ -6,6 +6,10 @@ namespace FreesoundTagging.Runtime;
 public static class TorchRuntime
 {
     private static readonly object Gate = new();
+
+    /// <summary>Held while seeding libtorch's global generator and drawing from it, by code that may run in
+    /// parallel threads (ensemble members initialising their networks).</summary>
+    public static readonly object GlobalGeneratorGate = new();
     private static bool _initialised;
 
     /// <summary>

@@ -59,13 +59,22 @@ public sealed class Trainer
         // The split is drawn from the run's seed, everything random about the network from the member's: every
         // member of an ensemble is validated on the same rows.
         int memberSeed = TrainingOptions.MemberSeed(seed, _options.Member);
-        torch.manual_seed(memberSeed);
-
-        var model = _createModel();
-        model.to(device);
+        nn.Module<Tensor, Tensor> model;
+        WeightAverage? average;
+        // Initialisation draws from libtorch's global generator; members trained at the same time take turns.
+        lock (TorchRuntime.GlobalGeneratorGate)
+        {
+            torch.manual_seed(memberSeed);
+            model = _createModel();
+            model.to(device);
+            // Built after the trained network, so the trained network's initial weights do not depend on --ema.
+            average = _options.EmaDecay > 0 ? new WeightAverage(model, _createModel().to(device), _options.EmaDecay) : null;
+        }
+        // Dropout masks come from this run's own generator on the CPU (the same masks as the global one reseeded
+        // alike, see SeededDropout), so runs in parallel threads do not disturb each other's draws.
+        using var dropoutGenerator = device.type == DeviceType.CPU ? new Generator((ulong)memberSeed) : null;
+        (model as TaggingModel)?.UseDropoutGenerator(dropoutGenerator);
         using var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
-        // Built after the trained network, so the trained network's initial weights do not depend on --ema.
-        WeightAverage? average = _options.EmaDecay > 0 ? new WeightAverage(model, _createModel().to(device), _options.EmaDecay) : null;
         byte[]? bestWeights = null;
         if (saved is not null)
         {
@@ -112,7 +121,9 @@ public sealed class Trainer
                 next = step + 1 < batches.Count ? assembler.StartAsync(batches[step + 1]) : null;
                 // Dropout draws from libtorch's generator: reseeding it per step makes each step's masks a function
                 // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
-                torch.manual_seed(unchecked(memberSeed * 1_000_003L + epoch * 100_003L + step));
+                long stepSeed = unchecked(memberSeed * 1_000_003L + epoch * 100_003L + step);
+                if (dropoutGenerator is not null) dropoutGenerator.manual_seed(stepSeed);
+                else torch.manual_seed(stepSeed);
                 // Every epoch has the same number of batches, so (epoch, step) places the step on the whole run's curve.
                 long runStep = (long)epoch * batches.Count + step;
                 optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, runStep, (long)_options.Epochs * batches.Count);
@@ -173,6 +184,8 @@ public sealed class Trainer
         // Scores of an epoch run before a resume are not in memory: score the kept weights again.
         if (keptScores is null && validationRows.Length > 0) keptScores = Evaluate(network, device, validationRows).Scores;
         network.eval();
+        // The generator is disposed with this run; the network that outlives it draws from the global one again.
+        (model as TaggingModel)?.UseDropoutGenerator(null);
         return new TrainingOutcome(network, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores);
     }
 

@@ -154,4 +154,31 @@ public class TrainingCommandTests
         }
         Assert.Contains("steps/s", EpochLine.Running("", p, EpochLine.Budget(140)));
     }
+
+    [Fact]
+    public void TheRunClockCountsTheEpochsOfRunsThatOverlap()
+    {
+        var clock = new RunClock(epochs: 2, runs: 3);
+        // Members 1 and 2 side by side, then member 3.
+        Assert.Equal(0.5, clock.EpochsDone(0, 0.5));
+        Assert.Equal(1.0, clock.EpochsDone(1, 0.5));
+        clock.EpochDone(0, new EpochRecord(1, 1, 0));
+        clock.EpochDone(1, new EpochRecord(1, 1, 0));
+        clock.EpochDone(0, new EpochRecord(2, 1, 0));
+        Assert.Equal(3.5, clock.EpochsDone(1, 1.5));
+        var (_, left) = clock.EpochDone(1, new EpochRecord(2, 1, 0));
+        Assert.True(left > TimeSpan.Zero);
+        Assert.Equal(4.0, clock.EpochsDone(2, 0));
+        Assert.Equal(TimeSpan.Zero, clock.EpochDone(2, new EpochRecord(2, 1, 0)).Left);
+    }
+
+    [Fact]
+    public void ARunFoundFinishedOnResumingCountsAsDone()
+    {
+        var clock = new RunClock(epochs: 4, runs: 2);
+        // Member 1 reported no epochs (it was finished before the resume); member 2 resumes at epoch 3.
+        clock.Finished(0);
+        Assert.Equal(6.0, clock.EpochsDone(1, 2));
+        Assert.Equal(TimeSpan.Zero, clock.EpochDone(1, new EpochRecord(4, 1, 0)).Left);
+    }
 }
