@@ -127,7 +127,9 @@ public static class ModelCommand
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
-                string saved = request.Options.Folds >= 2 ? "the current fold's .ckpt" : request.Options.Members >= 2 ? "the current member's .ckpt" : request.CheckpointPath;
+                string saved = request.Options.Folds >= 2 ? "the current fold's .ckpt" : request.Options.Members >= 2
+                    ? ModelTraining.ParallelMembers(request.Options) > 1 ? "the .ckpt of each member under way" : "the current member's .ckpt"
+                    : request.CheckpointPath;
                 CommandRunner.Warning($"interrupted; progress saved in {saved} - run the same command with --resume to continue");
                 return ExitCodes.Interrupted;
             }
