@@ -23,6 +23,7 @@ internal sealed class FeatureOptions
     public Option<int> Mels { get; } = new("--mels") { Description = "Mel bands (Slaney, area-normalised, as librosa)", DefaultValueFactory = _ => Defaults.MelCount };
     public Option<double> FMin { get; } = new("--fmin") { Description = "Lowest mel band edge (Hz)", DefaultValueFactory = _ => Defaults.FMinHz };
     public Option<double> FMax { get; } = new("--fmax") { Description = "Highest mel band edge (Hz), at most half the sample rate", DefaultValueFactory = _ => Defaults.FMaxHz };
+    public Option<double> LogOffset { get; } = new("--log-offset") { Description = "Features are ln(mel power + this): the floor that quiet bins are clipped to (the original's 0.001; librosa's power_to_db floors the power at 1e-10 instead)", DefaultValueFactory = _ => Defaults.LogOffset };
     public Option<string> PadMode { get; } = new("--pad-mode") { Description = "Edge padding of the centred frames: reflect (librosa < 0.10, the original) or constant (librosa >= 0.10)", DefaultValueFactory = _ => "reflect" };
 
     public FeatureOptions()
@@ -33,10 +34,11 @@ internal sealed class FeatureOptions
         Mels.Between(1, 4096, "bands");
         FMin.Between(0, MaxHz);
         FMax.Between(0, MaxHz);
+        LogOffset.Check<double>(v => v is > 0 and <= 1e3, "must be above 0 and at most 1000");
         PadMode.OneOf("reflect", "constant");
     }
 
-    public IEnumerable<Option> All => [SampleRate, FftSize, Hop, Mels, FMin, FMax, PadMode];
+    public IEnumerable<Option> All => [SampleRate, FftSize, Hop, Mels, FMin, FMax, LogOffset, PadMode];
 
     /// <summary>The checks that involve two options, as usage errors naming the one to change.</summary>
     public void AddCrossChecks(Command command) => command.Validators.Add(result =>
@@ -66,7 +68,7 @@ internal sealed class FeatureOptions
         }
     }
 
-    /// <summary>The settings the parse asks for, everything else (the log offset, the frame count) as given.</summary>
+    /// <summary>The settings the parse asks for, everything else (the frame count) as given.</summary>
     public FeatureConfig Read(ParseResult parse, FeatureConfig start) => start with
     {
         SampleRate = parse.GetValue(SampleRate),
@@ -75,6 +77,7 @@ internal sealed class FeatureOptions
         MelCount = parse.GetValue(Mels),
         FMinHz = parse.GetValue(FMin),
         FMaxHz = parse.GetValue(FMax),
+        LogOffset = parse.GetValue(LogOffset),
         PadMode = parse.GetValue(PadMode) == "constant" ? StftPadMode.Constant : StftPadMode.Reflect,
     };
 

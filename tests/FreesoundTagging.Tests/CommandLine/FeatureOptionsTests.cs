@@ -9,7 +9,7 @@ using Xunit;
 
 namespace FreesoundTagging.Tests.CommandLine;
 
-/// <summary><c>inputs</c>' front-end options (--sample-rate, --n-fft, --hop, --mels, --fmin, --fmax, --pad-mode):
+/// <summary><c>inputs</c>' front-end options (--sample-rate, --n-fft, --hop, --mels, --fmin, --fmax, --log-offset, --pad-mode):
 /// the arrays match librosa for the settings asked for, the settings travel to the model, and predict uses them.</summary>
 [Collection(TorchCollection.Name)]
 public class FeatureOptionsTests
@@ -32,12 +32,12 @@ public class FeatureOptionsTests
         int mels = shape[0], frames = shape[1];
 
         var r = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", frames.ToString(),
-            "--sample-rate", rate.ToString(), "--hop", "512", "--mels", "128", "--fmin", "0", "--fmax", (rate / 2).ToString(), "--pad-mode", "constant");
+            "--sample-rate", rate.ToString(), "--hop", "512", "--mels", "128", "--fmin", "0", "--fmax", (rate / 2).ToString(), "--pad-mode", "constant", "--log-offset", "1e-6");
 
         Assert.True(r.Exit == 0, r.Err);
         Assert.DoesNotContain("truncated", r.Err);
         var f = DatasetInfo.Read(dir.File("dataset.json")).Features;
-        Assert.Equal((rate, 2048, 512, 128, 0.0, rate / 2.0, FreesoundTagging.Features.StftPadMode.Constant), (f.SampleRate, f.FftSize, f.HopLength, f.MelCount, f.FMinHz, f.FMaxHz, f.PadMode));
+        Assert.Equal((rate, 2048, 512, 128, 0.0, rate / 2.0, FreesoundTagging.Features.StftPadMode.Constant, 1e-6), (f.SampleRate, f.FftSize, f.HopLength, f.MelCount, f.FMinHz, f.FMaxHz, f.PadMode, f.LogOffset));
         NDArray samples = np.load_npy(dir.File("samples.npy"), false, 100_000);
         Assert.Equal(new long[] { 1, frames, mels }, samples.shape.Select(d => (long)d).ToArray());
         float[] values = samples.ToArray<float>();
@@ -102,5 +102,19 @@ public class FeatureOptionsTests
         var empty = Enumerable.Range(0, 128).Where(m => bank.Filters[m].Weights.Length == 0).ToList();
         Assert.Equal(empty, constant);
         Assert.DoesNotContain("cover no FFT bin", ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "100").Err);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1e-3")]
+    [InlineData("1e4")]
+    public void ALogOffsetThatIsNotPositiveOrIsHugeIsAUsageError(string offset)
+    {
+        using var dir = new TempDir();
+        var (audio, train, _) = TinyCorpus.Write(dir.Path, perClass: 1);
+        var r = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--log-offset", offset);
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("--log-offset", r.Err);
+        Assert.False(File.Exists(dir.File("samples.npy")));
     }
 }
