@@ -68,6 +68,8 @@ declare -A config=(
   [mels128]="--freq-mask-bands 16"
   [nfft1024]=""
   [nfft4096]=""
+  [logoff5]=""
+  [logoff4]=""
 )
 # Configurations on other features: inputs options, one feature folder each (the masks of mels128 keep their width in Hz).
 declare -A features=(
@@ -75,8 +77,10 @@ declare -A features=(
   [mels128]="--mels 128"
   [nfft1024]="--n-fft 1024"
   [nfft4096]="--n-fft 4096"
+  [logoff5]="--log-offset 1e-5"
+  [logoff4]="--log-offset 1e-4"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
