@@ -57,6 +57,7 @@ declare -A config=(
   [lr2]="--lr 0.002"
   [lr05]="--lr 0.0005"
   [epochs160]="--epochs 160"
+  [epochs100]="--epochs 100"
   [no_mixup]="--mixup 0"
   [no_masks]="--time-masks 0 --freq-masks 0"
   [constant_lr]="--schedule constant"
@@ -80,7 +81,7 @@ declare -A features=(
   [logoff5]="--log-offset 1e-5"
   [logoff4]="--log-offset 1e-4"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
