@@ -187,9 +187,10 @@ public static class ModelTraining
     /// How many members of an ensemble run train at a time: min(members, threads) on the CPU, else 1.
     /// </summary>
     /// <remarks>
-    /// On 2 cores two networks trained side by side on one thread each get through 1.3-1.4x the steps that one
-    /// network gets on two threads (docs/performance.md): a small network's convolutions do not split well
-    /// across threads. On a GPU the members share one device, so they take turns.
+    /// On 2 cores two VGG networks trained side by side on one thread each get through about 1.2x the steps that
+    /// one network gets on two threads (the best recipe: 617 s against 746 s, docs/performance.md): a small
+    /// network's convolutions do not split well across threads. On a GPU the members share one device, so they
+    /// take turns.
     /// </remarks>
     public static int ParallelMembers(TrainingOptions options) =>
         options.Members >= 2 && options.Threads >= 2 && Runtime.TorchRuntime.ResolveDevice(options.Device).type == DeviceType.CPU
