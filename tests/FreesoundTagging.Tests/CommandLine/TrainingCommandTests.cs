@@ -52,6 +52,29 @@ public class TrainingCommandTests
     }
 
     [Fact]
+    public void TheBestRecipesMembersTrainSideBySideAndTheirLinesSayWhichIsWhich()
+    {
+        using var dir = new TempDir();
+        string data = Inputs(dir);
+        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("b.fstmodel"), "--data", data, "--recipe", "best", "--epochs", "2", "--batch-size", "4",
+            "--seed", "1", "--device", "cpu", "--threads", "2");
+        Assert.True(run.Exit == 0, run.Err);
+
+        var lines = run.Out.Split('\n');
+        foreach (string member in new[] { "member 1/2", "member 2/2" })
+        {
+            Assert.Contains(member, lines);
+            Assert.Contains(lines, l => l.StartsWith($"{member} epoch 2/2:", StringComparison.Ordinal));
+        }
+        Assert.Contains("2 members (seeds 1, 1000004)", run.Out);
+        var history = ModelFile.ReadMetadata(dir.File("b.fstmodel")).History;
+        Assert.Equal(2, history.MemberElapsedSeconds!.Count);
+        // Side by side: the run took about as long as its slower member, not their sum.
+        Assert.True(history.ElapsedSeconds < history.MemberElapsedSeconds.Sum(), $"{history.ElapsedSeconds} s against members {string.Join(" + ", history.MemberElapsedSeconds)}");
+        Assert.False(File.Exists(dir.File("b.member1.fstmodel")));
+    }
+
+    [Fact]
     public void ARecipeFileIsExpandedAndTheCommandLineWins()
     {
         using var dir = new TempDir();
