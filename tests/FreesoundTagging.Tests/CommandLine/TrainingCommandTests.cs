@@ -19,6 +19,14 @@ public class TrainingCommandTests
         return dir.Path;
     }
 
+    /// <summary>Trains on <see cref="Inputs"/>' dataset with these arguments (plus --device cpu); the run must succeed.</summary>
+    private static (int Exit, string Out, string Err) Trained(TempDir dir, string variant, string save, params string[] args)
+    {
+        var run = ConsoleCapture.Run(ModelCommand.Run, [variant, dir.File(save), "--data", Inputs(dir), .. args, "--device", "cpu"]);
+        Assert.True(run.Exit == 0, run.Err);
+        return run;
+    }
+
     [Fact]
     public void TheDeepRecipeExpandsAndTypedOptionsOverrideIt()
     {
@@ -55,10 +63,7 @@ public class TrainingCommandTests
     public void TheBestRecipesMembersTrainSideBySideAndTheirLinesSayWhichIsWhich()
     {
         using var dir = new TempDir();
-        string data = Inputs(dir);
-        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("b.fstmodel"), "--data", data, "--recipe", "best", "--epochs", "2", "--batch-size", "4",
-            "--seed", "1", "--device", "cpu", "--threads", "2");
-        Assert.True(run.Exit == 0, run.Err);
+        var run = Trained(dir, "cnn_2d_vgg", "b.fstmodel", "--recipe", "best", "--epochs", "2", "--batch-size", "4", "--seed", "1", "--threads", "2");
 
         var lines = run.Out.Split('\n');
         foreach (string member in new[] { "member 1/2", "member 2/2" })
@@ -141,10 +146,8 @@ public class TrainingCommandTests
     public void FoldsWithKeepBestWriteOutOfFoldPerClassResults()
     {
         using var dir = new TempDir();
-        string data = Inputs(dir);
-        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("cv.fstmodel"), "--data", data, "--folds", "2", "--epochs", "2", "--batch-size", "4",
-            "--keep", "best", "--seed", "1", "--device", "cpu");
-        Assert.True(run.Exit == 0, run.Err);
+        var run = Trained(dir, "cnn_1d", "cv.fstmodel", "--folds", "2", "--epochs", "2", "--batch-size", "4", "--keep", "best", "--seed", "1");
+        string data = dir.Path;
         Assert.Contains("fold 2/2 epoch 2/2:", run.Out);
         Assert.Contains("trained on 6 clips, validated on 6", run.Out);
         Assert.Contains("out-of-fold MAP@3", run.Out);
