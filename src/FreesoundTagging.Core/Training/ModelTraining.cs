@@ -152,7 +152,6 @@ public static class ModelTraining
             return request.Resume && Finished(member, data) is { } done ? done
                 : Train(data, member with { Resume = request.Resume && File.Exists(member.CheckpointPath) }, progress, epochDone, token, resuming);
         }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         var members = parallel > 1 ? ConcurrentRuns.Run(count, parallel, TrainMember, memberStarting, cancel)
             : [.. Enumerable.Range(0, count).Select(k => { memberStarting?.Invoke(k, count); return TrainMember(k, cancel); })];
 
@@ -165,10 +164,9 @@ public static class ModelTraining
         var options = request.Options with { Seed = seed, Member = 0 };
         var history = first.History with
         {
-            // Members trained side by side overlap: the run took the wall clock, not the members' sum.
-            // (a resumed run's earlier part is known only as each member's own time: shared out over the threads).
-            ElapsedSeconds = parallel == 1 ? members.Sum(m => m.History.ElapsedSeconds)
-                : request.Resume ? members.Sum(m => m.History.ElapsedSeconds) / parallel : clock.Elapsed.TotalSeconds,
+            // Members trained side by side overlap: their times shared out over the threads that trained them
+            // (each member's time includes any earlier process's part, so this holds for resumed runs too).
+            ElapsedSeconds = members.Sum(m => m.History.ElapsedSeconds) / parallel,
             Options = options, Recipe = options.Describe(),
             MemberElapsedSeconds = [.. members.Select(m => m.History.ElapsedSeconds)], EnsembleValidationMap3 = map,
             MemberValidationMap3 = held is null ? null : [.. members.Select(m => m.History.Kept?.MeanAveragePrecisionAt3 ?? double.NaN)],
