@@ -13,6 +13,12 @@ namespace FreesoundTagging.Models;
 /// TorchSharp's own forward counts batches with <c>num_batches_tracked.add_(1)</c>, an implicit Scalar that a
 /// garbage collection can free while libtorch reads it (<see cref="OwnedScalars"/>); this one counts with a
 /// rooted Scalar and leaves the rest to <c>functional.batch_norm</c>.
+/// <para>TorchSharp's <c>NormBase.Dispose(bool)</c> also disposes the weights and running statistics when called
+/// from the finalizer. A module is unreachable as soon as its last field has been read — in <c>Module.save</c>,
+/// once <c>state_dict()</c> has returned — while its tensors are still in use, so a collection at that moment
+/// emptied them under the save ("Tensor invalid -- empty handle" from a checkpoint written on Ctrl+C). Only an
+/// explicit Dispose disposes them here; otherwise each tensor is freed by its own finalizer when nothing holds it,
+/// as Linear and Conv2d do.</para>
 /// </remarks>
 public sealed class ChannelBatchNorm : NormBase
 {
@@ -43,5 +49,10 @@ public sealed class ChannelBatchNorm : NormBase
         // No momentum means a cumulative average, as in PyTorch.
         double factor = momentum ?? (training ? 1.0 / num_batches_tracked!.item<long>() : 0);
         return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, factor, eps);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) base.Dispose(disposing);
     }
 }

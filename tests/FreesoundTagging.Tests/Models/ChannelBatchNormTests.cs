@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using TorchSharp;
@@ -86,6 +87,22 @@ public class ChannelBatchNormTests
         var expected = stack([a.mean([0, 2]), b.mean([0, 2])]).mean([0]);
         Assert.True(norm.running_mean!.allclose(expected, rtol: 1e-5, atol: 1e-6));
     }
+
+    [Fact]
+    public void CollectingANormNothingHoldsLeavesTheTensorsItHandedOutUsable()
+    {
+        // What Module.save meets: the state dict still holds the tensors, the module itself is garbage.
+        var tensors = TensorsOfANormThatIsThenDropped();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.All(tensors, t => Assert.False(t.IsInvalid));
+        Assert.Equal(0L, tensors[^1].item<long>());
+        foreach (var t in tensors) t.Dispose();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<Tensor> TensorsOfANormThatIsThenDropped() => [.. ChannelBatchNorm.Over2d(4).state_dict().Values];
 
     [Fact]
     public void RefusesInputOfTheWrongShape()
