@@ -1,6 +1,5 @@
 using FreesoundTagging.IO;
 using TorchSharp;
-using static TorchSharp.torch;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Models;
 using FreesoundTagging.Reporting;

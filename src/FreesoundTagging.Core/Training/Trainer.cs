@@ -119,8 +119,9 @@ public sealed class Trainer
             {
                 AssembledBatch batch = next!.Result;
                 next = step + 1 < batches.Count ? assembler.StartAsync(batches[step + 1]) : null;
-                // Dropout draws from libtorch's generator: reseeding it per step makes each step's masks a function
-                // of (seed, epoch, step) alone, so a resumed run draws the same masks as an uninterrupted one.
+                // Dropout draws from the run's generator (libtorch's global one on CUDA): reseeding it per step makes
+                // each step's masks a function of (seed, epoch, step) alone, so a resumed run draws the same masks as
+                // an uninterrupted one.
                 long stepSeed = unchecked(memberSeed * 1_000_003L + epoch * 100_003L + step);
                 if (dropoutGenerator is not null) dropoutGenerator.manual_seed(stepSeed);
                 else torch.manual_seed(stepSeed);
