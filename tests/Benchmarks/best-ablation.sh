@@ -8,6 +8,10 @@
 # --members does inside one file (its members' seeds are TrainingOptions.MemberSeed of the run's seed).
 # Prints one line per network, then the table: validation MAP@3 and log loss (from predict --probabilities).
 # Set FST_ABLATION_THREADS=1 and run two copies on other seeds to use both cores of a 2-core machine.
+# FST_ABLATION_VALIDATION=verified holds out half of each class's manually verified clips instead (and nothing
+# else), so that every validation label is a checked one, as the test clips' are: corpus-dev's unverified labels
+# are partly wrong (docs/recipes-and-results.md, "A validation split with checked labels"). Use another
+# FST_ABLATION_WORK for it: the two splits' features differ.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FST_BIN:-$root/artifacts/bin}
@@ -22,16 +26,23 @@ python=/usr/bin/python3
 work=${FST_ABLATION_WORK:-$(mktemp -d /tmp/fst-ablation.XXXXXX)}
 mkdir -p "$work/feat" "$work/models" "$work/p"
 # The split: 20% of each class held out, drawn with Python's random.Random(20261202) (rows grouped by label, as
-# the ablation in the docs was run; the row order matters, since batches are drawn by row index).
-"$python" - "$corpus/train.csv" "$work" <<'PY'
+# the ablation in the docs was run; the row order matters, since batches are drawn by row index); or, with
+# FST_ABLATION_VALIDATION=verified, half of each class's verified clips from the same shuffle.
+"$python" - "$corpus/train.csv" "$work" "${FST_ABLATION_VALIDATION:-all}" <<'PY'
 import collections, csv, random, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 rng, by = random.Random(20261202), collections.defaultdict(list)
 for r in rows: by[r["label"]].append(r)
 train, val = [], []
 for label in sorted(by):
-    group = by[label][:]; rng.shuffle(group); k = round(len(group) * 0.2)
-    val += group[:k]; train += group[k:]
+    group = by[label][:]; rng.shuffle(group)
+    if sys.argv[3] == "verified":
+        verified = [r for r in group if r["manually_verified"] == "1"]
+        held = verified[:round(len(verified) * 0.5)]
+        val += held; train += [r for r in group if r not in held]
+    else:
+        k = round(len(group) * 0.2)
+        val += group[:k]; train += group[k:]
 with open(sys.argv[2] + "/train.csv", "w") as f:
     f.write("fname,label,manually_verified\n")
     for r in train: f.write(f"{r['fname']},{r['label']},{r['manually_verified']}\n")
@@ -71,6 +82,7 @@ declare -A config=(
   [nfft4096]=""
   [logoff5]=""
   [logoff4]=""
+  [unverified05]="--unverified-weight 0.5"
 )
 # Configurations on other features: inputs options, one feature folder each (the masks of mels128 keep their width in Hz).
 declare -A features=(
@@ -81,7 +93,7 @@ declare -A features=(
   [logoff5]="--log-offset 1e-5"
   [logoff4]="--log-offset 1e-4"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4 unverified05)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
