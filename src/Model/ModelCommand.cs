@@ -22,6 +22,7 @@ public static class ModelCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => defaults.LearningRate };
         var seed = new Option<int?>("--seed") { Description = "Makes initialisation, dropout and shuffling reproducible (on CPU)" };
         var valFraction = new Option<double>("--val-fraction") { Description = "Share held out (stratified) to report validation loss, accuracy and MAP@3 each epoch", DefaultValueFactory = _ => 0 };
+        var valVerifiedOnly = new Option<bool>("--val-verified-only") { Description = "Hold out validation rows only among those whose label is manually_verified (--val-fraction is then of each class's verified rows): unverified labels may be wrong" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var bucket = new Option<bool>("--bucket") { Description = "Batch clips of similar length and crop each batch to its longest clip (faster)" };
@@ -70,7 +71,7 @@ public static class ModelCommand
 
         var command = new RootCommand("Train a tagging network on the log-mel arrays written by `inputs`.")
         {
-            variant, saveName, data, epochs, batch, lr, seed, valFraction, device, threads, bucket, resume,
+            variant, saveName, data, epochs, batch, lr, seed, valFraction, valVerifiedOnly, device, threads, bucket, resume,
             crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
             keep, patience, members, labelSmoothing, windowsPerCrop, scoreWindow, ema, bandShift, ttaShifts, recipe,
         };
@@ -91,6 +92,7 @@ public static class ModelCommand
                     LearningRate = parse.GetValue(lr),
                     Seed = parse.GetValue(seed),
                     ValidationFraction = parse.GetValue(valFraction),
+                    ValidateVerifiedOnly = parse.GetValue(valVerifiedOnly),
                     Device = parse.GetRequiredValue(device),
                     Threads = parse.GetValue(threads),
                     Bucket = parse.GetValue(bucket),

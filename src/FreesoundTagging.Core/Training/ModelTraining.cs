@@ -232,9 +232,7 @@ public static class ModelTraining
         if (!File.Exists(fold.SavePath) || !File.Exists(fold.CheckpointPath)) return null;
         var state = TrainingCheckpoint.ReadState(fold.CheckpointPath);
         if (state.Epoch < fold.Options.Epochs && !state.StoppedEarly) return null;
-        var (trainRows, validationRows) = fold.Options.Folds >= 2
-            ? StratifiedSplit.Fold(data.Labels, fold.Options.Folds, fold.Options.Fold, state.Seed)
-            : StratifiedSplit.Split(data.Labels, fold.Options.ValidationFraction, state.Seed);
+        var (trainRows, validationRows) = StratifiedSplit.ForRun(fold.Options, data.Labels, data.Verified, state.Seed);
         // Its held-out scores were not kept: score them again with the saved model, as predict would.
         Runtime.TorchRuntime.Initialise(fold.Options.Threads);
         using var loaded = ModelFile.Load(fold.SavePath);

@@ -89,9 +89,7 @@ public sealed class Trainer
         var network = average?.Network ?? model;
         _checkpointEpoch = saved?.Epoch;
 
-        var (trainRows, validationRows) = _options.Folds >= 2
-            ? StratifiedSplit.Fold(_data.Labels, _options.Folds, _options.Fold, seed)
-            : StratifiedSplit.Split(_data.Labels, _options.ValidationFraction, seed);
+        var (trainRows, validationRows) = StratifiedSplit.ForRun(_options, _data.Labels, _data.Verified, seed);
         if (trainRows.Length == 0) throw new InvalidInputException("no rows left to train on");
         var history = new List<EpochRecord>(saved?.History ?? []);
         var clock = Stopwatch.StartNew();

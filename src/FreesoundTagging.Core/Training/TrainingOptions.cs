@@ -21,6 +21,11 @@ public sealed record TrainingOptions
     /// <summary>Share of rows held out (stratified by class) for validation after each epoch; 0 = none.</summary>
     public double ValidationFraction { get; init; }
 
+    /// <summary>Draw the validation rows only from those whose label was manually verified (the fraction is then of
+    /// each class's verified rows): on FSDKaggle2018-style data the unverified labels are partly wrong, and a score
+    /// against them rewards agreeing with the errors, where a challenge's test labels are checked ones.</summary>
+    public bool ValidateVerifiedOnly { get; init; }
+
     /// <summary>auto, cpu or cuda[:n].</summary>
     public string Device { get; init; } = "auto";
 
@@ -132,7 +137,7 @@ public sealed record TrainingOptions
         if (CropSeconds is not null && WindowsPerCrop != 2) parts.Add($"{WindowsPerCrop} windows per crop");
         if (Members >= 2) parts.Add($"{Members} members");
         if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
-        else if (ValidationFraction > 0) parts.Add($"validation {ValidationFraction:G4}");
+        else if (ValidationFraction > 0) parts.Add(ValidateVerifiedOnly ? $"validation {ValidationFraction:G4} of verified rows" : $"validation {ValidationFraction:G4}");
         if (Keep == KeepEpoch.Best) parts.Add("keep best");
         if (Patience > 0) parts.Add($"patience {Patience}");
         if (Seed is { } seed) parts.Add($"seed {seed}");
@@ -167,6 +172,8 @@ public sealed record TrainingOptions
         if (Folds is < 0 or 1 or > 100) p.Add($"folds must be 0 (none) or 2 to 100 (got {Folds})");
         if (Folds >= 2 && (Fold < 0 || Fold >= Folds)) p.Add($"fold must be in [0, {Folds}) (got {Fold})");
         if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");
+        if (ValidateVerifiedOnly && Folds >= 2) p.Add("--val-verified-only and --folds do not combine (every row is in some fold's validation set)");
+        else if (ValidateVerifiedOnly && ValidationFraction == 0) p.Add("--val-verified-only needs --val-fraction F (the share of each class's verified rows to hold out)");
         if (!KeepEpoch.All.Contains(Keep)) p.Add($"unknown --keep '{Keep}' (valid: {string.Join(", ", KeepEpoch.All)})");
         if (Patience is < 0 or > 100_000) p.Add($"patience must be 0 (off) or a positive number of epochs (got {Patience})");
         if (!Validates && Keep == KeepEpoch.Best) p.Add("--keep best needs a validation set: add --val-fraction F or --folds K");

@@ -15,6 +15,7 @@ public sealed record TrainingRecipe
     [JsonPropertyName("batch-size")] public int? BatchSize { get; init; }
     [JsonPropertyName("lr")] public double? LearningRate { get; init; }
     [JsonPropertyName("val-fraction")] public double? ValidationFraction { get; init; }
+    [JsonPropertyName("val-verified-only")] public bool? ValidateVerifiedOnly { get; init; }
     [JsonPropertyName("bucket")] public bool? Bucket { get; init; }
     [JsonPropertyName("crop")] public double? CropSeconds { get; init; }
     [JsonPropertyName("mixup")] public double? MixupAlpha { get; init; }
@@ -114,6 +115,7 @@ public sealed record TrainingRecipe
         BatchSize = BatchSize ?? options.BatchSize,
         LearningRate = LearningRate ?? options.LearningRate,
         ValidationFraction = ValidationFraction ?? options.ValidationFraction,
+        ValidateVerifiedOnly = ValidateVerifiedOnly ?? options.ValidateVerifiedOnly,
         Bucket = Bucket ?? options.Bucket,
         CropSeconds = CropSeconds ?? options.CropSeconds,
         MixupAlpha = MixupAlpha ?? options.MixupAlpha,

@@ -142,6 +142,34 @@ public class TrainingCommandTests
         Assert.Empty(dir.Files());
     }
 
+    [Theory]
+    [InlineData("needs --val-fraction F")]
+    [InlineData("and --folds do not combine", "--folds", "2")]
+    public void ValVerifiedOnlyWithoutAShareToHoldOutIsAOneLineError(string expected, params string[] extra)
+    {
+        using var dir = new TempDir();
+        var r = ConsoleCapture.Run(ModelCommand.Run, ["cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--val-verified-only", .. extra]);
+        Assert.Equal(3, r.Exit);
+        Assert.Single(r.Err.Trim().Split('\n'));
+        Assert.Contains("--val-verified-only " + expected, r.Err);
+        Assert.Empty(dir.Files());
+    }
+
+    [Fact]
+    public void ValVerifiedOnlyIsRecordedAndTakenFromARecipeFile()
+    {
+        using var dir = new TempDir();
+        string data = Inputs(dir);
+        File.WriteAllText(dir.File("r.json"), """{ "val-fraction": 0.5, "val-verified-only": true, "epochs": 1, "batch-size": 4 }""");
+        var run = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", data, "--recipe", dir.File("r.json"), "--seed", "1", "--device", "cpu");
+        Assert.True(run.Exit == 0, run.Err);
+        var history = ModelFile.ReadMetadata(dir.File("m.fstmodel")).History;
+        Assert.True(history.Options!.ValidateVerifiedOnly);
+        Assert.Contains("validation 0.5 of verified rows", history.Recipe);
+        // TinyCorpus: 3 classes of 4 clips, 3 of them verified: round(0.5 × 3) = 2 of each class held out.
+        Assert.Contains("trained on 6 clips, validated on 6", run.Out);
+    }
+
     [Fact]
     public void FoldsWithKeepBestWriteOutOfFoldPerClassResults()
     {

@@ -138,7 +138,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
         [
             ("--data", [data, data, f.Dir.File("missing"), f.Audio, f.TrainCsv]), ("--batch-size", [.. Ints, "4", "65537"]),
             ("--lr", Doubles), ("--seed", Ints), ("--val-fraction", Doubles), ("--device", ["cpu", "cpu", "auto", "cuda", "cuda:1", "gpu", ""]),
-            ("--threads", Ints), ("--bucket", null), ("--resume", null), ("--crop", [.. Doubles, "0.1", "0.05"]), ("--mixup", Doubles),
+            ("--threads", Ints), ("--bucket", null), ("--resume", null), ("--val-verified-only", null), ("--crop", [.. Doubles, "0.1", "0.05"]), ("--mixup", Doubles),
             ("--time-masks", Ints), ("--time-mask-frames", Ints), ("--freq-masks", Ints), ("--freq-mask-bands", Ints),
             ("--unverified-weight", Doubles), ("--schedule", ["constant", "cosine", "linear", ""]), ("--folds", [.. Ints, "101"]),
         ];
