@@ -114,6 +114,8 @@ public static class ModelCommand
                 },
             };
             request = WithRecipe(request, parse, parse.GetRequiredValue(recipe));
+            if (FeaturesOf(request.DataDirs[0]) is { } features && TrainingRecipe.FeatureWarning(request.RecipeName, features) is { } warning)
+                CommandRunner.Warning(warning);
             try
             {
                 if (request.Options.Folds >= 2)
@@ -172,6 +174,19 @@ public static class ModelCommand
     }
 
     /// <summary>The recipe's values for every option not typed on the command line (typed ones win).</summary>
+    /// <summary>The feature settings of a dataset folder, or null when it has none readable (training then says why).</summary>
+    private static FreesoundTagging.Features.FeatureConfig? FeaturesOf(string folder)
+    {
+        try
+        {
+            return FreesoundTagging.Datasets.DatasetInfo.Read(Path.Combine(folder, FreesoundTagging.Datasets.DatasetInfo.FileName)).Features;
+        }
+        catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static TrainRequest WithRecipe(TrainRequest request, ParseResult parse, string name)
     {
         var typed = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name.TrimStart('-'));

@@ -23,6 +23,11 @@ declare -A recipe=(
   [deep]="cnn_2d_vgg --recipe deep"
   [best]="cnn_2d_vgg --recipe best"
 )
+# The features each recipe trains on (`inputs` options; the model file records them, so predict follows): the best
+# recipe was chosen on a lower floor for the log (docs/recipes-and-results.md).
+declare -A features=(
+  [best]="--log-offset 1e-4"
+)
 order=(original deep best vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")
 
@@ -30,7 +35,13 @@ work=$(mktemp -d /tmp/fst-recipes.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 keep=${FST_RECIPES_KEEP:-$work/models}
 mkdir -p "$keep"
-(cd "$work" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" > /dev/null)
+data_for() { # recipe → its feature folder, made once per distinct set of inputs options
+  local opts=${features[$1]:-} dir
+  dir="$work/features-$(echo "default $opts" | tr -c 'a-zA-Z0-9.\n-' _)"
+  # shellcheck disable=SC2086
+  [ -s "$dir/samples.npy" ] || { mkdir -p "$dir" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$dir" $opts > /dev/null; }
+  echo "$dir"
+}
 
 declare -A maps times sizes
 for name in "${order[@]}"; do
@@ -39,7 +50,7 @@ for name in "${order[@]}"; do
     save="$keep/$name.seed$seed.fstmodel"
     start=$(date +%s.%N)
     # shellcheck disable=SC2086
-    "$bin/model" ${recipe[$name]} "$save" --data "$work" --seed "$seed" > "$work/train.log"
+    "$bin/model" ${recipe[$name]} "$save" --data "$(data_for "$name")" --seed "$seed" > "$work/train.log"
     seconds=$(awk "BEGIN { printf \"%.0f\", $(date +%s.%N) - $start }")
     models=("$save")
     [[ ${recipe[$name]} == *--folds* ]] && models=("${save%.fstmodel}".fold*.fstmodel)
