@@ -173,13 +173,13 @@ public static class ModelCommand
         return command;
     }
 
-    /// <summary>The recipe's values for every option not typed on the command line (typed ones win).</summary>
-    /// <summary>The feature settings of a dataset folder, or null when it has none readable (training then says why).</summary>
+    /// <summary>The feature settings of a dataset folder, or null when it has none readable (training then says why).
+    /// Read here, before training opens the data, because warnings are the console's to print.</summary>
     private static FreesoundTagging.Features.FeatureConfig? FeaturesOf(string folder)
     {
         try
         {
-            return FreesoundTagging.Datasets.DatasetInfo.Read(Path.Combine(folder, FreesoundTagging.Datasets.DatasetInfo.FileName)).Features;
+            return FreesoundTagging.Datasets.DatasetInfo.Read(FreesoundTagging.Datasets.DatasetFiles.In(folder).DatasetPath).Features;
         }
         catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
         {
@@ -187,6 +187,7 @@ public static class ModelCommand
         }
     }
 
+    /// <summary>The recipe's values for every option not typed on the command line (typed ones win).</summary>
     private static TrainRequest WithRecipe(TrainRequest request, ParseResult parse, string name)
     {
         var typed = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name.TrimStart('-'));

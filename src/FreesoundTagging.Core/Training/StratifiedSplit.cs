@@ -34,7 +34,7 @@ public static class StratifiedSplit
             take = Math.Min(take, rows.Length - 1);
             var held = candidates[..take];
             validation.AddRange(held);
-            train.AddRange(eligible is null ? rows[take..] : rows.Except(held));
+            train.AddRange(rows.Except(held));
         }
         if (eligible is not null && validation.Count == 0)
             throw new InvalidInputException("no row has a manually verified label to validate on (train.csv's manually_verified column); drop --val-verified-only");
