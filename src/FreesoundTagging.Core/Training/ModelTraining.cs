@@ -134,8 +134,8 @@ public static class ModelTraining
     /// <summary>
     /// An ensemble run: K networks trained on the same rows with member seeds (<see cref="TrainingOptions.MemberSeed"/>),
     /// each kept as its own file until all are done, then joined into one model file (<see cref="MemberAverage"/>)
-    /// and the member files removed. On the CPU with --threads T ≥ 2, min(K, T) members train at a time, each on
-    /// T / min(K, T) threads (<see cref="ParallelMembers"/>). With <see cref="TrainRequest.Resume"/>, finished members
+    /// and the member files removed. On the CPU with --threads T ≥ 2, members train side by side, each on
+    /// max(1, T / width) threads (<see cref="ParallelMembers"/> gives the width). With <see cref="TrainRequest.Resume"/>, finished members
     /// are kept and interrupted ones continue from their checkpoints.
     /// </summary>
     private static TrainResult TrainMembers(TrainingSet data, TrainRequest request, Action<int, int>? memberStarting, IProgress<TrainingProgress>? progress,
@@ -144,7 +144,7 @@ public static class ModelTraining
         int count = request.Options.Members;
         int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request.Runs[0]) : null) ?? Random.Shared.Next();
         int parallel = ParallelMembers(request.Options);
-        var memberOptions = request.Options with { Seed = seed, Threads = request.Options.Threads / parallel };
+        var memberOptions = request.Options with { Seed = seed, Threads = Math.Max(1, request.Options.Threads / parallel) };
         TrainResult TrainMember(int k, CancellationToken token)
         {
             var member = request.Runs[k] with { Options = memberOptions with { Member = k } };
@@ -181,17 +181,25 @@ public static class ModelTraining
     }
 
     /// <summary>
-    /// How many members of an ensemble run train at a time: min(members, threads) on the CPU, else 1.
+    /// How many members of an ensemble run train at a time on the CPU (1 on a GPU, or with one thread): all of them
+    /// when there are threads enough; else as many waves as the threads fill, each as wide as it must be to hold
+    /// every member (3 members on 2 threads: one wave of 3; 4: two of 2; 5: 3, then 2).
     /// </summary>
     /// <remarks>
     /// On 2 cores two VGG networks trained side by side on one thread each get through about 1.2x the steps that
     /// one network gets on two threads (the best recipe: 617 s against 746 s, docs/performance.md): a small
-    /// network's convolutions do not split well across threads. On a GPU the members share one device, so they
-    /// take turns.
+    /// network's convolutions do not split well across threads. Waves of exactly T members would leave cores idle
+    /// in the last one (a third member alone on one of 2 cores), and giving that member more threads would change
+    /// its floats; so a member count that T does not divide runs wider waves, one thread each, the OS sharing the
+    /// cores between them. On a GPU the members share one device, so they take turns.
     /// </remarks>
-    public static int ParallelMembers(TrainingOptions options) =>
-        options.Members >= 2 && options.Threads >= 2 && Runtime.TorchRuntime.ResolveDevice(options.Device).type == DeviceType.CPU
-            ? Math.Min(options.Members, options.Threads) : 1;
+    public static int ParallelMembers(TrainingOptions options)
+    {
+        if (options.Members < 2 || options.Threads < 2 || Runtime.TorchRuntime.ResolveDevice(options.Device).type != DeviceType.CPU) return 1;
+        if (options.Members <= options.Threads) return options.Members;
+        int waves = options.Members / options.Threads;
+        return (options.Members + waves - 1) / waves;
+    }
 
     /// <summary>The members' held-out probabilities averaged row by row (they were validated on the same rows).</summary>
     private static HeldOutScores AverageScores(IReadOnlyList<HeldOutScores> members)

@@ -26,21 +26,40 @@ public class ParallelMembersTests
         Assert.Equal(1, ModelTraining.ParallelMembers(Recipe() with { Members = 1, Threads = 8 }));
     }
 
-    [Fact]
-    public void MembersTrainedSideBySideAreBitIdenticalToMembersTrainedOneAfterAnother()
+    [Theory]
+    [InlineData(3, 2, 3)]
+    [InlineData(4, 2, 2)]
+    [InlineData(5, 2, 3)]
+    [InlineData(7, 3, 4)]
+    [InlineData(6, 3, 3)]
+    public void MoreMembersThanThreadsRunInWavesThatLeaveNoCoreIdle(int members, int threads, int width)
     {
-        // Guaranteed by the code: each member runs on one libtorch thread either way, and draws its dropout masks
-        // from a generator of its own (SeededDropout) and everything else from seeds of its own.
+        Assert.Equal(width, ModelTraining.ParallelMembers(Recipe() with { Members = members, Threads = threads }));
+        // Every wave but perhaps the last is full, and none has fewer members than there are threads.
+        int full = members / width, rest = members % width;
+        Assert.True(width >= threads);
+        Assert.True(rest == 0 || rest >= threads, $"a last wave of {rest} would leave cores idle");
+        Assert.True(full >= 1);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MembersTrainedSideBySideAreBitIdenticalToMembersTrainedOneAfterAnother(int members)
+    {
+        // Guaranteed by the code: each member runs on one libtorch thread either way (3 members on 2 threads too:
+        // they share the cores), and draws its dropout masks from a generator of its own (SeededDropout) and
+        // everything else from seeds of its own.
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 32, classes: 4);
-        var options = Recipe() with { ValidationFraction = 0.25 };
+        var options = Recipe() with { ValidationFraction = 0.25, Members = members };
         var oneAfterAnother = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("seq.fstmodel"), Options = options with { Threads = 1 } });
         var sideBySide = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("par.fstmodel"), Options = options with { Threads = 2 } });
 
         AssertSameWeights(oneAfterAnother.ModelPath, sideBySide.ModelPath);
         Assert.Equal(oneAfterAnother.Validation!.Scores, sideBySide.Validation!.Scores);
         var history = ModelFile.ReadMetadata(sideBySide.ModelPath).History;
-        Assert.Equal(2, history.MemberElapsedSeconds!.Count);
+        Assert.Equal(members, history.MemberElapsedSeconds!.Count);
         Assert.Equal(2, history.Options!.Threads);
     }
 
