@@ -50,21 +50,30 @@ public sealed record TrainingRecipe
 
     /// <summary>The strongest recipe for a 15-minute budget on a 2-core CPU (docs/recipes-and-results.md): the deep
     /// recipe's network trained twice with different seeds into one ensemble file, scored on 5.12 s windows (four
-    /// training crops) every 2.56 s, each window also shifted one mel band up and down, on features with the floor
-    /// <see cref="BestLogOffset"/>. Chosen on validation splits of corpus-dev's training clips; two members rather
-    /// than three because a third added nothing and would not fit the budget, and 80 epochs each because 55 and 160
-    /// validated worse.</summary>
+    /// training crops) every 2.56 s, each window also shifted one mel band up and down, on the features
+    /// <see cref="BestLogOffset"/> describes. Chosen on validation splits of corpus-dev's training clips; two members rather
+    /// than three because on these features a third added nothing for 1.55x the time, and 80 epochs each because 55
+    /// and 160 validated worse.</summary>
     public static TrainingRecipe Best { get; } = Deep with { Members = 2, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 };
 
-    /// <summary>The floor of the log the best recipe was chosen with: ln(mel + 1e-4), features from
-    /// <c>inputs --log-offset 1e-4</c>. Features belong to <c>inputs</c>, so the recipe cannot set it; model warns.</summary>
+    /// <summary>The features the best recipe was chosen on: ln(mel + 1e-4) (<see cref="BestLogOffset"/>) over mel
+    /// bands up to 16 kHz (<see cref="BestFMaxHz"/>), from <c>inputs --log-offset 1e-4 --fmax 16000</c>, the rest
+    /// inputs' defaults. Features belong to <c>inputs</c>, so the recipe cannot set them; model warns.</summary>
     public const double BestLogOffset = 1e-4;
 
+    /// <inheritdoc cref="BestLogOffset"/>
+    public const double BestFMaxHz = 16000;
+
     /// <summary>A warning for a built-in recipe run on features other than those it was chosen on, else null.</summary>
-    public static string? FeatureWarning(string? recipeName, Features.FeatureConfig features) =>
-        recipeName == "best" && features.LogOffset != BestLogOffset
-            ? $"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4}`; these use {features.LogOffset:G4}, on which it validated worse"
-            : null;
+    public static string? FeatureWarning(string? recipeName, Features.FeatureConfig features)
+    {
+        if (recipeName != "best") return null;
+        var made = new List<string>();
+        if (features.LogOffset != BestLogOffset) made.Add(FormattableString.Invariant($"--log-offset {features.LogOffset:G4}"));
+        if (features.FMaxHz != BestFMaxHz) made.Add(FormattableString.Invariant($"--fmax {features.FMaxHz:G6}"));
+        return made.Count == 0 ? null
+            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}, on which it validated worse");
+    }
 
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
     public static IReadOnlyDictionary<string, TrainingRecipe> BuiltIn { get; } = new Dictionary<string, TrainingRecipe>(StringComparer.Ordinal)
