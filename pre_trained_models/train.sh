@@ -43,9 +43,9 @@ fi
 if [ "$which" = best ] || [ "$which" = all ]; then
   # --recipe best = the deep recipe trained as 2 members (seeds 1 and 1000004) in one ensemble file, each window
   #                 also scored shifted one mel band up and down (--members 2 --tta-shifts 1).
-  # Its features have a lower floor for the log, ln(mel + 1e-4), and mel bands up to 16 kHz; the model file records
-  # them for predict.
-  mkdir -p "$work/best" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-offset 1e-4 --fmax 16000
+  # Its features have a lower floor for the log, ln(mel + 1e-4), and mel bands from 20 Hz to 16 kHz; the model file
+  # records them for predict.
+  mkdir -p "$work/best" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-offset 1e-4 --fmin 20 --fmax 16000
   start=$(date +%s)
   "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg_best.fstmodel" --seed 1 --recipe best --data "$work/best"
   echo "cnn_2d_vgg_best: trained in $(( $(date +%s) - start )) s"

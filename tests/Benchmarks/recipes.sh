@@ -26,7 +26,7 @@ declare -A recipe=(
 # The features each recipe trains on (`inputs` options; the model file records them, so predict follows): the best
 # recipe was chosen on a lower floor for the log (docs/recipes-and-results.md).
 declare -A features=(
-  [best]="--log-offset 1e-4 --fmax 16000"
+  [best]="--log-offset 1e-4 --fmin 20 --fmax 16000"
 )
 order=(original deep best vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")

@@ -57,9 +57,13 @@ public sealed record TrainingRecipe
     public static TrainingRecipe Best { get; } = Deep with { Members = 2, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 };
 
     /// <summary>The features the best recipe was chosen on: ln(mel + 1e-4) (<see cref="BestLogOffset"/>) over mel
-    /// bands up to 16 kHz (<see cref="BestFMaxHz"/>), from <c>inputs --log-offset 1e-4 --fmax 16000</c>, the rest
-    /// inputs' defaults. Features belong to <c>inputs</c>, so the recipe cannot set them; model warns.</summary>
+    /// bands from 20 Hz (<see cref="BestFMinHz"/>) to 16 kHz (<see cref="BestFMaxHz"/>), from
+    /// <c>inputs --log-offset 1e-4 --fmin 20 --fmax 16000</c>, the rest inputs' defaults. Features belong to
+    /// <c>inputs</c>, so the recipe cannot set them; model warns.</summary>
     public const double BestLogOffset = 1e-4;
+
+    /// <inheritdoc cref="BestLogOffset"/>
+    public const double BestFMinHz = 20;
 
     /// <inheritdoc cref="BestLogOffset"/>
     public const double BestFMaxHz = 16000;
@@ -70,9 +74,10 @@ public sealed record TrainingRecipe
         if (recipeName != "best") return null;
         var made = new List<string>();
         if (features.LogOffset != BestLogOffset) made.Add(FormattableString.Invariant($"--log-offset {features.LogOffset:G4}"));
+        if (features.FMinHz != BestFMinHz) made.Add(FormattableString.Invariant($"--fmin {features.FMinHz:G6}"));
         if (features.FMaxHz != BestFMaxHz) made.Add(FormattableString.Invariant($"--fmax {features.FMaxHz:G6}"));
         return made.Count == 0 ? null
-            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}, on which it validated worse");
+            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}, on which it validated worse");
     }
 
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
