@@ -86,6 +86,7 @@ declare -A config=(
   [logoff4_fmax16k]=""
   [logoff4_fmax16k_fmin50]=""
   [logoff4_fmax16k_fmin20]=""
+  [logoff4_fmax16k_fmin0]=""
   [logoff4_fmax22k]=""
 )
 # Configurations on other features: inputs options, one feature folder each (the masks of mels128 keep their width in Hz).
@@ -99,9 +100,10 @@ declare -A features=(
   [logoff4_fmax16k]="--log-offset 1e-4 --fmax 16000"
   [logoff4_fmax16k_fmin50]="--log-offset 1e-4 --fmin 50 --fmax 16000"
   [logoff4_fmax16k_fmin20]="--log-offset 1e-4 --fmin 20 --fmax 16000"
+  [logoff4_fmax16k_fmin0]="--log-offset 1e-4 --fmin 0 --fmax 16000"
   [logoff4_fmax22k]="--log-offset 1e-4 --fmax 22050"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4 unverified05 logoff4_fmax16k logoff4_fmax22k logoff4_fmax16k_fmin50 logoff4_fmax16k_fmin20)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4 unverified05 logoff4_fmax16k logoff4_fmax22k logoff4_fmax16k_fmin50 logoff4_fmax16k_fmin20 logoff4_fmax16k_fmin0)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"
