@@ -52,8 +52,8 @@ public sealed record TrainingRecipe
     /// recipe's network trained twice with different seeds into one ensemble file, scored on 5.12 s windows (four
     /// training crops) every 2.56 s, each window also shifted one mel band up and down, on the features
     /// <see cref="BestLogOffset"/> describes. Chosen on validation splits of corpus-dev's training clips; two members rather
-    /// than three because on these features a third added nothing for 1.55x the time, and 80 epochs each because 55
-    /// and 160 validated worse.</summary>
+    /// than three because a third added little on validation (MAP@3 +0.003) for 1.55x the training time, which would
+    /// not fit 15 minutes for 900 clips, and 80 epochs each because 55 and 160 validated worse.</summary>
     public static TrainingRecipe Best { get; } = Deep with { Members = 2, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 };
 
     /// <summary>The features the best recipe was chosen on: ln(mel + 1e-4) (<see cref="BestLogOffset"/>) over mel
@@ -77,7 +77,7 @@ public sealed record TrainingRecipe
         if (features.FMinHz != BestFMinHz) made.Add(FormattableString.Invariant($"--fmin {features.FMinHz:G6}"));
         if (features.FMaxHz != BestFMaxHz) made.Add(FormattableString.Invariant($"--fmax {features.FMaxHz:G6}"));
         return made.Count == 0 ? null
-            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}, on which it validated worse");
+            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}");
     }
 
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
