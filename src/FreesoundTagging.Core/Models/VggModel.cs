@@ -58,6 +58,33 @@ public sealed class VggModel : TaggingModel
         return count + 2 * channels * classCount + classCount;
     }
 
+    /// <summary>
+    /// Whether the feature maps after the first convolution are held channels-last (NHWC strides, the same shapes);
+    /// on by default, FREESOUND_CHANNELS_LAST=0 switches it off for whole runs (benchmarks). The same arithmetic, so
+    /// the outputs agree to float rounding.
+    /// </summary>
+    public bool ChannelsLast { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_CHANNELS_LAST") != "0";
+
+    /// <summary>An NCHW tensor's values with channels-last strides: the layout libtorch's CPU convolutions, batch
+    /// norm and pooling keep from input to output.</summary>
+    internal static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+
+    // On the default NCHW layout oneDNN reorders every convolution's input and output to and from its blocked
+    // layout, forward and backward; on NHWC it runs directly, which makes a training step 1.4x faster on one thread
+    // (docs/performance.md §12). The switch comes after the first convolution: its single input channel is the same
+    // memory in either layout, and libtorch would read it as NCHW anyway.
+    internal Tensor ForwardFirstBlock(Tensor x)
+    {
+        if (!ChannelsLast) return blocks[0].forward(x);
+        bool converted = false;
+        foreach (var layer in blocks[0].children())
+        {
+            x = ((Module<Tensor, Tensor>)layer).forward(x);
+            if (!converted) { x = ToChannelsLast(x); converted = true; }
+        }
+        return x;
+    }
+
     public override Tensor forward(Tensor input)
     {
         if (input.dim() != 3 || input.shape[2] != InputChannels || input.shape[1] < 1)
@@ -65,9 +92,9 @@ public sealed class VggModel : TaggingModel
         using var scope = NewDisposeScope();
         // (N, T, F) → (N, F, T): batch norm per band, then one image channel (N, 1, F, T).
         var x = bandNorm.forward(input.transpose(1, 2)).unsqueeze(1);
-        foreach (var block in blocks)
+        for (int b = 0; b < blocks.Count; b++)
         {
-            x = block.forward(x);
+            x = b == 0 ? ForwardFirstBlock(x) : blocks[b].forward(x);
             // ceil_mode keeps a 1-frame (or odd-sized) map valid instead of pooling it away.
             x = functional.max_pool2d(x, [2, 2], [2, 2], ceil_mode: true);
         }

@@ -58,6 +58,8 @@ public class VggModelTests
         using var reference = ModelVariant.Vgg2d.Create(64, 9);
         reference.load_state_dict(single.state_dict());
         reference.to(float64);
+        // The reference keeps the default layout: the float32 network runs channels-last, as training does.
+        ((VggModel)reference).ChannelsLast = false;
         using var three = 3.ToScalar();
         using var minusTwo = (-2).ToScalar();
         var input = randn(4, 50, 64).mul_(three).add_(minusTwo, OwnedScalars.One);
@@ -69,6 +71,61 @@ public class VggModelTests
         Assert.True(RelativeError(outSingle, outReference) < 1e-4, $"logits off by {RelativeError(outSingle, outReference)}");
         foreach (var (name, g) in gradSingle)
             Assert.True(RelativeError(g, gradReference[name]) < 1e-3, $"{name} gradient off by {RelativeError(g, gradReference[name])}");
+    }
+
+    /// <summary>Channels-last is a layout, not a change of arithmetic: logits and every gradient agree with the
+    /// default layout's to float rounding (the kernels differ, so not bit for bit), in training and in eval mode.</summary>
+    [Fact]
+    public void ChannelsLastMatchesTheDefaultLayoutForwardAndBackward()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        using var channelsLast = (VggModel)ModelVariant.Vgg2d.Create(64, 9);
+        using var nchw = (VggModel)ModelVariant.Vgg2d.Create(64, 9);
+        nchw.load_state_dict(channelsLast.state_dict());
+        channelsLast.ChannelsLast = true;
+        nchw.ChannelsLast = false;
+        var input = randn(4, 70, 64);
+        var targets = nn.functional.one_hot(tensor(new long[] { 1, 0, 8, 5 }), 9).to(float32);
+
+        var (outLast, gradLast) = Run(channelsLast, input, targets);
+        var (outNchw, gradNchw) = Run(nchw, input, targets);
+        Assert.True(RelativeError(outLast, outNchw) < 1e-5, $"logits off by {RelativeError(outLast, outNchw)}");
+        foreach (var (name, g) in gradLast)
+            Assert.True(RelativeError(g, gradNchw[name]) < 1e-4, $"{name} gradient off by {RelativeError(g, gradNchw[name])}");
+
+        channelsLast.eval();
+        nchw.eval();
+        using var noGrad = no_grad();
+        var evalLast = channelsLast.forward(input).to(float64);
+        Assert.True(RelativeError(evalLast, nchw.forward(input).to(float64)) < 1e-5);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void TheFirstBlockHandsOnMapsInTheChosenLayout(bool channelsLast)
+    {
+        using var scope = NewDisposeScope();
+        using var model = (VggModel)ModelVariant.Vgg2d.Create(64, 5);
+        model.ChannelsLast = channelsLast;
+        using var noGrad = no_grad();
+        var maps = model.ForwardFirstBlock(randn(2, 1, 64, 30));
+        Assert.Equal(new long[] { 2, VggModel.Widths[0], 64, 30 }, maps.shape);
+        // Channels-last: the channel is the innermost, densest dimension (stride 1); NCHW: the frame is.
+        Assert.Equal(channelsLast ? 1 : 64 * 30, maps.stride(1));
+        Assert.Equal(channelsLast ? VggModel.Widths[0] : 1, maps.stride(3));
+    }
+
+    [Fact]
+    public void ToChannelsLastKeepsShapeAndValues()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(3, 5, 4, 7);
+        var last = VggModel.ToChannelsLast(x);
+        Assert.Equal(x.shape, last.shape);
+        Assert.Equal(new long[] { 5 * 4 * 7, 1, 7 * 5, 5 }, last.stride());
+        Assert.True(x.eq(last).all().item<bool>());
     }
 
     [Fact]
