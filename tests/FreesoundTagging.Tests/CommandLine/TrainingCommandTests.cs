@@ -66,16 +66,17 @@ public class TrainingCommandTests
         var run = Trained(dir, "cnn_2d_vgg", "b.fstmodel", "--recipe", "best", "--epochs", "2", "--batch-size", "4", "--seed", "1", "--threads", "2");
 
         var lines = run.Out.Split('\n');
-        foreach (string member in new[] { "member 1/2", "member 2/2" })
+        foreach (string member in new[] { "member 1/3", "member 2/3", "member 3/3" })
         {
             Assert.Contains(member, lines);
             Assert.Contains(lines, l => l.StartsWith($"{member} epoch 2/2:", StringComparison.Ordinal));
         }
-        Assert.Contains("2 members (seeds 1, 1000004)", run.Out);
+        Assert.Contains("3 members (seeds 1, 1000004, 2000007)", run.Out);
         var history = ModelFile.ReadMetadata(dir.File("b.fstmodel")).History;
-        Assert.Equal(2, history.MemberElapsedSeconds!.Count);
-        // Side by side on 2 threads: the run's time is the members' shared out over the two, not their sum.
-        Assert.Equal(history.MemberElapsedSeconds.Sum() / 2, history.ElapsedSeconds, 6);
+        Assert.Equal(3, history.MemberElapsedSeconds!.Count);
+        // All three at once on 2 threads (one each): the run's time is the members' shared out over the three
+        // running together, not their sum.
+        Assert.Equal(history.MemberElapsedSeconds.Sum() / 3, history.ElapsedSeconds, 6);
         Assert.False(File.Exists(dir.File("b.member1.fstmodel")));
     }
 
@@ -137,7 +138,7 @@ public class TrainingCommandTests
         Assert.Equal((80, 32, 1.28, 0.4, "cosine"), (deep.Epochs, deep.BatchSize, deep.CropSeconds, deep.MixupAlpha, deep.Schedule));
         Assert.Equal(TrainingRecipe.Deep with { Epochs = null }, TrainingRecipe.Deep.Without(["epochs"]));
         var best = TrainingRecipe.Resolve("best").Apply(new TrainingOptions());
-        Assert.Equal(deep with { Members = 2, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 }, best);
+        Assert.Equal(deep with { Members = 3, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 }, best);
     }
 
     [Theory]
