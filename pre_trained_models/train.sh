@@ -41,8 +41,9 @@ if [ "$which" = deep ] || [ "$which" = all ]; then
 fi
 
 if [ "$which" = best ] || [ "$which" = all ]; then
-  # --recipe best = the deep recipe trained as 2 members (seeds 1 and 1000004) in one ensemble file, each window
-  #                 also scored shifted one mel band up and down (--members 2 --tta-shifts 1).
+  # --recipe best = the deep recipe trained as 3 members (seeds 1, 1000004 and 2000007) in one ensemble file, scored
+  #                 on 5.12 s windows, each also shifted one mel band up and down (--members 3 --tta-shifts 1
+  #                 --score-window 5.12).
   # Its features have a lower floor for the log, ln(mel + 1e-4), and mel bands from 20 Hz to 16 kHz; the model file
   # records them for predict.
   mkdir -p "$work/best" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-offset 1e-4 --fmin 20 --fmax 16000

@@ -52,7 +52,7 @@ with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_s
 PY
 [ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
 
-# Every configuration starts from the deep recipe; the best recipe is deep + --members 2 + --tta-shifts 1 +
+# Every configuration starts from the deep recipe; the best recipe is deep + --members 3 + --tta-shifts 1 +
 # --score-window 5.12. How a
 # network is scored (the window hop, --windows-per-crop; the band shifts, --tta-shifts) does not change its
 # training, so each network is scored seven ways from its weights: 1.28 s windows with a half-window hop (64 frames)
