@@ -71,17 +71,14 @@ public sealed class VggModel : TaggingModel
 
     // On the default NCHW layout oneDNN reorders every convolution's input and output to and from its blocked
     // layout, forward and backward; on NHWC it runs directly, which makes a training step 1.4x faster on one thread
-    // (docs/performance.md §12). The switch comes after the first convolution: its single input channel is the same
-    // memory in either layout, and libtorch would read it as NCHW anyway.
+    // (docs/performance.md §12). The switch comes after the first convolution: its input has one channel, for which
+    // the permutation leaves the NCHW strides as they are, so only its output can be made channels-last.
     internal Tensor ForwardFirstBlock(Tensor x)
     {
         if (!ChannelsLast) return blocks[0].forward(x);
-        bool converted = false;
-        foreach (var layer in blocks[0].children())
-        {
-            x = ((Module<Tensor, Tensor>)layer).forward(x);
-            if (!converted) { x = ToChannelsLast(x); converted = true; }
-        }
+        var layers = blocks[0].children().Cast<Module<Tensor, Tensor>>().ToList();
+        x = ToChannelsLast(layers[0].forward(x));
+        foreach (var layer in layers.Skip(1)) x = layer.forward(x);
         return x;
     }
 
