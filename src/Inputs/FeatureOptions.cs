@@ -23,7 +23,8 @@ internal sealed class FeatureOptions
     public Option<int> Mels { get; } = new("--mels") { Description = "Mel bands (Slaney, area-normalised, as librosa)", DefaultValueFactory = _ => Defaults.MelCount };
     public Option<double> FMin { get; } = new("--fmin") { Description = "Lowest mel band edge (Hz)", DefaultValueFactory = _ => Defaults.FMinHz };
     public Option<double> FMax { get; } = new("--fmax") { Description = "Highest mel band edge (Hz), at most half the sample rate", DefaultValueFactory = _ => Defaults.FMaxHz };
-    public Option<double> LogOffset { get; } = new("--log-offset") { Description = "Features are ln(mel power + this): the floor that quiet bins are clipped to (the original's 0.001; librosa's power_to_db floors the power at 1e-10 instead)", DefaultValueFactory = _ => Defaults.LogOffset };
+    public Option<double> LogOffset { get; } = new("--log-offset") { Description = "Features are ln(mel power + this), or ln(mel power / the clip's peak + this) with --log-reference clip-peak: the floor that quiet bins are clipped to (the original's 0.001; librosa's power_to_db floors the power at 1e-10 instead)", DefaultValueFactory = _ => Defaults.LogOffset };
+    public Option<string> LogReference { get; } = new("--log-reference") { Description = "What the mel power is divided by before the log: absolute (1, the original) or clip-peak (the clip's largest mel power, librosa's ref=np.max: the features no longer follow the recording's gain, and --log-offset becomes a floor below the clip's peak)", DefaultValueFactory = _ => "absolute" };
     public Option<string> PadMode { get; } = new("--pad-mode") { Description = "Edge padding of the centred frames: reflect (librosa < 0.10, the original) or constant (librosa >= 0.10)", DefaultValueFactory = _ => "reflect" };
 
     public FeatureOptions()
@@ -36,9 +37,10 @@ internal sealed class FeatureOptions
         FMax.Between(0, MaxHz);
         LogOffset.Check<double>(v => v is > 0 and <= 1e3, "must be above 0 and at most 1000");
         PadMode.OneOf("reflect", "constant");
+        LogReference.OneOf("absolute", "clip-peak");
     }
 
-    public IEnumerable<Option> All => [SampleRate, FftSize, Hop, Mels, FMin, FMax, LogOffset, PadMode];
+    public IEnumerable<Option> All => [SampleRate, FftSize, Hop, Mels, FMin, FMax, LogOffset, LogReference, PadMode];
 
     /// <summary>The checks that involve two options, as usage errors naming the one to change.</summary>
     public void AddCrossChecks(Command command) => command.Validators.Add(result =>
@@ -79,6 +81,7 @@ internal sealed class FeatureOptions
         FMaxHz = parse.GetValue(FMax),
         LogOffset = parse.GetValue(LogOffset),
         PadMode = parse.GetValue(PadMode) == "constant" ? StftPadMode.Constant : StftPadMode.Reflect,
+        LogReference = parse.GetValue(LogReference) == "clip-peak" ? Features.LogReference.ClipPeak : Features.LogReference.Absolute,
     };
 
     private static string Hz(double x) => x.ToString("0.###", CultureInfo.InvariantCulture);

@@ -26,8 +26,12 @@ public sealed record FeatureConfig
     [JsonConverter(typeof(JsonStringEnumConverter<StftPadMode>))]
     public StftPadMode PadMode { get; init; } = StftPadMode.Reflect;
 
-    /// <summary>Features are ln(mel power + LogOffset).</summary>
+    /// <summary>Features are ln(mel power / reference + LogOffset), the reference set by <see cref="LogReference"/>.</summary>
     public double LogOffset { get; init; } = 0.001;
+
+    /// <summary>What the mel power is measured against before the log: 1 (the original), or the clip's own peak.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<LogReference>))]
+    public LogReference LogReference { get; init; } = LogReference.Absolute;
 
     /// <summary>Rows per clip in the arrays: longer clips are truncated, shorter ones zero-padded. 3001 = 30 s.</summary>
     public int MaxFrames { get; init; } = 3001;
@@ -56,6 +60,7 @@ public sealed record FeatureConfig
         if (MaxFrames <= 0 || MaxFrames > MaxFramesLimit) problems.Add($"MaxFrames must be 1 to {MaxFramesLimit} (got {MaxFrames})");
         if (MelCount > 4096) problems.Add($"MelCount must be at most 4096 (got {MelCount})");
         if (!Enum.IsDefined(PadMode)) problems.Add($"PadMode {PadMode} is unknown");
+        if (!Enum.IsDefined(LogReference)) problems.Add($"LogReference {LogReference} is unknown");
         return problems;
     }
 
@@ -73,4 +78,19 @@ public enum StftPadMode
 {
     Reflect,
     Constant,
+}
+
+/// <summary>The reference the mel power is divided by before ln(· + LogOffset).</summary>
+public enum LogReference
+{
+    /// <summary>1: the features follow the recording's gain, and LogOffset is an absolute floor (the original).</summary>
+    Absolute,
+
+    /// <summary>
+    /// The clip's largest mel power (librosa's power_to_db with ref=np.max): the loudest band of the loudest frame
+    /// is ln(1 + LogOffset) ≈ 0 and the floor sits LogOffset below it, so the features do not depend on the
+    /// recording's gain and a quiet clip keeps as many decibels above the floor as a loud one. The peak is the whole
+    /// clip's, also where the arrays keep only its first MaxFrames frames.
+    /// </summary>
+    ClipPeak,
 }

@@ -11,7 +11,8 @@ public sealed record PowerSpectrogram(double[] Values, int Frames, int BinCount)
 
 /// <summary>
 /// Waveform → ln(mel power + offset), the original inputs.py recipe, on NWaves: librosa's centre padding, a
-/// periodic Hann window (float64), NWaves' float64 real FFT, |X|², the sparse Slaney filter bank, then the log.
+/// periodic Hann window (float64), NWaves' float64 real FFT, |X|², the sparse Slaney filter bank, then the log
+/// (of the power over the clip's peak with <see cref="LogReference.ClipPeak"/>).
 /// Every step is plain scalar arithmetic in a fixed order on one thread, so a clip's features are the same bits
 /// whatever the thread count or how many clips run beside it.
 /// Not thread-safe: NWaves' FFT and this type keep scratch buffers, so use one instance per worker
@@ -62,9 +63,20 @@ public sealed class LogMelExtractor
     {
         int frames = FrameCount(samples);
         var values = new float[frames * Config.MelCount];
-        ExtractInto(samples, values);
+        if (RelativeToPeak)
+        {
+            for (int t = 0; t < frames; t++)
+            {
+                PowerOfFrame(samples, t);
+                MelPowerOfFrame(_power, values.AsSpan(t * Config.MelCount, Config.MelCount));
+            }
+            LogOverPeak(values);
+        }
+        else ExtractInto(samples, values);
         return new LogMel(values, frames, Config.MelCount);
     }
+
+    private bool RelativeToPeak => Config.LogReference == LogReference.ClipPeak;
 
     /// <summary>
     /// Log-mel of a clip read block by block from <paramref name="source"/> (at <see cref="FeatureConfig.SampleRate"/>):
@@ -98,11 +110,14 @@ public sealed class LogMelExtractor
                 row = chunks![past / ChunkFrames].AsSpan(past % ChunkFrames * mels, mels);
             }
             PowerOf(frames.Current);
-            LogMelOfFrame(_power, row);
+            if (RelativeToPeak) MelPowerOfFrame(_power, row);
+            else LogMelOfFrame(_power, row);
             count++;
         }
         if (count == 0) throw new InvalidAudioException("empty clip: no samples");
-        return new LogMel(Join(values, chunks, count * mels), count, mels);
+        var joined = Join(values, chunks, count * mels);
+        if (RelativeToPeak) LogOverPeak(joined);
+        return new LogMel(joined, count, mels);
     }
 
     // Log-mel rows per chunk past the sized array: 1 MB of 64 bands, 41 s of audio at the original hop.
@@ -135,6 +150,12 @@ public sealed class LogMelExtractor
         int frames = Math.Min(total, destination.Length / Config.MelCount);
         if (frames == 0) return total;
         int mels = Config.MelCount;
+        if (RelativeToPeak)
+        {
+            // The peak is the whole clip's, so the rows that do not fit are computed too.
+            Extract(samples).Values.AsSpan(0, frames * mels).CopyTo(destination);
+            return total;
+        }
         for (int t = 0; t < frames; t++)
         {
             PowerOfFrame(samples, t);
@@ -164,7 +185,12 @@ public sealed class LogMelExtractor
         int mels = Config.MelCount;
         var values = new float[power.Frames * mels];
         for (int t = 0; t < power.Frames; t++)
-            LogMelOfFrame(power.Values.AsSpan(t * power.BinCount, power.BinCount), values.AsSpan(t * mels, mels));
+        {
+            var frame = power.Values.AsSpan(t * power.BinCount, power.BinCount);
+            if (RelativeToPeak) MelPowerOfFrame(frame, values.AsSpan(t * mels, mels));
+            else LogMelOfFrame(frame, values.AsSpan(t * mels, mels));
+        }
+        if (RelativeToPeak) LogOverPeak(values);
         return new LogMel(values, power.Frames, mels);
     }
 
@@ -204,5 +230,24 @@ public sealed class LogMelExtractor
     {
         _bank.Apply(power, _mel);
         for (int m = 0; m < _mel.Length; m++) destination[m] = (float)Math.Log(_mel[m] + Config.LogOffset);
+    }
+
+    // The clip's peak is known only once every frame is in, so ClipPeak keeps the mel powers (float32: 6e-8 relative,
+    // far below the log's float32 rounding) and takes the logs in a second pass over the log-mel's own memory.
+    private void MelPowerOfFrame(ReadOnlySpan<double> power, Span<float> destination)
+    {
+        _bank.Apply(power, _mel);
+        for (int m = 0; m < _mel.Length; m++) destination[m] = (float)_mel[m];
+    }
+
+    /// <summary>Mel powers → ln(power / peak + offset) in place; a silent clip (peak 0) is all floor.</summary>
+    private void LogOverPeak(Span<float> values)
+    {
+        float peak = 0;
+        foreach (float v in values) peak = Math.Max(peak, v);
+        double offset = Config.LogOffset;
+        // A mel power past float32's range (samples of about 1e17 and more) is infinite and its log NaN, which
+        // ClipFeatures rejects as not finite.
+        for (int i = 0; i < values.Length; i++) values[i] = (float)Math.Log((peak > 0 ? values[i] / (double)peak : 0) + offset);
     }
 }

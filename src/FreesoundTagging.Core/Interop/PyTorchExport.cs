@@ -86,6 +86,13 @@ public static class PyTorchExport
                 MelCount = f["n_mels"]!.GetValue<int>(), FMinHz = f["fmin"]!.GetValue<double>(), FMaxHz = f["fmax"]!.GetValue<double>(),
                 PadMode = f["pad_mode"]!.GetValue<string>() == "constant" ? StftPadMode.Constant : StftPadMode.Reflect,
                 LogOffset = f["log_offset"]!.GetValue<double>(), MaxFrames = f["max_frames"]!.GetValue<int>(),
+                // Absent from descriptions written before the option existed, which were all absolute.
+                LogReference = (f["log_reference"]?.GetValue<string>() ?? "absolute") switch
+                {
+                    "absolute" => LogReference.Absolute,
+                    "clip_peak" => LogReference.ClipPeak,
+                    string other => throw new FormatException($"log_reference must be absolute or clip_peak (got {other})"),
+                },
             };
             window = d["window_frames"]?.GetValue<int?>();
             hop = d["window_hop_frames"]?.GetValue<int?>();
@@ -151,7 +158,9 @@ public static class PyTorchExport
                 ["sr"] = f.SampleRate, ["n_fft"] = f.FftSize, ["hop_length"] = f.HopLength, ["n_mels"] = f.MelCount,
                 ["fmin"] = f.FMinHz, ["fmax"] = f.FMaxHz, ["pad_mode"] = f.PadMode == StftPadMode.Constant ? "constant" : "reflect",
                 ["power"] = 2.0, ["mel_norm"] = "slaney", ["htk"] = false, ["log_offset"] = f.LogOffset, ["max_frames"] = f.MaxFrames,
-                ["log"] = "ln(mel + log_offset)", ["input_layout"] = "(N, frames, n_mels)",
+                ["log_reference"] = f.LogReference == LogReference.ClipPeak ? "clip_peak" : "absolute",
+                ["log"] = f.LogReference == LogReference.ClipPeak ? "ln(mel / max(mel over the whole clip) + log_offset)" : "ln(mel + log_offset)",
+                ["input_layout"] = "(N, frames, n_mels)",
             },
             // How predict feeds the network: windows of this many frames sliding by half a window, averaged (null:
             // whole clips, zero-padded to max_frames).

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Inputs;
 using FreesoundTagging.Model;
+using FreesoundTagging.Models;
 using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using NumSharp;
@@ -75,6 +76,47 @@ public class FeatureOptionsTests
         Assert.Equal((16000, 512, 160, 40), (features.GetProperty("sr").GetInt32(), features.GetProperty("n_fft").GetInt32(), features.GetProperty("hop_length").GetInt32(), features.GetProperty("n_mels").GetInt32()));
         // 0.5 s windows at 100 frames per second.
         Assert.Equal(50, json.RootElement.GetProperty("window_frames").GetInt32());
+    }
+
+    /// <summary>--log-reference clip-peak: every clip's loudest value is ln(1 + offset) in samples.npy, and the setting
+    /// travels to the model, to predict and to the PyTorch export, and back through an import.</summary>
+    [Fact]
+    public void TheClipPeakReferenceTravelsThroughTheModelPredictAndTheExport()
+    {
+        using var dir = new TempDir();
+        var (audio, train, rows) = TinyCorpus.Write(dir.Path, perClass: 3);
+        string template = dir.Write("sample_submission.csv", "fname,label\n" + string.Join("\n", rows.Select(r => $"{r.Fname},Low Mid High")) + "\n");
+        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--log-reference", "clip-peak", "--log-offset", "1e-6");
+        Assert.True(inputs.Exit == 0, inputs.Err);
+        var info = DatasetInfo.Read(dir.File("dataset.json"));
+        Assert.Equal((FreesoundTagging.Features.LogReference.ClipPeak, 1e-6), (info.Features.LogReference, info.Features.LogOffset));
+        NDArray samples = np.load_npy(dir.File("samples.npy"), false, 100_000);
+        float[] values = samples.ToArray<float>();
+        int row = info.Features.MaxFrames * info.Features.MelCount;
+        for (int i = 0; i < rows.Count; i++)
+        {
+            // Rows past the clip are zero padding, louder than any clip frame, so the clip's own frames are read.
+            var clip = values.AsSpan(i * row, Math.Min(info.Frames[i], info.Features.MaxFrames) * info.Features.MelCount).ToArray();
+            Assert.Equal((float)Math.Log(1 + 1e-6), clip.Max());
+        }
+
+        var model = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("m.fstmodel"), "--data", dir.Path, "--epochs", "1", "--batch-size", "4",
+            "--crop", "0.5", "--seed", "1", "--device", "cpu");
+        Assert.True(model.Exit == 0, model.Err);
+        Assert.Equal(FreesoundTagging.Features.LogReference.ClipPeak, ModelFile.ReadMetadata(dir.File("m.fstmodel")).Features.LogReference);
+        var predict = ConsoleCapture.Run(PredictCommand.Run, dir.File("m.fstmodel"), "--info");
+        Assert.True(predict.Exit == 0, predict.Err);
+        Assert.Contains("ln(mel / the clip's peak + 1e-6)", predict.Out);
+
+        var export = ConsoleCapture.Run(ModelCommand.Run, "export", dir.File("m.fstmodel"), dir.File("e"));
+        Assert.True(export.Exit == 0, export.Err);
+        using (var json = JsonDocument.Parse(File.ReadAllText(dir.File("e.json"))))
+            Assert.Equal("clip_peak", json.RootElement.GetProperty("features").GetProperty("log_reference").GetString());
+        var import = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("e.json"), dir.File("back.fstmodel"));
+        Assert.True(import.Exit == 0, import.Err);
+        Assert.Equal(ModelFile.ReadMetadata(dir.File("m.fstmodel")).Features, ModelFile.ReadMetadata(dir.File("back.fstmodel")).Features);
+        var scored = ConsoleCapture.Run(PredictCommand.Run, dir.File("back.fstmodel"), audio, template, train, dir.File("submission.csv"));
+        Assert.True(scored.Exit == 0, scored.Err);
     }
 
     /// <summary>Too many bands for the FFT: inputs says how many are empty, and those are exactly the bands that come out

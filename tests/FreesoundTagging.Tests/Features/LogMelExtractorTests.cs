@@ -186,6 +186,103 @@ public class LogMelExtractorTests(ITestOutputHelper output)
         Assert.Equal(whole.Values, streamed.Values);
     }
 
+    private static readonly FeatureConfig ClipPeak = FeatureConfig.Original with { LogReference = LogReference.ClipPeak, LogOffset = 1e-6 };
+
+    /// <summary>ln(mel / max(mel) + offset) from librosa's float64 mel, within the same tolerance as the absolute log.</summary>
+    [Theory]
+    [InlineData("chirp_44k_pcm16")]
+    [InlineData("noise_44k_pcm16")]
+    public void ClipPeakMatchesLibrosasMelOverItsMaximum(string clip)
+    {
+        var (_, y) = Golden.LoadSingle($"{clip}.y.npy");
+        var (shape, mel64) = Golden.LoadDouble($"librosa/{clip}.kaggle_nfft2048_reflect.mel64.npy");
+        var config = ClipPeak with { FMinHz = 0, FMaxHz = 22050 };
+
+        LogMel actual = new LogMelExtractor(config).Extract(y);
+
+        int mels = shape[0], frames = shape[1];
+        Assert.Equal(frames, actual.Frames);
+        double peak = mel64.Max(), worst = 0;
+        for (int t = 0; t < frames; t++)
+            for (int m = 0; m < mels; m++)
+                worst = Math.Max(worst, Math.Abs(Math.Log(mel64[m * frames + t] / peak + config.LogOffset) - actual.Values[t * mels + m]));
+        output.WriteLine($"{clip}: worst |log-mel - ln(librosa mel64 / max + offset)| = {worst:E3}");
+        Assert.True(worst <= GoldenTolerance, $"worst log-mel error {worst}");
+    }
+
+    /// <summary>
+    /// Guaranteed bit-equal: scaling float samples by a power of two is exact, and so is every product and sum after
+    /// it up to the mel power (float64 throughout, far from underflow), so power / peak is the same quotient.
+    /// </summary>
+    [Theory]
+    [InlineData(0.25f)]
+    [InlineData(1f / 1024)]
+    [InlineData(8f)]
+    public void ClipPeakGivesTheSameBitsWhateverPowerOfTwoGain(float gain)
+    {
+        var y = Golden.LoadFloats("original/noise_44k_pcm16.y44100.npy");
+        var extractor = new LogMelExtractor(ClipPeak);
+
+        Assert.Equal(extractor.Extract(y).Values, extractor.Extract(y.Select(v => v * gain).ToArray()).Values);
+    }
+
+    [Fact]
+    public void ClipPeakFollowsAnyGainWithinRounding()
+    {
+        var y = Golden.LoadFloats("original/chirp_44k_pcm16.y44100.npy");
+        var extractor = new LogMelExtractor(ClipPeak);
+        float[] reference = extractor.Extract(y).Values, quieter = extractor.Extract(y.Select(v => v * 0.0317f).ToArray()).Values;
+
+        double worst = reference.Zip(quieter, (a, b) => Math.Abs(a - (double)b)).Max();
+        output.WriteLine($"worst difference after a gain of 0.0317 (-30 dB): {worst:E3}");
+        Assert.True(worst <= 1e-5, $"worst difference {worst}");
+        // The absolute reference moves by ln(0.0317²) ≈ -6.9 where the signal is well above the floor.
+        var absolute = new LogMelExtractor(ClipPeak with { LogReference = LogReference.Absolute });
+        Assert.True(absolute.Extract(y).Values.Max() - absolute.Extract(y.Select(v => v * 0.0317f).ToArray()).Values.Max() > 6);
+    }
+
+    [Fact]
+    public void ClipPeakPutsTheLoudestValueAtLnOfOnePlusTheOffsetAndSilenceOnTheFloor()
+    {
+        var y = Golden.LoadFloats("original/chirp_44k_pcm16.y44100.npy");
+        LogMel m = new LogMelExtractor(ClipPeak).Extract(y);
+        Assert.Equal((float)Math.Log(1 + ClipPeak.LogOffset), m.Values.Max());
+        Assert.True(m.Values.Min() >= (float)Math.Log(ClipPeak.LogOffset));
+
+        LogMel silence = new LogMelExtractor(ClipPeak).Extract(new float[44100]);
+        Assert.All(silence.Values, v => Assert.Equal((float)Math.Log(ClipPeak.LogOffset), v));
+    }
+
+    /// <summary>Guaranteed bit-equal: every path computes the same mel powers, then the same logs over the same peak.</summary>
+    [Fact]
+    public void ClipPeakGivesTheSameBitsStreamedWholeOrThroughThePowerLayer()
+    {
+        // Loudest near the end, past one 4,096-frame chunk when the hint is short.
+        var clip = Enumerable.Range(0, 1_900_003).Select(i => (0.01f + i / 1_900_003f) * MathF.Sin(i * 0.0123f)).ToArray();
+        var extractor = new LogMelExtractor(ClipPeak);
+        var whole = extractor.Extract(clip);
+
+        using var source = new HintedSource(new RaggedSource(clip, 44100, 20_000), 0);
+        Assert.Equal(whole.Values, extractor.Extract(source).Values);
+        Assert.Equal(whole.Values, extractor.LogMelOf(extractor.PowerSpectrogramOf(clip)).Values);
+    }
+
+    [Fact]
+    public void ClipPeakExtractIntoMeasuresAgainstTheWholeClipsPeak()
+    {
+        // Quiet for the 40 frames that fit, loud after them.
+        var y = Enumerable.Range(0, 44100).Select(i => (i < 30_000 ? 0.01f : 1f) * MathF.Sin(i * 0.05f)).ToArray();
+        var extractor = new LogMelExtractor(ClipPeak);
+        LogMel whole = extractor.Extract(y);
+        var row = new float[40 * 64];
+
+        int frames = extractor.ExtractInto(y, row);
+
+        Assert.Equal(whole.Frames, frames);
+        Assert.Equal(whole.Values.AsSpan(0, row.Length).ToArray(), row);
+        Assert.True(row.Max() < -8, $"the first 40 frames are 40 dB below the clip's peak, got {row.Max()}");
+    }
+
     /// <summary>A source whose length hint is wrong, as a cut-short file's or an unknown one's is.</summary>
     private sealed class HintedSource(IMonoSampleSource inner, long hint) : IMonoSampleSource
     {

@@ -30,6 +30,7 @@ public class CommandLineValidationTests
     [InlineData("inputs", "--sample-rate 100", "--sample-rate: must be 1000 to 768000 Hz (got 100)")]
     [InlineData("inputs", "--fmin nan", "--fmin: must be a number from 0 to 384000 (got nan)")]
     [InlineData("inputs", "--pad-mode zero", "--pad-mode: must be one of reflect, constant (got zero)")]
+    [InlineData("inputs", "--log-reference loudest", "--log-reference: must be one of absolute, clip-peak (got loudest)")]
     [InlineData("inputs", "--fmax 30000", "--fmax: must be at most half the sample rate, 22050 Hz at --sample-rate 44100 (got 30000)")]
     [InlineData("inputs", "--sample-rate 8000", "--fmax: must be at most half the sample rate, 4000 Hz at --sample-rate 8000 (got 7500, the default)")]
     [InlineData("inputs", "--fmin 8000", "--fmax: must be above --fmin (8000 Hz) (got 7500, the default)")]
