@@ -44,9 +44,9 @@ if [ "$which" = best ] || [ "$which" = all ]; then
   # --recipe best = the deep recipe trained as 3 members (seeds 1, 1000004 and 2000007) in one ensemble file, scored
   #                 on 5.12 s windows, each also shifted one mel band up and down (--members 3 --tta-shifts 1
   #                 --score-window 5.12).
-  # Its features have a lower floor for the log, ln(mel + 1e-4), and mel bands from 20 Hz to 16 kHz; the model file
-  # records them for predict.
-  mkdir -p "$work/best" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-offset 1e-4 --fmin 20 --fmax 16000
+  # Its features are measured against each clip's peak, ln(mel / peak + 1e-6), over mel bands from 20 Hz to 16 kHz;
+  # the model file records them for predict.
+  mkdir -p "$work/best" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000
   start=$(date +%s)
   "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg_best.fstmodel" --seed 1 --recipe best --data "$work/best"
   echo "cnn_2d_vgg_best: trained in $(( $(date +%s) - start )) s"

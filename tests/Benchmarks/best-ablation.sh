@@ -69,6 +69,7 @@ declare -A config=(
   [lr05]="--lr 0.0005"
   [epochs160]="--epochs 160"
   [epochs100]="--epochs 100"
+  [epochs90_fmin20]="--epochs 90"
   [no_mixup]="--mixup 0"
   [no_masks]="--time-masks 0 --freq-masks 0"
   [constant_lr]="--schedule constant"
@@ -88,6 +89,8 @@ declare -A config=(
   [logoff4_fmax16k_fmin20]=""
   [logoff4_fmax16k_fmin0]=""
   [logoff4_fmax22k]=""
+  [clippeak6_fmin20]=""
+  [clippeak8_fmin20]=""
 )
 # Configurations on other features: inputs options, one feature folder each (the masks of mels128 keep their width in Hz).
 declare -A features=(
@@ -102,8 +105,11 @@ declare -A features=(
   [logoff4_fmax16k_fmin20]="--log-offset 1e-4 --fmin 20 --fmax 16000"
   [logoff4_fmax16k_fmin0]="--log-offset 1e-4 --fmin 0 --fmax 16000"
   [logoff4_fmax22k]="--log-offset 1e-4 --fmax 22050"
+  [epochs90_fmin20]="--log-offset 1e-4 --fmin 20 --fmax 16000"
+  [clippeak6_fmin20]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
+  [clippeak8_fmin20]="--log-reference clip-peak --log-offset 1e-8 --fmin 20 --fmax 16000"
 )
-order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4 unverified05 logoff4_fmax16k logoff4_fmax22k logoff4_fmax16k_fmin50 logoff4_fmax16k_fmin20 logoff4_fmax16k_fmin0)
+order=(deep label_smoothing band_shift ema batch16 epochs55 epochs100 epochs160 lr2 lr05 no_mixup no_masks constant_lr crop064 mixup1 mixup02 crop256_e40 fmax16k mels128 nfft1024 nfft4096 logoff5 logoff4 unverified05 logoff4_fmax16k logoff4_fmax22k logoff4_fmax16k_fmin50 logoff4_fmax16k_fmin20 logoff4_fmax16k_fmin0 epochs90_fmin20 clippeak6_fmin20 clippeak8_fmin20)
 [ $# -gt 0 ] && order=("$@")
 
 score() { # name model... → "MAP@3 m logloss l"

@@ -24,9 +24,9 @@ declare -A recipe=(
   [best]="cnn_2d_vgg --recipe best"
 )
 # The features each recipe trains on (`inputs` options; the model file records them, so predict follows): the best
-# recipe was chosen on a lower floor for the log (docs/recipes-and-results.md).
+# recipe was chosen on log-mels measured against each clip's peak, over 20 Hz to 16 kHz (docs/recipes-and-results.md).
 declare -A features=(
-  [best]="--log-offset 1e-4 --fmin 20 --fmax 16000"
+  [best]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
 )
 order=(original deep best vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")

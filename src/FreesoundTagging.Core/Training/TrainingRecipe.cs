@@ -56,11 +56,14 @@ public sealed record TrainingRecipe
     /// step (1.4x) made affordable; 80 epochs each because 55, 70 and 160 validated worse.</summary>
     public static TrainingRecipe Best { get; } = Deep with { Members = 3, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 };
 
-    /// <summary>The features the best recipe was chosen on: ln(mel + 1e-4) (<see cref="BestLogOffset"/>) over mel
-    /// bands from 20 Hz (<see cref="BestFMinHz"/>) to 16 kHz (<see cref="BestFMaxHz"/>), from
-    /// <c>inputs --log-offset 1e-4 --fmin 20 --fmax 16000</c>, the rest inputs' defaults. Features belong to
-    /// <c>inputs</c>, so the recipe cannot set them; model warns.</summary>
-    public const double BestLogOffset = 1e-4;
+    /// <summary>The features the best recipe was chosen on: ln(mel / the clip's peak + 1e-6) (<see cref="BestLogReference"/>,
+    /// <see cref="BestLogOffset"/>) over mel bands from 20 Hz (<see cref="BestFMinHz"/>) to 16 kHz
+    /// (<see cref="BestFMaxHz"/>), from <c>inputs --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000</c>,
+    /// the rest inputs' defaults. Features belong to <c>inputs</c>, so the recipe cannot set them; model warns.</summary>
+    public const double BestLogOffset = 1e-6;
+
+    /// <inheritdoc cref="BestLogOffset"/>
+    public const Features.LogReference BestLogReference = Features.LogReference.ClipPeak;
 
     /// <inheritdoc cref="BestLogOffset"/>
     public const double BestFMinHz = 20;
@@ -73,12 +76,19 @@ public sealed record TrainingRecipe
     {
         if (recipeName != "best") return null;
         var made = new List<string>();
-        if (features.LogOffset != BestLogOffset) made.Add(FormattableString.Invariant($"--log-offset {features.LogOffset:G4}"));
+        if (features.LogReference != BestLogReference) made.Add($"--log-reference {OptionValue(features.LogReference)}");
+        if (features.LogOffset != BestLogOffset) made.Add($"--log-offset {Number(features.LogOffset)}");
         if (features.FMinHz != BestFMinHz) made.Add(FormattableString.Invariant($"--fmin {features.FMinHz:G6}"));
         if (features.FMaxHz != BestFMaxHz) made.Add(FormattableString.Invariant($"--fmax {features.FMaxHz:G6}"));
         return made.Count == 0 ? null
-            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-offset {BestLogOffset:G4} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}");
+            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-reference {OptionValue(BestLogReference)} --log-offset {Number(BestLogOffset)} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}");
     }
+
+    // As one would type it: 0.001, 1e-6 (not G4's 1E-06).
+    private static string Number(double x) =>
+        x.ToString(x >= 1e-4 ? "0.####" : "0.###e-0", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string OptionValue(Features.LogReference reference) => reference == Features.LogReference.ClipPeak ? "clip-peak" : "absolute";
 
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
     public static IReadOnlyDictionary<string, TrainingRecipe> BuiltIn { get; } = new Dictionary<string, TrainingRecipe>(StringComparer.Ordinal)

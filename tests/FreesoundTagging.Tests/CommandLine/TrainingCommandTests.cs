@@ -1,3 +1,4 @@
+using FreesoundTagging.Features;
 using FreesoundTagging.Inputs;
 using FreesoundTagging.Model;
 using FreesoundTagging.Models;
@@ -88,22 +89,22 @@ public class TrainingCommandTests
         var plain = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("a.fstmodel"), "--data", data, "--recipe", "best", "--epochs", "1", "--batch-size", "4", "--seed", "1", "--device", "cpu");
         Assert.True(plain.Exit == 0, plain.Err);
         Assert.Contains("warning", plain.Err);
-        Assert.Contains("`inputs --log-offset 0.0001 --fmin 20 --fmax 16000`; these were made with --log-offset 0.001 --fmin 125 --fmax 7500", plain.Err);
+        Assert.Contains("`inputs --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000`; these were made with --log-reference absolute --log-offset 0.001 --fmin 125 --fmax 7500", plain.Err);
 
         var (audio, train, _) = TinyCorpus.Write(dir.File("lower"), perClass: 4);
         string lower = dir.File("lower/features");
         Directory.CreateDirectory(lower);
-        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", lower, "--max-frames", "130", "--log-offset", "1e-4", "--fmin", "20", "--fmax", "16000");
+        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", lower, "--max-frames", "130", "--log-reference", "clip-peak", "--log-offset", "1e-6", "--fmin", "20", "--fmax", "16000");
         Assert.True(inputs.Exit == 0, inputs.Err);
         var matched = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("b.fstmodel"), "--data", lower, "--recipe", "best", "--epochs", "1", "--batch-size", "4", "--seed", "1", "--device", "cpu");
         Assert.True(matched.Exit == 0, matched.Err);
         Assert.DoesNotContain("warning", matched.Err);
         var features = ModelFile.ReadMetadata(dir.File("b.fstmodel")).Features;
-        Assert.Equal((1e-4, 20.0, 16000.0), (features.LogOffset, features.FMinHz, features.FMaxHz));
+        Assert.Equal((LogReference.ClipPeak, 1e-6, 20.0, 16000.0), (features.LogReference, features.LogOffset, features.FMinHz, features.FMaxHz));
         // One setting off is enough, and the warning names only it.
-        Assert.Equal("the best recipe was chosen on features made with `inputs --log-offset 0.0001 --fmin 20 --fmax 16000`; these were made with --fmax 7500",
+        Assert.Equal("the best recipe was chosen on features made with `inputs --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000`; these were made with --fmax 7500",
             TrainingRecipe.FeatureWarning("best", features with { FMaxHz = 7500 }));
-        // Only the best recipe was chosen on the lower floor.
+        // Only the best recipe was chosen on those features.
         var deep = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("c.fstmodel"), "--data", data, "--recipe", "deep", "--epochs", "1", "--batch-size", "4", "--seed", "1", "--device", "cpu");
         Assert.True(deep.Exit == 0, deep.Err);
         Assert.DoesNotContain("warning", deep.Err);
