@@ -91,12 +91,12 @@ public class TrainingCommandTests
         Assert.Contains("warning", plain.Err);
         Assert.Contains("`inputs --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000`; these were made with --log-reference absolute --log-offset 0.001 --fmin 125 --fmax 7500", plain.Err);
 
-        var (audio, train, _) = TinyCorpus.Write(dir.File("lower"), perClass: 4);
-        string lower = dir.File("lower/features");
-        Directory.CreateDirectory(lower);
-        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", lower, "--max-frames", "130", "--log-reference", "clip-peak", "--log-offset", "1e-6", "--fmin", "20", "--fmax", "16000");
+        var (audio, train, _) = TinyCorpus.Write(dir.File("chosen"), perClass: 4);
+        string chosen = dir.File("chosen/features");
+        Directory.CreateDirectory(chosen);
+        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", chosen, "--max-frames", "130", "--log-reference", "clip-peak", "--log-offset", "1e-6", "--fmin", "20", "--fmax", "16000");
         Assert.True(inputs.Exit == 0, inputs.Err);
-        var matched = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("b.fstmodel"), "--data", lower, "--recipe", "best", "--epochs", "1", "--batch-size", "4", "--seed", "1", "--device", "cpu");
+        var matched = ConsoleCapture.Run(ModelCommand.Run, "cnn_2d_vgg", dir.File("b.fstmodel"), "--data", chosen, "--recipe", "best", "--epochs", "1", "--batch-size", "4", "--seed", "1", "--device", "cpu");
         Assert.True(matched.Exit == 0, matched.Err);
         Assert.DoesNotContain("warning", matched.Err);
         var features = ModelFile.ReadMetadata(dir.File("b.fstmodel")).Features;
