@@ -119,6 +119,21 @@ public class FeatureOptionsTests
         Assert.True(scored.Exit == 0, scored.Err);
     }
 
+    /// <summary>dataset.json files written before --log-reference existed have no such key, and read as absolute.</summary>
+    [Fact]
+    public void ADatasetJsonWithoutALogReferenceReadsAsAbsolute()
+    {
+        using var dir = new TempDir();
+        var (audio, train, _) = TinyCorpus.Write(dir.Path, perClass: 1);
+        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "50");
+        Assert.True(inputs.Exit == 0, inputs.Err);
+        string json = File.ReadAllText(dir.File("dataset.json"));
+        Assert.Contains("\"logReference\": \"Absolute\",", json);
+        File.WriteAllText(dir.File("dataset.json"), json.Replace("\"logReference\": \"Absolute\",", ""));
+
+        Assert.Equal(FreesoundTagging.Features.FeatureConfig.Original with { MaxFrames = 50 }, DatasetInfo.Read(dir.File("dataset.json")).Features);
+    }
+
     /// <summary>Too many bands for the FFT: inputs says how many are empty, and those are exactly the bands that come out
     /// constant (the log of the offset) in samples.npy.</summary>
     [Fact]
