@@ -42,6 +42,10 @@ public sealed record FeatureConfig
     /// <summary>The recipe of the original inputs.py.</summary>
     public static FeatureConfig Original { get; } = new();
 
+    /// <summary>A log offset as one would type it: 0.001, 1e-6 (not G4's 1E-06).</summary>
+    public static string FormatLogOffset(double offset) =>
+        offset.ToString(offset >= 1e-4 ? "0.####" : "0.###e-0", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Frames librosa produces for <paramref name="sampleCount"/> samples with center=True.</summary>
     public int FrameCount(long sampleCount) => (int)(1 + sampleCount / HopLength);
 

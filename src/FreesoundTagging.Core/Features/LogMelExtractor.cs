@@ -63,20 +63,9 @@ public sealed class LogMelExtractor
     {
         int frames = FrameCount(samples);
         var values = new float[frames * Config.MelCount];
-        if (RelativeToPeak)
-        {
-            for (int t = 0; t < frames; t++)
-            {
-                PowerOfFrame(samples, t);
-                MelPowerOfFrame(_power, values.AsSpan(t * Config.MelCount, Config.MelCount));
-            }
-            LogOverPeak(values);
-        }
-        else ExtractInto(samples, values);
+        ExtractInto(samples, values);
         return new LogMel(values, frames, Config.MelCount);
     }
-
-    private bool RelativeToPeak => Config.LogReference == LogReference.ClipPeak;
 
     /// <summary>
     /// Log-mel of a clip read block by block from <paramref name="source"/> (at <see cref="FeatureConfig.SampleRate"/>):
@@ -110,13 +99,12 @@ public sealed class LogMelExtractor
                 row = chunks![past / ChunkFrames].AsSpan(past % ChunkFrames * mels, mels);
             }
             PowerOf(frames.Current);
-            if (RelativeToPeak) MelPowerOfFrame(_power, row);
-            else LogMelOfFrame(_power, row);
+            FrameValues(_power, row);
             count++;
         }
         if (count == 0) throw new InvalidAudioException("empty clip: no samples");
         var joined = Join(values, chunks, count * mels);
-        if (RelativeToPeak) LogOverPeak(joined);
+        FinishClip(joined);
         return new LogMel(joined, count, mels);
     }
 
@@ -150,7 +138,7 @@ public sealed class LogMelExtractor
         int frames = Math.Min(total, destination.Length / Config.MelCount);
         if (frames == 0) return total;
         int mels = Config.MelCount;
-        if (RelativeToPeak)
+        if (Config.LogReference == LogReference.ClipPeak && frames < total)
         {
             // The peak is the whole clip's, so the rows that do not fit are computed too.
             Extract(samples).Values.AsSpan(0, frames * mels).CopyTo(destination);
@@ -159,8 +147,9 @@ public sealed class LogMelExtractor
         for (int t = 0; t < frames; t++)
         {
             PowerOfFrame(samples, t);
-            LogMelOfFrame(_power, destination.Slice(t * mels, mels));
+            FrameValues(_power, destination.Slice(t * mels, mels));
         }
+        FinishClip(destination[..(frames * mels)]);
         return total;
     }
 
@@ -185,12 +174,8 @@ public sealed class LogMelExtractor
         int mels = Config.MelCount;
         var values = new float[power.Frames * mels];
         for (int t = 0; t < power.Frames; t++)
-        {
-            var frame = power.Values.AsSpan(t * power.BinCount, power.BinCount);
-            if (RelativeToPeak) MelPowerOfFrame(frame, values.AsSpan(t * mels, mels));
-            else LogMelOfFrame(frame, values.AsSpan(t * mels, mels));
-        }
-        if (RelativeToPeak) LogOverPeak(values);
+            FrameValues(power.Values.AsSpan(t * power.BinCount, power.BinCount), values.AsSpan(t * mels, mels));
+        FinishClip(values);
         return new LogMel(values, power.Frames, mels);
     }
 
@@ -233,16 +218,23 @@ public sealed class LogMelExtractor
     }
 
     // The clip's peak is known only once every frame is in, so ClipPeak keeps the mel powers (float32: 6e-8 relative,
-    // far below the log's float32 rounding) and takes the logs in a second pass over the log-mel's own memory.
-    private void MelPowerOfFrame(ReadOnlySpan<double> power, Span<float> destination)
+    // far below the log's float32 rounding) and FinishClip takes the logs in a second pass over the log-mel's own
+    // memory; the absolute reference takes them frame by frame, as the original did.
+    private void FrameValues(ReadOnlySpan<double> power, Span<float> destination)
     {
+        if (Config.LogReference != LogReference.ClipPeak)
+        {
+            LogMelOfFrame(power, destination);
+            return;
+        }
         _bank.Apply(power, _mel);
         for (int m = 0; m < _mel.Length; m++) destination[m] = (float)_mel[m];
     }
 
-    /// <summary>Mel powers → ln(power / peak + offset) in place; a silent clip (peak 0) is all floor.</summary>
-    private void LogOverPeak(Span<float> values)
+    /// <summary>ClipPeak: mel powers → ln(power / peak + offset) in place; a silent clip (peak 0) is all floor.</summary>
+    private void FinishClip(Span<float> values)
     {
+        if (Config.LogReference != LogReference.ClipPeak) return;
         float peak = 0;
         foreach (float v in values) peak = Math.Max(peak, v);
         double offset = Config.LogOffset;

@@ -75,7 +75,6 @@ public sealed record ModelInfo(
     public IEnumerable<string> ToLines()
     {
         static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
-        static string Offset(double v) => v >= 1e-4 ? F(v) : v.ToString("0.###e-0", CultureInfo.InvariantCulture);
         var f = Features;
         yield return $"model:        {Path}";
         yield return Members > 1
@@ -83,7 +82,7 @@ public sealed record ModelInfo(
             : $"variant:      {Variant} ({Parameters:N0} parameters)";
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
-                     (f.LogReference == LogReference.ClipPeak ? $"ln(mel / the clip's peak + {Offset(f.LogOffset)}), " : $"ln(mel + {Offset(f.LogOffset)}), ") +
+                     (f.LogReference == LogReference.ClipPeak ? $"ln(mel / the clip's peak + {FeatureConfig.FormatLogOffset(f.LogOffset)}), " : $"ln(mel + {FeatureConfig.FormatLogOffset(f.LogOffset)}), ") +
                      $"{f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
         yield return $"scoring:      " + (WindowSeconds is { } w ? $"windows of {F(w)} s ({(CropSeconds is { } c && c != w ? $"its training crop is {F(c)} s" : "its training crop")}), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
             + (BandShifts > 0 ? $"; each also shifted by ±1{(BandShifts > 1 ? $"..±{BandShifts}" : "")} mel bands ({2 * BandShifts + 1} passes averaged)" : "");

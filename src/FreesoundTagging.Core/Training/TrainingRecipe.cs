@@ -77,16 +77,12 @@ public sealed record TrainingRecipe
         if (recipeName != "best") return null;
         var made = new List<string>();
         if (features.LogReference != BestLogReference) made.Add($"--log-reference {OptionValue(features.LogReference)}");
-        if (features.LogOffset != BestLogOffset) made.Add($"--log-offset {Number(features.LogOffset)}");
+        if (features.LogOffset != BestLogOffset) made.Add($"--log-offset {Features.FeatureConfig.FormatLogOffset(features.LogOffset)}");
         if (features.FMinHz != BestFMinHz) made.Add(FormattableString.Invariant($"--fmin {features.FMinHz:G6}"));
         if (features.FMaxHz != BestFMaxHz) made.Add(FormattableString.Invariant($"--fmax {features.FMaxHz:G6}"));
         return made.Count == 0 ? null
-            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-reference {OptionValue(BestLogReference)} --log-offset {Number(BestLogOffset)} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}");
+            : FormattableString.Invariant($"the best recipe was chosen on features made with `inputs --log-reference {OptionValue(BestLogReference)} --log-offset {Features.FeatureConfig.FormatLogOffset(BestLogOffset)} --fmin {BestFMinHz:G6} --fmax {BestFMaxHz:G6}`; these were made with {string.Join(" ", made)}");
     }
-
-    // As one would type it: 0.001, 1e-6 (not G4's 1E-06).
-    private static string Number(double x) =>
-        x.ToString(x >= 1e-4 ? "0.####" : "0.###e-0", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string OptionValue(Features.LogReference reference) => reference == Features.LogReference.ClipPeak ? "clip-peak" : "absolute";
 
