@@ -44,6 +44,7 @@ internal static partial class CommandRunner
     /// <summary>Runs <paramref name="body"/> with Ctrl+C turned into cancellation of the token it receives.</summary>
     public static int Run(Func<CancellationToken, int> body)
     {
+        AnnounceDevices();
         using var interruption = new Interruption();
         try
         {
@@ -74,6 +75,27 @@ internal static partial class CommandRunner
 
     private static bool IsDiskFull(IOException e) =>
         e.HResult is 28 or 112 or unchecked((int)0x80070070) || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("quota", StringComparison.OrdinalIgnoreCase);
+
+    private static int _announcing;
+
+    /// <summary>The first status line of a run that computes: the device and the libtorch build, as the core
+    /// resolves --device (after the inputs were checked), and the warning of an "auto" that settled for the CPU.</summary>
+    private static void AnnounceDevices()
+    {
+        if (Interlocked.Exchange(ref _announcing, 1) == 1) return;
+        Runtime.ComputeDevice.Chosen += device =>
+        {
+            Status($"device: {device.Description}");
+            if (device.Warning is { } warning) Warning(warning);
+        };
+    }
+
+    /// <summary>A status line: above the live progress display on a terminal, else on stderr (stdout is for results).</summary>
+    public static void Status(string message)
+    {
+        if (Terminal.StdoutIsInteractive) Spectre.Console.AnsiConsole.WriteLine(Shorten(message));
+        else Console.Error.WriteLine(Shorten(message));
+    }
 
     public static void Error(string message) => WriteLine(Console.Error, "error", "red", message);
 

@@ -23,7 +23,8 @@ public static class ModelCommand
         var seed = new Option<int?>("--seed") { Description = "Makes initialisation, dropout and shuffling reproducible (on CPU)" };
         var valFraction = new Option<double>("--val-fraction") { Description = "Share held out (stratified) to report validation loss, accuracy and MAP@3 each epoch", DefaultValueFactory = _ => 0 };
         var valVerifiedOnly = new Option<bool>("--val-verified-only") { Description = "Hold out validation rows only among those whose label is manually_verified (--val-fraction is then of each class's verified rows): unverified labels may be wrong" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
+        var device = new Option<string>("--device") { Description = "auto (a GPU when this build and machine have one), cpu, cuda or cuda:N; the first status line names the device used", DefaultValueFactory = _ => "auto" };
+        var tf32 = new Option<bool>("--tf32") { Description = "On a GPU: allow TF32 tensor-core arithmetic (faster; results then differ from the CPU's by ~1e-3). Off by default" };
         var threads = new Option<int>("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var bucket = new Option<bool>("--bucket") { Description = "Batch clips of similar length and crop each batch to its longest clip (faster)" };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run from <save_name>.ckpt (with --folds: finished folds are kept)" };
@@ -71,7 +72,7 @@ public static class ModelCommand
 
         var command = new RootCommand("Train a tagging network on the log-mel arrays written by `inputs`.")
         {
-            variant, saveName, data, epochs, batch, lr, seed, valFraction, valVerifiedOnly, device, threads, bucket, resume,
+            variant, saveName, data, epochs, batch, lr, seed, valFraction, valVerifiedOnly, device, tf32, threads, bucket, resume,
             crop, mixup, timeMasks, timeMaskFrames, freqMasks, freqMaskBands, unverified, schedule, folds,
             keep, patience, members, labelSmoothing, windowsPerCrop, scoreWindow, ema, bandShift, ttaShifts, recipe,
         };
@@ -79,6 +80,7 @@ public static class ModelCommand
         command.Subcommands.Add(ImportCommand());
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
+            FreesoundTagging.Runtime.TorchRuntime.AllowTf32 = parse.GetValue(tf32);
             TrainRequest request = new()
             {
                 SavePath = parse.GetRequiredValue(saveName),

@@ -26,7 +26,8 @@ public static class PredictCommand
         var truth = new Option<string?>("--truth") { Description = "fname,label CSV of true labels: print the submission's MAP@3" };
         var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => Predictor.DefaultBatchSize };
         var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
+        var device = new Option<string>("--device") { Description = "auto (a GPU when this build and machine have one), cpu, cuda or cuda:N; the first status line names the device used", DefaultValueFactory = _ => "auto" };
+        var tf32 = new Option<bool>("--tf32") { Description = "On a GPU: allow TF32 tensor-core arithmetic (faster; results then differ from the CPU's by ~1e-3). Off by default" };
         var format = new Option<string?>("--format") { Description = "Tagging output: table (default on a terminal), tsv (default when piped), csv or json; with --info: plain or json" };
         var topK = new Option<int>("--top-k") { Description = "Tagging: labels per file (or timeline window), best first", DefaultValueFactory = _ => 3 };
         var allClasses = new Option<bool>("--all") { Description = "Tagging: every class's probability instead of the top k" };
@@ -44,10 +45,11 @@ public static class PredictCommand
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
-            model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info,
+            model, inputs, probabilities, truth, batch, threads, device, tf32, mean, format, topK, allClasses, recursive, timeline, info,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
+            FreesoundTagging.Runtime.TorchRuntime.AllowTf32 = parse.GetValue(tf32);
             var ensembleMean = EnsembleAverage.Parse(parse.GetRequiredValue(mean));
             string[] all = parse.GetRequiredValue(inputs);
             // Model files are told from audio and CSV paths by their content, so `folds/*.fstmodel` just works.

@@ -36,7 +36,8 @@ internal static class Elision
         Console.WriteLine($"threads {torch.get_num_threads()}, conv channels aligned: {ChannelAlignedConv.AlignsOnCpu}, {data.Count} rows, batch {batchSize} x {data.Features.MaxFrames}");
         var rows = Enumerable.Range(0, data.Count).ToArray();
         var batches = BatchPlan.ForEpoch(rows, data.Frames, batchSize, data.Features.MaxFrames, bucket: false, seed: 1, epoch: 0);
-        var assembler = new BatchAssembler(data, batchSize, data.Features.MaxFrames);
+        // Batches packed at their longest content, as training feeds the elided network; the plain one gets the padding back.
+        var assembler = new BatchAssembler(data, batchSize, data.Features.MaxFrames, trimPadding: true);
         var phases = new double[2, 4];
         double worstLoss = 0;
         int measured = 0;
@@ -53,7 +54,8 @@ internal static class Elision
                 if (control) torch.set_num_threads(m == 1 ? 1 : threads ?? Environment.ProcessorCount);
                 clock.Restart();
                 var y = batch.Targets(CPU);
-                var logits = m == 0 || control ? models[m].forward(batch.Samples(CPU)) : models[m].ForwardPadded(batch.Samples(CPU, Math.Max(1, batch.ContentFrames.Max())), batch.Frames, batch.ContentFrames);
+                var x = batch.Samples(CPU);
+                var logits = m == 0 || control ? models[m].forward(nn.functional.pad(x, [0, 0, 0, batch.Frames - batch.StoredFrames])) : models[m].ForwardPadded(x, batch.Frames, batch.ContentFrames);
                 var loss = SoftTargetCrossEntropy.Compute(logits, y);
                 losses[m] = loss.item<float>();
                 double forward = clock.Elapsed.TotalSeconds;

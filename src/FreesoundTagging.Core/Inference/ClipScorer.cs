@@ -1,5 +1,6 @@
 using FreesoundTagging.Features;
 using FreesoundTagging.Models;
+using FreesoundTagging.Runtime;
 using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -126,7 +127,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         for (int i = 0; i < clips.Count; i++) clips[i].Values.AsSpan(0, content[i] * bands).CopyTo(input.AsSpan(i * size));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = tensor(input, new long[] { clips.Count, longest, bands }).to(device);
+        var x = HostTransfer.ToDevice(input, [clips.Count, longest, bands], device);
         return Probabilities(cnn.ForwardPadded(x, frames, content), clips.Count);
     }
 
@@ -157,7 +158,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = tensor(input, new long[] { clips.Count, frames, bands }).to(device);
+        var x = HostTransfer.ToDevice(input, [clips.Count, frames, bands], device);
         if (BandShifts == 0) return Probabilities(Model.forward(x), clips.Count);
         var sum = nn.functional.softmax(Model.forward(x), 1);
         // Owned Scalars: TorchSharp's implicit ones can be finalized mid-call (ScalarLifetimeTests).
@@ -170,7 +171,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
             {
                 input.CopyTo(shifted, 0);
                 for (int i = 0; i < clips.Count; i++) BandShifter.Shift(shifted.AsSpan(i * size, size), frames, bands, shift);
-                sum.add_(nn.functional.softmax(Model.forward(tensor(shifted, new long[] { clips.Count, frames, bands }).to(device)), 1), one);
+                sum.add_(nn.functional.softmax(Model.forward(HostTransfer.ToDevice(shifted, [clips.Count, frames, bands], device)), 1), one);
             }
         }
         // Probabilities applies a softmax: the log of the mean probabilities comes back out of it unchanged.

@@ -43,7 +43,7 @@ public sealed class Predictor
     {
         int cores = _threads > 0 ? _threads : Environment.ProcessorCount;
         TorchRuntime.Initialise(cores);
-        var dev = TorchRuntime.ResolveDevice(_device);
+        var dev = ComputeDevice.Resolve(_device).Device;
         foreach (var scorer in _scorers)
         {
             scorer.Model.to(dev);
@@ -55,26 +55,45 @@ public sealed class Predictor
         int done = 0;
         using var extractors = LogMelExtractor.PerThread(_features);
         const int chunk = 64;
-        for (int start = 0; start < paths.Count; start += chunk)
+        ClipFeatures[] Extract(int start)
         {
             int count = Math.Min(chunk, paths.Count - start);
             var mels = new ClipFeatures[count];
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
                 i => mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]));
-            cancel.ThrowIfCancellationRequested();
-
-            int[] scorable = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null).ToArray();
-            var clips = scorable.Select(i => mels[i].Mel!).ToList();
-            var perModel = _scorers.Select(s =>
+            return mels;
+        }
+        // On a GPU the next chunk's features are extracted on the CPU threads while this chunk is scored. On the CPU
+        // both would want every core: there they take turns, as before.
+        bool overlap = dev.type != DeviceType.CPU;
+        Task<ClipFeatures[]>? pending = paths.Count > 0 && overlap ? Task.Run(() => Extract(0)) : null;
+        for (int start = 0; start < paths.Count; start += chunk)
+        {
+            var mels = pending is not null ? pending.GetAwaiter().GetResult() : Extract(start);
+            pending = overlap && start + chunk < paths.Count ? Task.Run(() => Extract(start + chunk)) : null;
+            int count = mels.Length;
+            try
             {
                 cancel.ThrowIfCancellationRequested();
-                return s.Score(clips, dev);
-            }).ToList();
-            for (int j = 0; j < scorable.Length; j++)
+                int[] scorable = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null).ToArray();
+                var clips = scorable.Select(i => mels[i].Mel!).ToList();
+                var perModel = _scorers.Select(s =>
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    return s.Score(clips, dev);
+                }).ToList();
+                for (int j = 0; j < scorable.Length; j++)
+                {
+                    int i = scorable[j];
+                    var probabilities = EnsembleAverage.Combine(perModel.Select(m => m[j]).ToList(), _mean);
+                    results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames);
+                }
+            }
+            catch
             {
-                int i = scorable[j];
-                var probabilities = EnsembleAverage.Combine(perModel.Select(m => m[j]).ToList(), _mean);
-                results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames);
+                // The extraction under way uses the per-thread extractors disposed on the way out: let it end first.
+                try { pending?.Wait(); } catch (AggregateException) { }
+                throw;
             }
             for (int i = 0; i < count; i++)
             {

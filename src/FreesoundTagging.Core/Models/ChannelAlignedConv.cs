@@ -32,10 +32,10 @@ public static class ChannelAlignedConv
     public static bool AlignsOnCpu => ForceAlignment ?? Probed.Value;
 
     /// <summary><paramref name="conv"/> applied to <paramref name="input"/> (N, C, L), on aligned channels where
-    /// this CPU needs them (and on other devices, where nobody has probed).</summary>
+    /// this CPU needs them. Other devices run the plain convolution: the defect is oneDNN's, which only the CPU uses.</summary>
     public static Tensor Forward(Conv1d conv, Tensor input)
     {
-        if (input.device_type == DeviceType.CPU && !AlignsOnCpu) return conv.forward(input);
+        if (input.device_type != DeviceType.CPU || !AlignsOnCpu) return conv.forward(input);
         return Aligned(conv.weight!, conv.bias, input, conv.stride?[0] ?? 1, conv.padding?[0] ?? 0);
     }
 

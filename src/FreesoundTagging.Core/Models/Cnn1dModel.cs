@@ -155,7 +155,8 @@ public sealed class Cnn1dModel : TaggingModel
         var parts = new List<Tensor>();
         foreach (int[] rows in groups)
         {
-            using var members = groups.Count == 1 ? input.alias() : input.index_select(0, tensor(rows.Select(r => (long)r).ToArray(), device: input.device));
+            using var rowIndex = groups.Count == 1 ? null : OnDevice(rows.Select(r => (long)r).ToArray(), input.device);
+            using var members = rowIndex is null ? input.alias() : input.index_select(0, rowIndex);
             var plan = elision.For(rows.Max(r => content[r]));
             if (plan is null)
             {
@@ -178,7 +179,16 @@ public sealed class Cnn1dModel : TaggingModel
         int position = 0;
         foreach (int[] rows in groups)
             foreach (int r in rows) inverse[r] = position++;
-        return sorted.index_select(0, tensor(inverse, device: input.device)).MoveToOuterDisposeScope();
+        using var order = OnDevice(inverse, input.device);
+        return sorted.index_select(0, order).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>An index made on the host, on <paramref name="device"/> without the host waiting for the device
+    /// (a transfer that is not non-blocking waits for every queued kernel).</summary>
+    private static Tensor OnDevice(long[] index, Device device)
+    {
+        var onHost = tensor(index);
+        return device.type == DeviceType.CPU ? onHost : onHost.to(device, disposeAfter: true, non_blocking: true);
     }
 
     private Tensor ChunkedRows(Tensor members, long paddedFrames)
@@ -233,13 +243,15 @@ public sealed class Cnn1dModel : TaggingModel
         return max!;
     }
 
-    /// <summary>Per row, 1 + its last frame holding a non-zero value (0 for an all-zero row).</summary>
+    /// <summary>Per row, 1 + its last frame holding a non-zero value (0 for an all-zero row). Read from a CPU tensor;
+    /// a tensor elsewhere counts as all content (reading it would wait for the device: callers that know the
+    /// lengths, as training and predict do, pass them).</summary>
     private static int[] ContentFrames(Tensor input)
     {
+        if (input.device_type != DeviceType.CPU) return Enumerable.Repeat((int)input.shape[1], (int)input.shape[0]).ToArray();
         using var counts = input.count_nonzero([2]);
-        using var onCpu = counts.cpu();
         long rows = input.shape[0], frames = input.shape[1];
-        var flat = onCpu.data<long>().ToArray();
+        var flat = counts.data<long>().ToArray();
         var content = new int[rows];
         for (long i = 0; i < rows; i++)
         {

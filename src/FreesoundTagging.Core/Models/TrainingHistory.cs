@@ -16,9 +16,11 @@ namespace FreesoundTagging.Models;
 /// <param name="MemberElapsedSeconds">For an ensemble file: each member's training time (<see cref="Epochs"/> are the first member's).</param>
 /// <param name="MemberValidationMap3">For a validated ensemble: each member's validation MAP@3 at its kept epoch.</param>
 /// <param name="EnsembleValidationMap3">For a validated ensemble: the MAP@3 of the members' averaged probabilities.</param>
+/// <param name="TrainedOn">The device and libtorch build that trained the model, e.g. "cpu (libtorch 2.10.0, CPU build)"
+/// (null in files of earlier builds).</param>
 public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false, string? Recipe = null,
     int? DatasetClips = null, int? KeptEpoch = null, bool StoppedEarly = false, Training.TrainingOptions? Options = null, string? RecipeName = null,
-    IReadOnlyList<double>? MemberElapsedSeconds = null, IReadOnlyList<double>? MemberValidationMap3 = null, double? EnsembleValidationMap3 = null)
+    IReadOnlyList<double>? MemberElapsedSeconds = null, IReadOnlyList<double>? MemberValidationMap3 = null, double? EnsembleValidationMap3 = null, string? TrainedOn = null)
 {
     /// <summary>The record of the epoch the weights come from (the last one for files that do not say).</summary>
     public EpochRecord? Kept => Epochs.Count == 0 ? null : Epochs.FirstOrDefault(e => e.Epoch == KeptEpoch) ?? Epochs[^1];

@@ -2,7 +2,7 @@ using TorchSharp;
 
 namespace FreesoundTagging.Runtime;
 
-/// <summary>Where tensors live and how libtorch is set up for this process.</summary>
+/// <summary>How libtorch is set up for this process.</summary>
 public static class TorchRuntime
 {
     private static readonly object Gate = new();
@@ -11,9 +11,11 @@ public static class TorchRuntime
     /// parallel threads (ensemble members initialising their networks).</summary>
     public static readonly object GlobalGeneratorGate = new();
     private static bool _initialised;
+    private static bool _allowTf32;
 
     /// <summary>
-    /// Tunes native memory, loads libtorch (with NNPACK off, see <see cref="NnpackSwitch"/>) and sets its intra-op thread count: <paramref name="threads"/>, or all
+    /// Tunes native memory, loads libtorch (with NNPACK off, see <see cref="NnpackSwitch"/>; TF32 off and cuDNN
+    /// deterministic, see <see cref="GpuNumerics"/>) and sets its intra-op thread count: <paramref name="threads"/>, or all
     /// cores on the first call. Safe to call more than once; a later call without a count leaves it alone (so a
     /// user's --threads is not undone by code that only needs libtorch loaded).
     /// </summary>
@@ -28,26 +30,29 @@ public static class TorchRuntime
                 ThreadWaitPolicy.Apply();
                 torch.InitializeDeviceType(DeviceType.CPU);
                 NnpackSwitch.Disable();
+                GpuNumerics.Apply(_allowTf32);
                 _initialised = true;
             }
             if (threads is not null || first) torch.set_num_threads(Math.Max(1, threads ?? Environment.ProcessorCount));
         }
     }
 
-    /// <summary>Resolves "auto", "cpu" or "cuda[:n]" to a device; "auto" picks CUDA when libtorch sees one.</summary>
-    /// <exception cref="InvalidInputException">Unknown name, or CUDA asked for but not available.</exception>
-    public static torch.Device ResolveDevice(string name)
+    /// <summary>TF32 on a GPU (--tf32): faster convolutions and matrix products with 10-bit mantissas. Off unless a
+    /// command sets it; applied at once when libtorch is already loaded.</summary>
+    public static bool AllowTf32
     {
-        Initialise();
-        string n = name.Trim().ToLowerInvariant();
-        if (n == "auto") return torch.cuda.is_available() ? torch.CUDA : torch.CPU;
-        if (n == "cpu") return torch.CPU;
-        if (n.StartsWith("cuda", StringComparison.Ordinal))
+        get => _allowTf32;
+        set
         {
-            if (!torch.cuda.is_available())
-                throw new InvalidInputException($"device '{name}' asked for, but this build or machine has no CUDA (build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU)");
-            return torch.device(n);
+            lock (Gate)
+            {
+                _allowTf32 = value;
+                if (_initialised) GpuNumerics.Apply(value);
+            }
         }
-        throw new InvalidInputException($"unknown device '{name}': use auto, cpu or cuda[:N]");
     }
+
+    /// <summary>The device "auto", "cpu" or "cuda[:n]" names (<see cref="ComputeDevice.Resolve(string)"/>).</summary>
+    /// <exception cref="InvalidInputException">Unknown name, or CUDA asked for but not usable.</exception>
+    public static torch.Device ResolveDevice(string name) => ComputeDevice.Resolve(name).Device;
 }

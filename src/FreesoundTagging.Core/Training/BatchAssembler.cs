@@ -1,4 +1,5 @@
 using FreesoundTagging.Datasets;
+using FreesoundTagging.Runtime;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
@@ -14,40 +15,36 @@ public sealed class AssembledBatch(float[] samples, float[] targets, float[] wei
 
     public int Count { get; internal set; }
 
+    /// <summary>Frames of each row as the batch stands for it (padded to its longest clip, the crop or MaxFrames).</summary>
     public int Frames { get; internal set; }
+
+    /// <summary>Frames of each row held in <see cref="SampleBuffer"/>: <see cref="Frames"/>, or fewer when the
+    /// assembler trimmed the batch's all-zero tail (the rows are then packed at this length).</summary>
+    public int StoredFrames { get; internal set; }
 
     /// <summary>Per row, 1 + its last frame holding a non-zero value (after augmentation): the padding past it is
     /// exactly zero, which is what lets the 1-D networks skip it (<see cref="Models.Cnn1dModel.ForwardPadded"/>).</summary>
     public int[] ContentFrames { get; internal set; } = [];
 
-    /// <summary>(Count, Frames, MelCount) on <paramref name="device"/>.</summary>
-    public Tensor Samples(Device device) =>
-        tensor(SampleBuffer.AsSpan(0, Count * Frames * melCount).ToArray(), new long[] { Count, Frames, melCount }).to(device);
-
-    /// <summary>(Count, <paramref name="frames"/>, MelCount): the first frames of each row, for a padded batch
-    /// whose rows are all zero past them.</summary>
-    public Tensor Samples(Device device, int frames)
-    {
-        if (frames >= Frames) return Samples(device);
-        int row = Frames * melCount, kept = frames * melCount;
-        var cropped = new float[Count * kept];
-        for (int i = 0; i < Count; i++) SampleBuffer.AsSpan(i * row, kept).CopyTo(cropped.AsSpan(i * kept));
-        return tensor(cropped, new long[] { Count, frames, melCount }).to(device);
-    }
+    /// <summary>(Count, StoredFrames, MelCount) on <paramref name="device"/>: on the CPU a view of the buffer (no
+    /// copy; valid until the batch is released), on a GPU one pinned copy and a non-blocking transfer.</summary>
+    public Tensor Samples(Device device) => HostTransfer.ToDevice(SampleBuffer, [Count, StoredFrames, melCount], device);
 
     /// <summary>(Count, C) targets on <paramref name="device"/>: one-hot, or blended by mixup.</summary>
-    public Tensor Targets(Device device) =>
-        tensor(TargetBuffer.AsSpan(0, Count * classes).ToArray(), new long[] { Count, classes }).to(device);
+    public Tensor Targets(Device device) => HostTransfer.ToDevice(TargetBuffer, [Count, classes], device);
 
     /// <summary>(Count) loss weights on <paramref name="device"/> (1 unless unverified labels are down-weighted).</summary>
-    public Tensor Weights(Device device) => tensor(WeightBuffer.AsSpan(0, Count).ToArray(), new long[] { Count }).to(device);
+    public Tensor Weights(Device device) => HostTransfer.ToDevice(WeightBuffer, [Count], device);
 }
 
 /// <summary>
 /// Fills batches on a worker thread from two recycled buffers, so reading the next batch from disk (and
 /// augmenting it) overlaps the current training step without allocating 50 MB per step.
 /// </summary>
-public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames, Augmentation? augmentation = null)
+/// <param name="trimPadding">Pack each batch's rows at the length of its longest content (<see cref="AssembledBatch.StoredFrames"/>),
+/// for networks that are fed only the frames holding content (<see cref="BatchForward"/>): the trimming runs here, off
+/// the training thread, and the rows reach the device in one contiguous piece.</param>
+public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames, Augmentation? augmentation = null, bool trimPadding = false)
 {
     private readonly Augmentation _augmentation = augmentation ?? Augmentation.None;
 
@@ -71,6 +68,7 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
             BatchAugmenter.Apply(_augmentation, new Random(plan.AugmentSeed), count, plan.Frames, data.Features.MelCount, data.Classes.Count,
                 buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer);
             buffer.ContentFrames = ContentFrames(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount);
+            buffer.StoredFrames = trimPadding ? Trim(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount, buffer.ContentFrames) : plan.Frames;
             return buffer;
         });
     }
@@ -85,6 +83,17 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
             content[i] = last < 0 ? 0 : last / bands + 1;
         }
         return content;
+    }
+
+    /// <summary>Moves each row's first <c>longest</c> frames (the longest content, at least 1) to the front of the
+    /// buffer, rows back to back; returns that length. Rows only move towards the start, so the copy is in place.</summary>
+    private static int Trim(float[] samples, int count, int frames, int bands, int[] content)
+    {
+        int longest = Math.Clamp(content.Length == 0 ? 1 : content.Max(), 1, frames);
+        if (longest == frames) return frames;
+        int kept = longest * bands, row = frames * bands;
+        for (int i = 1; i < count; i++) samples.AsSpan(i * row, kept).CopyTo(samples.AsSpan(i * kept, kept));
+        return longest;
     }
 
     public void Release(AssembledBatch batch)

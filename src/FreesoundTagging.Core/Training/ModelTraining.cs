@@ -195,7 +195,7 @@ public static class ModelTraining
     /// </remarks>
     public static int ParallelMembers(TrainingOptions options)
     {
-        if (options.Members < 2 || options.Threads < 2 || Runtime.TorchRuntime.ResolveDevice(options.Device).type != DeviceType.CPU) return 1;
+        if (options.Members < 2 || options.Threads < 2 || !Runtime.ComputeDevice.Resolve(options.Device, announce: false).IsCpu) return 1;
         if (options.Members <= options.Threads) return options.Members;
         int waves = options.Members / options.Threads;
         return (options.Members + waves - 1) / waves;
@@ -223,7 +223,8 @@ public static class ModelTraining
         using var model = (TaggingModel)outcome.Model;
         var options = request.Options with { Seed = outcome.Seed };
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
-            options.Describe(), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName);
+            options.Describe(), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName,
+            TrainedOn: outcome.TrainedOn);
         ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
         int validationRows = outcome.ValidationRows?.Length ?? 0;
@@ -269,6 +270,8 @@ public static class ModelTraining
         string? folder = Path.GetDirectoryName(Path.GetFullPath(request.SavePath));
         if (folder is null || !Directory.Exists(folder)) throw new InvalidInputException("folder for the model does not exist", folder ?? request.SavePath);
         if (Directory.Exists(request.SavePath)) throw new InvalidInputException("is a folder; give a file name for the model", request.SavePath);
+        // An unusable --device (cuda on a machine without one) stops the run here, before anything is written.
+        Runtime.ComputeDevice.Resolve(request.Options.Device, announce: false);
         var runs = request.Runs;
         // With --resume the checkpoint is read and then replaced: that is the point, so it is not listed as an input.
         OutputGuard.Check(

@@ -16,8 +16,9 @@ namespace FreesoundTagging.Training;
 /// <param name="TrainRows">Rows trained on.</param>
 /// <param name="ValidationRows">Rows held out (empty without validation).</param>
 /// <param name="ValidationScores">The kept model's probabilities on <see cref="ValidationRows"/>, row-major (rows × classes).</param>
+/// <param name="TrainedOn">The device and libtorch build that trained it (<see cref="ComputeDevice.Description"/>).</param>
 public sealed record TrainingOutcome(nn.Module<Tensor, Tensor> Model, IReadOnlyList<EpochRecord> History, int Seed, TimeSpan Elapsed,
-    int KeptEpoch = 0, bool StoppedEarly = false, int TrainRows = 0, int[]? ValidationRows = null, float[]? ValidationScores = null);
+    int KeptEpoch = 0, bool StoppedEarly = false, int TrainRows = 0, int[]? ValidationRows = null, float[]? ValidationScores = null, string? TrainedOn = null);
 
 /// <summary>
 /// Trains a classifier on a <see cref="TrainingSet"/> with Adam and soft-target cross-entropy. Batches are
@@ -36,6 +37,9 @@ public sealed class Trainer
     // The epoch the checkpoint on disk belongs to this run (resumed from or written), for the divergence message.
     private int? _checkpointEpoch;
 
+    /// <summary>Seconds between reads of the running loss on a GPU (each read waits for the queued steps).</summary>
+    private const double ReadIntervalSeconds = 0.5;
+
     public Trainer(TrainingSet data, TrainingOptions options, Func<nn.Module<Tensor, Tensor>> createModel, string checkpointPath)
     {
         var problems = options.Problems();
@@ -51,7 +55,8 @@ public sealed class Trainer
         Action<int, int>? resuming = null)
     {
         TorchRuntime.Initialise(_options.Threads);
-        Device device = TorchRuntime.ResolveDevice(_options.Device);
+        var compute = ComputeDevice.Resolve(_options.Device);
+        Device device = compute.Device;
         CheckpointState? saved = resume ? TrainingCheckpoint.ReadState(_checkpointPath) : null;
         string fingerprint = DataFingerprint();
         if (saved is not null) CheckResumable(saved, fingerprint);
@@ -70,9 +75,11 @@ public sealed class Trainer
             // Built after the trained network, so the trained network's initial weights do not depend on --ema.
             average = _options.EmaDecay > 0 ? new WeightAverage(model, _createModel().to(device), _options.EmaDecay) : null;
         }
-        // Dropout masks come from this run's own generator on the CPU (the same masks as the global one reseeded
-        // alike, see SeededDropout), so runs in parallel threads do not disturb each other's draws.
-        using var dropoutGenerator = device.type == DeviceType.CPU ? new Generator((ulong)memberSeed) : null;
+        // Dropout masks come from this run's own generator on the CPU whatever the device (the same masks as the
+        // global one reseeded alike, copied to a GPU: see SeededDropout), so runs in parallel threads do not disturb
+        // each other's draws and a seed gives the same masks on any device. Shuffles, crops, mixup and SpecAugment
+        // are drawn on the host from the seed (BatchPlan, BatchAugmenter); initial weights above, on the CPU.
+        using var dropoutGenerator = new Generator((ulong)memberSeed);
         (model as TaggingModel)?.UseDropoutGenerator(dropoutGenerator);
         using var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);
         byte[]? bestWeights = null;
@@ -96,7 +103,7 @@ public sealed class Trainer
         int maxFrames = _data.Features.MaxFrames;
         int? cropFrames = _options.CropFrames(_data.Features);
 
-        var assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? maxFrames, Augmentation.Of(_options));
+        var assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? maxFrames, Augmentation.Of(_options), BatchForward.TrimsPadding(model));
         bool keepBest = _options.Keep == KeepEpoch.Best;
         int bestEpoch = BestEpoch(history);
         float[]? keptScores = null;
@@ -106,58 +113,72 @@ public sealed class Trainer
             var batches = BatchPlan.ForEpoch(trainRows, _data.Frames, _options.BatchSize, maxFrames, _options.Bucket, memberSeed, epoch, cropFrames);
             bool continuing = saved is not null && saved.Epoch == epoch;
             int firstStep = continuing ? saved!.Step : 0;
-            double lossSum = continuing ? saved!.LossSum : 0;
-            long correct = continuing ? saved!.Correct : 0, seen = continuing ? saved!.Seen : 0;
             double priorSeconds = continuing ? saved!.EpochSeconds : 0;
+            using var totals = new StepTotals(device, continuing ? saved!.LossSum : 0, continuing ? saved!.Correct : 0);
+            totals.Continue(continuing ? saved!.Seen : 0);
+            double lossSum = continuing ? saved!.LossSum : 0;
+            long correct = continuing ? saved!.Correct : 0;
             saved = null;
             var epochClock = Stopwatch.StartNew();
+            // On the CPU the totals are read after every step (a read costs nothing there, and a NaN is caught before
+            // it reaches the weights); on a GPU a read waits for the queued steps, so it comes with the progress
+            // updates, a few times a second, and before every checkpoint.
+            var readClock = Stopwatch.StartNew();
             model.train();
             Task<AssembledBatch>? next = firstStep < batches.Count ? assembler.StartAsync(batches[firstStep]) : null;
             for (int step = firstStep; step < batches.Count; step++)
             {
                 AssembledBatch batch = next!.Result;
                 next = step + 1 < batches.Count ? assembler.StartAsync(batches[step + 1]) : null;
-                // Dropout draws from the run's generator (libtorch's global one on CUDA): reseeding it per step makes
-                // each step's masks a function of (seed, epoch, step) alone, so a resumed run draws the same masks as
-                // an uninterrupted one.
+                // Reseeding the run's generator per step makes each step's masks a function of (seed, epoch, step)
+                // alone, so a resumed run draws the same masks as an uninterrupted one.
                 long stepSeed = unchecked(memberSeed * 1_000_003L + epoch * 100_003L + step);
-                if (dropoutGenerator is not null) dropoutGenerator.manual_seed(stepSeed);
-                else torch.manual_seed(stepSeed);
+                dropoutGenerator.manual_seed(stepSeed);
                 // Every epoch has the same number of batches, so (epoch, step) places the step on the whole run's curve.
                 long runStep = (long)epoch * batches.Count + step;
                 optimizer.LearningRate = LearningRateSchedule.At(_options.Schedule, _options.LearningRate, runStep, (long)_options.Epochs * batches.Count);
+                bool read = device.type == DeviceType.CPU || step + 1 == batches.Count || cancel.IsCancellationRequested || readClock.Elapsed.TotalSeconds >= ReadIntervalSeconds;
                 using (var scope = NewDisposeScope())
                 {
                     var y = batch.Targets(device);
                     var logits = BatchForward.Logits(model, batch, device);
                     var loss = SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(device));
-                    float lossValue = loss.item<float>();
-                    // Checked before the step: a NaN or infinite loss would poison the weights, and every
-                    // checkpoint after it. The last good checkpoint on disk is left as it is.
-                    if (!float.IsFinite(lossValue))
+                    totals.Add(loss, logits, y, batch.Count);
+                    if (read)
                     {
-                        next?.Wait();
-                        throw Diverged(lossValue, epoch, step, batches.Count);
+                        (lossSum, correct) = totals.Read();
+                        readClock.Restart();
+                        // Checked before the step: a NaN or infinite loss would poison the weights, and every
+                        // checkpoint after it. The last good checkpoint on disk is left as it is. (On a GPU the sum
+                        // carries a NaN of any step since the last read to this one, before any checkpoint.)
+                        if (!double.IsFinite(lossSum))
+                        {
+                            next?.Wait();
+                            throw Diverged(loss.item<float>(), epoch, step, batches.Count);
+                        }
                     }
                     optimizer.ZeroGrad();
                     loss.backward();
                     optimizer.Step();
                     average?.Update(runStep);
-                    lossSum += lossValue * batch.Count;
-                    correct += logits.argmax(1).eq(y.argmax(1)).sum().item<long>();
-                    seen += batch.Count;
                 }
                 assembler.Release(batch);
                 double seconds = epochClock.Elapsed.TotalSeconds;
-                progress?.Report(new TrainingProgress(epoch + 1, _options.Epochs, step + 1, batches.Count, lossSum / seen, correct / (double)seen, (step + 1 - firstStep) / Math.Max(seconds, 1e-9)));
+                long seen = totals.Seen;
+                if (read)
+                    progress?.Report(new TrainingProgress(epoch + 1, _options.Epochs, step + 1, batches.Count, lossSum / seen, correct / (double)seen, (step + 1 - firstStep) / Math.Max(seconds, 1e-9)));
                 if (cancel.IsCancellationRequested)
                 {
                     next?.Wait();
+                    if (!read) (lossSum, correct) = totals.Read();
                     SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds, bestWeights, average);
                     throw new OperationCanceledException(cancel);
                 }
             }
-            double trainLoss = lossSum / Math.Max(seen, 1), trainAccuracy = correct / (double)Math.Max(seen, 1);
+            (lossSum, correct) = totals.Read();
+            if (!double.IsFinite(lossSum)) throw Diverged((float)(lossSum / Math.Max(totals.Seen, 1)), epoch, batches.Count - 1, batches.Count);
+            long seenRows = totals.Seen;
+            double trainLoss = lossSum / Math.Max(seenRows, 1), trainAccuracy = correct / (double)Math.Max(seenRows, 1);
             Evaluation? validation = validationRows.Length > 0 ? Evaluate(network, device, validationRows) : null;
             var record = new EpochRecord(epoch + 1, trainLoss, trainAccuracy, validation?.Loss, validation?.Accuracy, validation?.Map3, priorSeconds + epochClock.Elapsed.TotalSeconds);
             history.Add(record);
@@ -185,7 +206,7 @@ public sealed class Trainer
         network.eval();
         // The generator is disposed with this run; the network that outlives it draws from the global one again.
         (model as TaggingModel)?.UseDropoutGenerator(null);
-        return new TrainingOutcome(network, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores);
+        return new TrainingOutcome(network, history, seed, clock.Elapsed, keptEpoch, stoppedEarly, trainRows.Length, validationRows, keptScores, compute.Description);
     }
 
     /// <summary>1-based epoch with the highest validation MAP@3 (the first of equals), 0 without validation.</summary>
