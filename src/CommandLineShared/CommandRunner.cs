@@ -82,6 +82,7 @@ internal static partial class CommandRunner
     /// resolves --device (after the inputs were checked), and the warning of an "auto" that settled for the CPU.</summary>
     private static void AnnounceDevices()
     {
+        Runtime.ComputeDevice.AnnounceAgain();
         if (Interlocked.Exchange(ref _announcing, 1) == 1) return;
         Runtime.ComputeDevice.Chosen += device =>
         {

@@ -185,7 +185,7 @@ public sealed class Cnn1dModel : TaggingModel
 
     /// <summary>An index made on the host, on <paramref name="device"/> without the host waiting for the device
     /// (a transfer that is not non-blocking waits for every queued kernel).</summary>
-    private static Tensor OnDevice(long[] index, Device device)
+    internal static Tensor OnDevice(long[] index, Device device)
     {
         var onHost = tensor(index);
         return device.type == DeviceType.CPU ? onHost : onHost.to(device, disposeAfter: true, non_blocking: true);
@@ -246,7 +246,7 @@ public sealed class Cnn1dModel : TaggingModel
     /// <summary>Per row, 1 + its last frame holding a non-zero value (0 for an all-zero row). Read from a CPU tensor;
     /// a tensor elsewhere counts as all content (reading it would wait for the device: callers that know the
     /// lengths, as training and predict do, pass them).</summary>
-    private static int[] ContentFrames(Tensor input)
+    internal static int[] ContentFrames(Tensor input)
     {
         if (input.device_type != DeviceType.CPU) return Enumerable.Repeat((int)input.shape[1], (int)input.shape[0]).ToArray();
         using var counts = input.count_nonzero([2]);

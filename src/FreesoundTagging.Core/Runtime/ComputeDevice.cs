@@ -23,6 +23,10 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
 
     public bool IsCpu => Device.type == DeviceType.CPU;
 
+    /// <summary>Makes the next resolution of each name raise <see cref="Chosen"/> again: a command starting a run
+    /// (one per process, except in tests that run commands in-process) announces its device afresh.</summary>
+    public static void AnnounceAgain() => Announced.Clear();
+
     /// <summary>
     /// The device <paramref name="name"/> names. "auto" is CUDA device 0 when this build can use one, else the CPU;
     /// "cuda" and "cuda:N" must be usable, or the run stops here with one line naming why (before any output).
@@ -34,13 +38,14 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
     public static ComputeDevice Resolve(string name, bool announce = true)
     {
         string key = name.Trim().ToLowerInvariant();
-        var device = Resolved.TryGetValue(key, out var known) ? known : Resolved.GetOrAdd(key, Resolve(key, CudaProbe));
+        var device = Resolved.TryGetValue(key, out var known) ? known : Resolved.GetOrAdd(key, Resolve(key, CudaProbe, TorchBuild.IsCuda));
         if (announce && Announced.TryAdd(key, true)) Chosen?.Invoke(device);
         return device;
     }
 
-    /// <summary>The resolution itself, over a probe of CUDA (<see cref="CudaProbe"/>; tests give their own).</summary>
-    internal static ComputeDevice Resolve(string key, Func<CudaStatus> probe)
+    /// <summary>The resolution itself, over a probe of CUDA (<see cref="CudaProbe"/>) and the build's flavour (tests
+    /// give their own).</summary>
+    internal static ComputeDevice Resolve(string key, Func<CudaStatus> probe, bool cudaBuild)
     {
         TorchRuntime.Initialise();
         if (key == "cpu") return Cpu();
@@ -49,7 +54,7 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
             var status = probe();
             if (status.DeviceCount > 0) return Cuda(0, status);
             // A CPU build has no CUDA to miss; a CUDA build that falls back is what a user must hear about.
-            return TorchBuild.IsCuda
+            return cudaBuild
                 ? Cpu($"this is a CUDA build, but CUDA cannot be used here ({status.Reason}): running on the CPU; --device cuda makes this an error")
                 : Cpu();
         }
@@ -57,7 +62,7 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
         if (!match.Success) throw new InvalidInputException($"unknown device '{key}': use auto, cpu, cuda or cuda:N");
         var cuda = probe();
         if (cuda.DeviceCount == 0)
-            throw new InvalidInputException(TorchBuild.IsCuda
+            throw new InvalidInputException(cudaBuild
                 ? $"--device {key}: CUDA cannot be used on this machine ({cuda.Reason}); run with --device cpu, or check the NVIDIA driver (>= 570 for CUDA 12.8)"
                 : $"--device {key}: this build carries the CPU-only libtorch; build the CUDA flavour with -p:TorchBackend=cuda (docs/gpu.md), or run with --device cpu");
         int index = match.Groups["index"].Success ? int.Parse(match.Groups["index"].Value) : 0;
@@ -88,7 +93,8 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
     private static ComputeDevice Cpu(string? warning = null) => new(torch.CPU, $"cpu ({TorchBuild.Description})", warning);
 
     private static ComputeDevice Cuda(int index, CudaStatus status) =>
-        new(torch.device(DeviceType.CUDA, index),
+        // The plain constructor: libtorch's CUDA is initialised by the first tensor put there, not by naming it.
+        new(new torch.Device(DeviceType.CUDA, index),
             $"cuda:{index} of {status.DeviceCount} ({TorchBuild.Description}; TF32 {(GpuNumerics.Tf32Allowed ? "on" : "off")})");
 
     [GeneratedRegex(@"^cuda(:(?<index>\d{1,3}))?$")]

@@ -27,6 +27,7 @@ public static class HostTransfer
         if (count == 0) return empty(shape, ScalarType.Float32, device);
         using var flat = frombuffer(data, ScalarType.Float32, count);
         if (device.type == DeviceType.CPU) return flat.view(shape);
+        if (device.type != DeviceType.CUDA) return flat.view(shape).to(device);
         using var pinned = Pinned(flat);
         using var shaped = pinned.view(shape);
         return shaped.to(device, non_blocking: true);

@@ -179,4 +179,21 @@ public class Cnn1dModelTests
         using var noGrad = no_grad();
         return SoftTargetCrossEntropy.Compute(model.forward(input), targets).item<float>();
     }
+
+    [Fact]
+    public void OnAnotherDeviceTheForwardPassNeverReadsTheDevicesValues()
+    {
+        // The meta device holds no values: a read back to the host (content lengths counted on the device, an index
+        // copied synchronously) throws there, as it would stall a GPU. libtorch has no meta convolution, so the two
+        // host-side pieces of the padded forward are checked: without lengths from the caller every row counts as
+        // content, and the sub-batch indices reach the device as a copy the host does not wait for.
+        TorchRuntime.Initialise(1);
+        using var x = empty(3, 120, 16, device: META);
+        Assert.Equal([120, 120, 120], Cnn1dModel.ContentFrames(x));
+        using var index = Cnn1dModel.OnDevice([2, 0, 1], META);
+        Assert.Equal(DeviceType.META, index.device_type);
+        using var onCpu = zeros(2, 5, 3);
+        onCpu[0, 2, 1] = tensor(1f);
+        Assert.Equal([3, 0], Cnn1dModel.ContentFrames(onCpu));
+    }
 }

@@ -71,4 +71,28 @@ public class SeededDropoutTests
         model.UseDropoutGenerator(null);
         Assert.All(layers, l => Assert.Null(l.Generator));
     }
+
+    [Fact]
+    public void MasksForAnotherDeviceComeFromTheSameCpuGeneratorAsOnTheCpu()
+    {
+        // The meta device stands in for a GPU here: the mask is drawn on the CPU from the run's generator, so the
+        // generator advances exactly as for a CPU input of that shape, and the result lands on the input's device.
+        using var onCpu = new Generator(21);
+        using var elsewhere = new Generator(21);
+        using var cpuDropout = new SeededDropout(0.3) { Generator = onCpu };
+        using var metaDropout = new SeededDropout(0.3) { Generator = elsewhere };
+        cpuDropout.train();
+        metaDropout.train();
+        using var cpuInput = randn(16, 200);
+        using var metaInput = empty(16, 200, device: META);
+        using var a = cpuDropout.forward(cpuInput);
+        using var b = metaDropout.forward(metaInput);
+        Assert.Equal(DeviceType.META, b.device_type);
+        using var stateA = onCpu.get_state();
+        using var stateB = elsewhere.get_state();
+        Assert.Equal(stateA.data<byte>().ToArray(), stateB.data<byte>().ToArray());
+        using var fresh = new Generator(21);
+        using var stateFresh = fresh.get_state();
+        Assert.NotEqual(stateFresh.data<byte>().ToArray(), stateB.data<byte>().ToArray());
+    }
 }
