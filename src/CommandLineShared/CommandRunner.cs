@@ -76,15 +76,12 @@ internal static partial class CommandRunner
     private static bool IsDiskFull(IOException e) =>
         e.HResult is 28 or 112 or unchecked((int)0x80070070) || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("quota", StringComparison.OrdinalIgnoreCase);
 
-    private static int _announcing;
-
     /// <summary>The first status line of a run that computes: the device and the libtorch build, as the core
     /// resolves --device (after the inputs were checked), and the warning of an "auto" that settled for the CPU.</summary>
     private static void AnnounceDevices()
     {
         Runtime.ComputeDevice.AnnounceAgain();
-        if (Interlocked.Exchange(ref _announcing, 1) == 1) return;
-        Runtime.ComputeDevice.Chosen += device =>
+        Runtime.ComputeDevice.Chosen = device =>
         {
             Status($"device: {device.Description}");
             if (device.Warning is { } warning) Warning(warning);

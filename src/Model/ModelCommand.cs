@@ -20,7 +20,7 @@ public static class ModelCommand
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data", DefaultValueFactory = _ => defaults.Epochs };
         var batch = new Option<int>("--batch-size") { Description = "Clips per step", DefaultValueFactory = _ => defaults.BatchSize };
         var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => defaults.LearningRate };
-        var seed = new Option<int?>("--seed") { Description = "Makes initialisation, dropout and shuffling reproducible (on CPU)" };
+        var seed = new Option<int?>("--seed") { Description = "Makes initialisation, dropout, shuffling and augmentation reproducible (the same on CPU and GPU up to float rounding)" };
         var valFraction = new Option<double>("--val-fraction") { Description = "Share held out (stratified) to report validation loss, accuracy and MAP@3 each epoch", DefaultValueFactory = _ => 0 };
         var valVerifiedOnly = new Option<bool>("--val-verified-only") { Description = "Hold out validation rows only among those whose label is manually_verified (--val-fraction is then of each class's verified rows): unverified labels may be wrong" };
         var device = new Option<string>("--device") { Description = "auto (a GPU when this build and machine have one), cpu, cuda or cuda:N; the first status line names the device used", DefaultValueFactory = _ => "auto" };

@@ -16,6 +16,7 @@ namespace FreesoundTagging.Models;
 /// <param name="BandShifts">Scoring shifts along the mel axis predict averages over (0: none).</param>
 /// <param name="EnsembleValidationMap3">A validated ensemble's MAP@3 of the averaged members (the epochs and the
 /// other validation figures are the first member's).</param>
+/// <param name="TrainedOn">The device and libtorch build that trained it (null in files of earlier builds).</param>
 public sealed record ModelInfo(
     string Path,
     string Variant,
@@ -38,7 +39,8 @@ public sealed record ModelInfo(
     int? WindowHopFrames = null,
     double? EnsembleValidationMap3 = null,
     int BandShifts = 0,
-    double? WindowSeconds = null)
+    double? WindowSeconds = null,
+    string? TrainedOn = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -61,7 +63,7 @@ public sealed record ModelInfo(
             crop,
             h.Recipe, h.Seed, h.LengthBucketed, h.DatasetClips, h.Epochs.Count, h.ElapsedSeconds, last?.TrainLoss,
             last?.MeanAveragePrecisionAt3, best?.MeanAveragePrecisionAt3, best?.Epoch, m.MemberCount, m.WindowFrames, m.ScoringHopFrames, h.EnsembleValidationMap3,
-            m.ScoringBandShifts, window);
+            m.ScoringBandShifts, window, h.TrainedOn);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -89,6 +91,7 @@ public sealed record ModelInfo(
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";
         yield return $"training:     {(Members > 1 ? $"{Members} networks of {Epochs} epochs" : $"{Epochs} epochs")} in {TimeSpan.FromSeconds(TrainingSeconds):h\\:mm\\:ss} on " +
                      (DatasetClips is { } n ? $"{n} clips (validation rows included)" : "(clip count not recorded)") + (Seed is { } s ? $", seed {s}" : "");
+        yield return $"trained on:   {TrainedOn ?? "(device not recorded)"}";
         yield return EnsembleValidationMap3 is { } ensemble
             ? $"validation:   MAP@3 {F(ensemble)} of the ensemble; its first member: {F(FinalValidationMap3 ?? double.NaN)} after the last epoch"
             : FinalValidationMap3 is { } final

@@ -17,9 +17,11 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
     private static readonly ConcurrentDictionary<string, ComputeDevice> Resolved = new();
     private static readonly ConcurrentDictionary<string, bool> Announced = new();
 
-    /// <summary>Raised the first time each --device value is resolved in this process, as a run starts computing
-    /// (after its inputs were checked): the commands print it as their first status line. The core never prints.</summary>
-    public static event Action<ComputeDevice>? Chosen;
+    /// <summary>Told the first time each --device value is resolved in a run, as it starts computing (after its
+    /// inputs were checked): the command running now prints it as its first status line (the core never prints).
+    /// One listener, set by each command as it starts, so commands run one after another in one process (tests) do
+    /// not each print it.</summary>
+    public static Action<ComputeDevice>? Chosen { get; set; }
 
     public bool IsCpu => Device.type == DeviceType.CPU;
 

@@ -1,3 +1,5 @@
+using FreesoundTagging.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
@@ -27,14 +29,17 @@ internal sealed class StepTotals : IDisposable
     /// <summary>Adds a step: its mean loss (a 0-d tensor), logits and targets (argmax agreement counts as correct).</summary>
     public void Add(Tensor loss, Tensor logits, Tensor targets, int rows)
     {
-        using var scaled = loss.detach().mul(rows);
+        // Owned Scalars: TorchSharp's implicit ones can be finalized mid-call (OwnedScalars).
+        using var rowCount = rows.ToScalar();
+        using var detached = loss.detach();
+        using var scaled = detached.mul(rowCount);
         using var wide = scaled.to_type(ScalarType.Float64);
-        _lossSum.add_(wide);
+        _lossSum.add_(wide, OwnedScalars.One);
         using var predicted = logits.detach().argmax(1);
         using var truth = targets.argmax(1);
         using var hits = predicted.eq(truth);
         using var count = hits.sum();
-        _correct.add_(count);
+        _correct.add_(count, OwnedScalars.One);
         Seen += rows;
     }
 

@@ -108,7 +108,8 @@ public class ComputeDeviceTests
     {
         var seen = new List<string>();
         void Listen(ComputeDevice d) => seen.Add(d.Description);
-        ComputeDevice.Chosen += Listen;
+        var before = ComputeDevice.Chosen;
+        ComputeDevice.Chosen = Listen;
         try
         {
             ComputeDevice.AnnounceAgain();
@@ -123,7 +124,7 @@ public class ComputeDeviceTests
         }
         finally
         {
-            ComputeDevice.Chosen -= Listen;
+            ComputeDevice.Chosen = before;
         }
     }
 }
