@@ -171,6 +171,8 @@ public sealed class Trainer
                 {
                     next?.Wait();
                     if (!read) (lossSum, correct) = totals.Read();
+                    // Never a checkpoint of weights a non-finite loss has reached.
+                    if (!double.IsFinite(lossSum)) throw Diverged((float)(lossSum / Math.Max(seen, 1)), epoch, step, batches.Count);
                     SaveCheckpoint(model, optimizer, seed, fingerprint, history, epoch, step + 1, lossSum, correct, seen, priorSeconds + seconds, bestWeights, average);
                     throw new OperationCanceledException(cancel);
                 }
