@@ -66,10 +66,39 @@ internal static partial class CommandRunner
             Error("interrupted");
             return ExitCodes.Interrupted;
         }
+        catch (Exception e) when (IsOutOfAddressSpace(e) && AddressSpaceLimit() is { } limit)
+        {
+            // Under `ulimit -v`, libtorch fails to load (its mappings do not fit) or to allocate: the limit, not a bug.
+            string what = e is OutOfMemoryException or ExternalException ? "out of memory" : "libtorch (LibTorchSharp) could not be loaded";
+            Error(FormattableString.Invariant($"{what} under the address-space limit (ulimit -v: {limit / 1073741824.0:0.#} GiB): libtorch reserves several GiB of address space; raise the limit (ulimit -v unlimited; 6 GiB ran the shipped models)"));
+            return ExitCodes.InvalidInput;
+        }
         catch (Exception e) when (Environment.GetEnvironmentVariable("FREESOUND_DEBUG") != "1")
         {
             Error($"internal error ({e.GetType().Name}): {e.Message.Split('\n')[0]} - please report it; FREESOUND_DEBUG=1 shows details");
             return ExitCodes.InternalError;
+        }
+    }
+
+    /// <summary>The failures seen under a small `ulimit -v`: LibTorchSharp cannot be loaded, .NET or libtorch cannot allocate.</summary>
+    private static bool IsOutOfAddressSpace(Exception e) =>
+        e is OutOfMemoryException
+        || (e is DllNotFoundException or TypeInitializationException && e.ToString().Contains("LibTorchSharp", StringComparison.Ordinal))
+        || (e is ExternalException && e.Message.Contains("can't allocate memory", StringComparison.Ordinal));
+
+    /// <summary>The process's address-space limit (RLIMIT_AS) in bytes, or null when there is none.</summary>
+    internal static long? AddressSpaceLimit()
+    {
+        try
+        {
+            // "Max address space   unlimited   unlimited   bytes"
+            string? line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max address space", StringComparison.Ordinal));
+            string[]? fields = line?["Max address space".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields is { Length: > 0 } && long.TryParse(fields[0], out long soft) ? soft : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

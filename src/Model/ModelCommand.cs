@@ -193,8 +193,25 @@ public static class ModelCommand
     private static TrainRequest WithRecipe(TrainRequest request, ParseResult parse, string name)
     {
         var typed = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Where(r => !r.Implicit).Select(r => r.Option.Name.TrimStart('-'));
-        var recipe = TrainingRecipe.Resolve(name).Without(typed);
-        return request with { Options = recipe.Apply(request.Options), RecipeName = name };
+        var resolved = TrainingRecipe.Resolve(name);
+        if (!TrainingRecipe.BuiltIn.ContainsKey(name)) CheckRecipeValues(resolved, name);
+        return request with { Options = resolved.Without(typed).Apply(request.Options), RecipeName = name };
+    }
+
+    /// <summary>Refuses a recipe file's values that the command line would refuse ("epochs": 1000000000): each is
+    /// parsed as if it had been typed, so the same option rules judge both, and the message names the key.</summary>
+    private static void CheckRecipeValues(TrainingRecipe recipe, string path)
+    {
+        // The two arguments only fill the command's places; no file is opened by parsing.
+        var args = new List<string> { "variant", "model" };
+        foreach (var (key, value) in System.Text.Json.Nodes.JsonNode.Parse(recipe.ToJson())!.AsObject())
+        {
+            args.Add("--" + key);
+            args.Add(value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue<string>(out var text) ? text : value!.ToJsonString());
+        }
+        var errors = Create().Parse(args).Errors.Select(e => OptionRules.Plain(e.Message)).Distinct().ToList();
+        if (errors.Count > 0)
+            throw new InvalidInputException(string.Join("; ", errors.Select(e => e.StartsWith("--", StringComparison.Ordinal) && e.IndexOf(':') is > 2 and var colon ? $"\"{e[2..colon]}\"{e[colon..]}" : e)), path);
     }
 
     // Summaries: short lines (they must read at 80 columns), the file names last.

@@ -16,7 +16,9 @@ internal static class TagOutput
         var result = ProgressDisplay.Run("tag", report => TaggingJob.Run(request,
             new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} files/s")), cancel));
         if (request.TimelineSeconds is { } asked && result.TimelineWindowSeconds is { } used && Math.Abs(asked - used) > 0.006)
-            Console.Error.WriteLine($"timeline: windows of {used:0.###} s, the crop the model was trained on (--timeline {asked:0.###} applies to models trained on whole clips)");
+            Console.Error.WriteLine(result.TimelineWindowIsCrop
+                ? $"timeline: windows of {used:0.###} s, the crop the model was trained on (--timeline {asked:0.###} applies to models trained on whole clips)"
+                : $"timeline: windows of {used:0.###} s, --timeline {asked:0.###} rounded to whole feature frames (at least one)");
         foreach (var s in result.Skipped) CommandRunner.Warning($"skipped {s.Path}: {s.Reason}");
         foreach (var f in result.Files.Where(f => f.Error is not null)) CommandRunner.Error($"{f.Path}: {f.Error}");
         if (format == TagFormat.Table) WriteTable(result, options);

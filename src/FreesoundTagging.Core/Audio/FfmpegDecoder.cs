@@ -86,7 +86,11 @@ public static class FfmpegDecoder
     internal static InvalidAudioException Failed(string path, AudioFormat format, int exitCode, string stderr)
     {
         stderr = stderr.Trim();
-        string reason = stderr.Length == 0 ? $"exit code {exitCode}" : stderr.Split('\n')[^1].Trim();
+        // "-map 0:a:0" finding nothing (a video without sound, an image) ends with ffmpeg's hint about the map
+        // option, which names no reason the user can act on.
+        string reason = stderr.Length == 0 ? $"exit code {exitCode}"
+            : stderr.Contains("matches no streams", StringComparison.Ordinal) ? "it has no audio stream"
+            : stderr.Split('\n')[^1].Trim();
         // ffmpeg prefixes its message with the input's URL; the path already leads our line.
         string url = "file:" + Path.GetFullPath(path) + ": ";
         if (reason.StartsWith(url, StringComparison.Ordinal)) reason = reason[url.Length..];

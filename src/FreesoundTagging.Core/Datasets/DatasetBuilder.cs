@@ -17,8 +17,8 @@ public static class DatasetBuilder
     {
         var problems = request.Problems();
         if (problems.Count > 0) throw new InvalidSettingsException(problems, "inputs settings");
-        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : "audio folder not found", request.AudioDir);
-        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException(File.Exists(request.OutDir) ? "is a file, expected the folder to write the outputs in" : "output folder does not exist", request.OutDir);
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : RegularFile.TooLong(request.AudioDir) ?? "audio folder not found", request.AudioDir);
+        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException(File.Exists(request.OutDir) ? "is a file, expected the folder to write the outputs in" : RegularFile.TooLong(request.OutDir) ?? "output folder does not exist", request.OutDir);
 
         var manifest = TrainManifest.Read(request.TrainCsv);
         var rows = manifest.Rows

@@ -62,15 +62,20 @@ public sealed record DatasetInfo
 
     public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
 
+    /// <summary>The largest dataset.json read: about 100 bytes a clip, so room for millions of clips.</summary>
+    public const long MaxFileBytes = 1L << 30;
+
     /// <exception cref="InvalidInputException">Missing (inputs did not finish), unreadable or inconsistent.</exception>
     public static DatasetInfo Read(string path)
     {
-        if (!File.Exists(path))
-            throw new InvalidInputException($"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete)", path);
+        if (!FileStatus.Of(path).Exists)
+            throw new InvalidInputException(RegularFile.TooLong(path) ?? $"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete)", path);
+        // Never opened unless a regular file (a FIFO would block); the size bound keeps /dev/zero-like files out.
+        string text = RegularFile.ReadAllText(path, $"the {FileName} written by inputs", MaxFileBytes);
         DatasetInfo? info;
         try
         {
-            info = JsonSerializer.Deserialize<DatasetInfo>(File.ReadAllText(path), Json);
+            info = JsonSerializer.Deserialize<DatasetInfo>(text, Json);
         }
         catch (JsonException e)
         {

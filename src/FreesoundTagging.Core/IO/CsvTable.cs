@@ -19,6 +19,18 @@ public static class CsvTable
     public static IReadOnlyList<CsvRecord> Read(string path, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null)
     {
         if (RegularFile.Problem(path, "a CSV file") is { } problem) throw new InvalidCsvException(problem, path);
+        try
+        {
+            CsvTextCheck.Check(path);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidCsvException($"cannot read ({e.Message})", path, e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidCsvException("permission denied", path, e);
+        }
         var options = new CsvReaderOptions
         {
             HasHeader = true,
@@ -69,6 +81,9 @@ public static class CsvTable
         }
     }
 
+    /// <summary>The longest file name Linux file systems hold (NAME_MAX).</summary>
+    public const int MaxFileNameBytes = 255;
+
     /// <summary>
     /// Checks that an fname names a file directly inside the audio folder: no path separators, no "..", no
     /// rooted paths, so a manifest can never read (or make us write) outside it.
@@ -76,6 +91,9 @@ public static class CsvTable
     public static string CheckFileName(string fname, string csvPath, int line)
     {
         if (fname.Length == 0) throw new InvalidCsvException($"line {line}: empty fname", csvPath);
+        // No file system holds a longer name, so it could only be reported as missing.
+        if (System.Text.Encoding.UTF8.GetByteCount(fname) > MaxFileNameBytes)
+            throw new InvalidCsvException($"line {line}: fname '{fname}' is longer than {MaxFileNameBytes} bytes, the longest file name there can be", csvPath);
         if (fname.Contains('/') || fname.Contains('\\') || fname == "." || fname == ".." || Path.IsPathRooted(fname) || fname.Contains('\0'))
             throw new InvalidCsvException($"line {line}: fname '{fname}' must be a plain file name inside the audio folder", csvPath);
         return fname;

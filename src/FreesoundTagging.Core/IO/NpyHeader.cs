@@ -18,8 +18,8 @@ public sealed partial record NpyHeader(NpyDtype Dtype, long[] Shape, long DataOf
     /// that disagrees with the file's length (truncated or lying header).</exception>
     public static NpyHeader Read(string path)
     {
-        if (Directory.Exists(path)) throw new InvalidArrayException("is a folder, expected a .npy file", path);
-        if (!File.Exists(path)) throw new InvalidArrayException("file not found", path);
+        // stat only: a FIFO named samples.npy would block the open below.
+        if (RegularFile.Problem(path, "a .npy file") is { } problem) throw new InvalidArrayException(problem, path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
         long fileLength = stream.Length;
         Span<byte> prefix = stackalloc byte[12];

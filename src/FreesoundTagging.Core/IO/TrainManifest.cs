@@ -19,7 +19,11 @@ public sealed record TrainManifest(string Path, IReadOnlyList<TrainRow> Rows, IR
             string fname = CsvTable.CheckFileName(r.Values[0], path, r.Line);
             string label = r.Values[1];
             if (label.Length == 0) throw new InvalidCsvException($"line {r.Line}: empty label for '{fname}'", path);
-            if (label.Contains(' ')) throw new InvalidCsvException($"line {r.Line}: label '{label}' contains a space (submissions separate labels with spaces)", path);
+            // Submissions separate the three labels with spaces and readers split them on any whitespace.
+            if (label.FirstOrDefault(char.IsWhiteSpace) is var blank && blank != default)
+                throw new InvalidCsvException($"line {r.Line}: label '{label}' contains {Whitespace(blank)} (submissions separate labels with spaces)", path);
+            if (label.Length > MaxLabelLength)
+                throw new InvalidCsvException($"line {r.Line}: label '{label}' is {label.Length} characters long; labels are at most {MaxLabelLength}", path);
             bool verified = r.Values[2] switch
             {
                 CsvTable.AbsentColumn or "1" or "True" or "true" => true,
@@ -33,6 +37,17 @@ public sealed record TrainManifest(string Path, IReadOnlyList<TrainRow> Rows, IR
         var classes = rows.Select(r => r.Label).Distinct(StringComparer.Ordinal).ToList();
         return new TrainManifest(path, rows, classes);
     }
+
+    /// <summary>The longest label (class name) taken: names travel into dataset.json, every model file and every message.</summary>
+    public const int MaxLabelLength = 256;
+
+    private static string Whitespace(char c) => c switch
+    {
+        ' ' => "a space",
+        '\t' => "a tab",
+        '\n' or '\r' => "a line break",
+        _ => $"whitespace (U+{(int)c:X4})",
+    };
 
     /// <summary>Class order from a train.csv without keeping its rows: what predict checks a model against.</summary>
     public static IReadOnlyList<string> ReadClasses(string path) => Read(path).Classes;

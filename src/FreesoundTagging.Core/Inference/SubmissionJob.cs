@@ -50,7 +50,7 @@ public static class SubmissionJob
 {
     public static SubmissionResult Run(SubmissionRequest request, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : "audio folder not found", request.AudioDir);
+        if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : RegularFile.TooLong(request.AudioDir) ?? "audio folder not found", request.AudioDir);
         var template = SubmissionTemplate.Read(request.SampleSubmissionCsv);
         var truth = request.TruthCsv is null ? null : ReadTruth(request.TruthCsv);
         OutputGuard.Check(

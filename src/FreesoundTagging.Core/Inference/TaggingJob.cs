@@ -37,7 +37,10 @@ public sealed record SkippedFile(string Path, string Reason);
 
 /// <param name="Classes">The models' classes: the order of every probability row.</param>
 /// <param name="TimelineWindowSeconds">The length of the timeline windows actually used (see <see cref="TaggingJob.TimelineWindowFrames"/>), or null.</param>
-public sealed record TaggingResult(IReadOnlyList<string> Classes, IReadOnlyList<FileTags> Files, IReadOnlyList<SkippedFile> Skipped, double? TimelineWindowSeconds = null);
+/// <param name="TimelineWindowIsCrop">Whether those windows are the crop the models were trained on (else the length asked
+/// for, rounded to whole feature frames, at least one).</param>
+public sealed record TaggingResult(IReadOnlyList<string> Classes, IReadOnlyList<FileTags> Files, IReadOnlyList<SkippedFile> Skipped, double? TimelineWindowSeconds = null,
+    bool TimelineWindowIsCrop = false);
 
 /// <summary>predict's tagging mode: class probabilities for any audio files or folders of them, no competition files.</summary>
 public static class TaggingJob
@@ -52,13 +55,16 @@ public static class TaggingJob
         var predictions = loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean).Predict(files, progress, cancel);
         var tags = predictions.Select(p => new FileTags(p.Path, p.Seconds, p.Probabilities, p.Error is null ? null : WithoutPath(p.Error, p.Path))).ToList();
         double? windowSeconds = null;
+        bool isCrop = false;
         if (request.TimelineSeconds is { } seconds)
         {
-            int width = TimelineWindowFrames(loaded.Models.Select(m => m.Metadata.TrainingCropFrames).ToList(), loaded.Features, seconds);
+            var crops = loaded.Models.Select(m => m.Metadata.TrainingCropFrames).ToList();
+            int width = TimelineWindowFrames(crops, loaded.Features, seconds);
+            isCrop = crops.Count > 0 && crops[0] == width && crops.All(c => c == width);
             windowSeconds = (double)width * loaded.Features.HopLength / loaded.Features.SampleRate;
             tags = tags.Select(f => f.Error is null ? f with { Timeline = Timeline(loaded, request, f.Path, width, cancel) } : f).ToList();
         }
-        return new TaggingResult(loaded.Classes, tags, skipped, windowSeconds);
+        return new TaggingResult(loaded.Classes, tags, skipped, windowSeconds, isCrop);
     }
 
     /// <summary>

@@ -27,6 +27,9 @@ public static class PyTorchExport
 {
     public const string Format = "freesound-tagging-pytorch/1";
 
+    /// <summary>The largest export description read: a few kilobytes of settings and class names.</summary>
+    public const long MaxDescriptionBytes = 16 << 20;
+
     public static ExportPaths Export(string modelPath, string prefix)
     {
         Runtime.TorchRuntime.Initialise();
@@ -34,6 +37,8 @@ public static class PyTorchExport
         var paths = ExportPaths.For(prefix);
         if (SamePath(paths.WeightsPath, modelPath) || SamePath(paths.DescriptionPath, modelPath))
             throw new InvalidInputException("the export would overwrite the model file; give another output prefix", modelPath);
+        // The same check by file identity (symlinks, hard links, "..").
+        OutputGuard.Check([new RunFile("model", modelPath)], [new RunFile("the exported weights", paths.WeightsPath), new RunFile("the export description", paths.DescriptionPath)]);
         var tensors = new Dictionary<string, SafeTensor>(StringComparer.Ordinal);
         foreach (var (name, t) in loaded.Model.state_dict())
         {
@@ -55,11 +60,11 @@ public static class PyTorchExport
     public static void Import(string descriptionPath, string modelPath)
     {
         Runtime.TorchRuntime.Initialise();
-        if (!File.Exists(descriptionPath)) throw new InvalidInputException("file not found", descriptionPath);
+        string text = RegularFile.ReadAllText(descriptionPath, "an export description (.json)", MaxDescriptionBytes);
         JsonObject d;
         try
         {
-            d = JsonNode.Parse(File.ReadAllText(descriptionPath))?.AsObject() ?? throw new JsonException("empty");
+            d = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("empty");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
@@ -109,6 +114,8 @@ public static class PyTorchExport
         if (problems.Count > 0) throw new InvalidSettingsException(problems, $"feature settings in {descriptionPath}");
         if (classes.Count == 0) throw new InvalidInputException("the description lists no classes", descriptionPath);
 
+        // Both files it reads are inputs: the model must not replace the description or the weights it names.
+        OutputGuard.Check([new RunFile("description", descriptionPath), new RunFile("weights", weightsPath)], [new RunFile("the model", modelPath)]);
         var (tensors, _) = Safetensors.Read(weightsPath);
         using var model = MemberAverage.Create(variant, members, features.MelCount, classes.Count);
         var state = model.state_dict();
@@ -123,6 +130,9 @@ public static class PyTorchExport
                 var t = tensors[name];
                 if (!t.Shape.SequenceEqual(target.shape))
                     throw new InvalidInputException($"tensor '{name}' has shape ({string.Join(", ", t.Shape)}), a {variant.Name} model with {features.MelCount} bands and {classes.Count} classes needs ({string.Join(", ", target.shape)})", weightsPath);
+                // A NaN weight makes every probability NaN: predict would rank classes by nothing.
+                if (Safetensors.FirstNonFinite(t) is { } bad)
+                    throw new InvalidInputException($"tensor '{name}' holds {bad.Value} at element {bad.Index}; weights must be finite numbers", weightsPath);
                 using var source = t.Dtype switch
                 {
                     "F32" => torch.tensor(MemoryMarshal.Cast<byte, float>(t.Data).ToArray(), t.Shape),

@@ -54,8 +54,8 @@ public static class Safetensors
     /// <exception cref="InvalidInputException">Not a safetensors file, or inconsistent.</exception>
     public static (Dictionary<string, SafeTensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidInputException("file not found", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        // Refused unopened unless a regular file (a FIFO would block, /dev/zero would fill memory); one array holds it.
+        byte[] bytes = RegularFile.ReadAllBytes(path, "a safetensors file", Array.MaxLength);
         if (bytes.Length < 8) throw new InvalidInputException("not a safetensors file (too short)", path);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLength > (ulong)(bytes.Length - 8)) throw new InvalidInputException("not a safetensors file (header longer than the file)", path);
@@ -69,6 +69,7 @@ public static class Safetensors
             throw new InvalidInputException($"not a safetensors file (header: {e.Message.Split('\n')[0]})", path, e);
         }
         int dataStart = 8 + (int)headerLength;
+        var ranges = new List<(long Begin, long End, string Name)>();
         var tensors = new Dictionary<string, SafeTensor>(StringComparer.Ordinal);
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, node) in header)
@@ -86,13 +87,42 @@ public static class Safetensors
                 if (!ElementSizes.TryGetValue(dtype, out int size)) throw new InvalidDataException($"unsupported dtype {dtype}");
                 long expected = shape.Aggregate(1L, (a, b) => a * b) * size;
                 if (begin < 0 || end - begin != expected || dataStart + end > bytes.Length) throw new InvalidDataException($"byte range {begin}..{end} does not fit shape ({string.Join(", ", shape)})");
+                if (shape.Any(d => d < 0)) throw new InvalidDataException($"shape ({string.Join(", ", shape)}) has a negative size");
                 tensors[name] = new SafeTensor(dtype, shape, bytes.AsSpan(dataStart + (int)begin, (int)(end - begin)).ToArray());
+                ranges.Add((begin, end, name));
             }
-            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or NullReferenceException or FormatException)
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException or NullReferenceException or FormatException or OverflowException)
             {
                 throw new InvalidInputException($"tensor '{name}': {e.Message}", path, e);
             }
         }
+        // Each tensor owns its bytes, as the reference reader requires: two tensors over the same bytes are a forged
+        // or corrupt header (editing one would silently change the other).
+        ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
+        for (int i = 1; i < ranges.Count; i++)
+        {
+            if (ranges[i].Begin < ranges[i - 1].End)
+                throw new InvalidInputException($"tensors '{ranges[i - 1].Name}' (bytes {ranges[i - 1].Begin}..{ranges[i - 1].End}) and '{ranges[i].Name}' (bytes {ranges[i].Begin}..{ranges[i].End}) overlap", path);
+        }
         return (tensors, metadata);
+    }
+
+    /// <summary>The first NaN or infinite element of a floating-point tensor (its index and "NaN" / "infinity"), or null.</summary>
+    public static (long Index, string Value)? FirstNonFinite(SafeTensor tensor)
+    {
+        if (tensor.Dtype == "F32")
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.Data);
+            for (int i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i])) return (i, float.IsNaN(values[i]) ? "NaN" : "infinity");
+        }
+        else if (tensor.Dtype == "F64")
+        {
+            var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(tensor.Data);
+            for (int i = 0; i < values.Length; i++)
+                // Copied into float32 weights, a double beyond float's range becomes infinite too.
+                if (!double.IsFinite(values[i]) || Math.Abs(values[i]) > float.MaxValue) return (i, double.IsNaN(values[i]) ? "NaN" : "infinity");
+        }
+        return null;
     }
 }

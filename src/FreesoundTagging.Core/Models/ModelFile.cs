@@ -90,7 +90,6 @@ public static class ModelFile
             using (var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true))
                 model.load(reader, strict: true);
             if (stream.Position != stream.Length) throw new InvalidDataException($"{stream.Length - stream.Position} bytes left over");
-            return new LoadedModel(model, metadata, path);
         }
         catch (Exception e)
         {
@@ -98,6 +97,26 @@ public static class ModelFile
             throw new InvalidModelException(
                 $"the weights do not fit {what} with {metadata.Features.MelCount} inputs and {metadata.Classes.Count} classes ({e.Message.Split('\n')[0].Trim()})", path, e);
         }
+        // The seal only says the file is as written: a file edited and sealed again, or saved from NaN weights,
+        // would give NaN probabilities, which rank nothing and cannot be written as JSON.
+        if (NonFiniteWeight(model) is { } name)
+        {
+            model.Dispose();
+            throw new InvalidModelException($"the weights are not finite numbers ('{name}' holds NaN or infinite values); the file cannot score anything", path);
+        }
+        return new LoadedModel(model, metadata, path);
+    }
+
+    /// <summary>The first state-dict entry holding NaN or an infinity, or null when all are finite.</summary>
+    private static string? NonFiniteWeight(TaggingModel model)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        foreach (var (name, t) in model.state_dict())
+        {
+            if (!t.is_floating_point()) continue;
+            if (!TorchSharp.torch.isfinite(t).all().item<bool>()) return name;
+        }
+        return null;
     }
 
     /// <summary>Whether <paramref name="path"/> is a readable file beginning with the model-file magic.</summary>

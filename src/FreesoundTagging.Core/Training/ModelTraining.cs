@@ -273,15 +273,21 @@ public static class ModelTraining
         // An unusable --device (cuda on a machine without one) stops the run here, before anything is written.
         Runtime.ComputeDevice.Resolve(request.Options.Device, announce: false);
         var runs = request.Runs;
+        var outputs = runs.Append(request).Distinct().SelectMany(r => new[]
+        {
+            new RunFile("the model", r.SavePath), new RunFile("the checkpoint", r.CheckpointPath), new RunFile("the curves plot", r.PlotPath),
+            new RunFile("the per-class table", r.ReportPaths.TablePath), new RunFile("the per-class chart", r.ReportPaths.BarChartPath),
+            new RunFile("the confusion matrix", r.ReportPaths.ConfusionPath),
+        }).ToList();
+        // Every file the run reads: the data, and a recipe file (a built-in recipe's name is no file).
         // With --resume the checkpoint is read and then replaced: that is the point, so it is not listed as an input.
-        OutputGuard.Check(
-            request.DataDirs.Select(DatasetFiles.In).SelectMany(f => new[] { new RunFile("samples.npy", f.SamplesPath), new RunFile("labels.npy", f.LabelsPath), new RunFile("dataset.json", f.DatasetPath) }),
-            runs.Append(request).Distinct().SelectMany(r => new[]
-            {
-                new RunFile("the model", r.SavePath), new RunFile("the checkpoint", r.CheckpointPath), new RunFile("the curves plot", r.PlotPath),
-                new RunFile("the per-class table", r.ReportPaths.TablePath), new RunFile("the per-class chart", r.ReportPaths.BarChartPath),
-                new RunFile("the confusion matrix", r.ReportPaths.ConfusionPath),
-            }));
+        var inputs = request.DataDirs.Select(DatasetFiles.In)
+            .SelectMany(f => new[] { new RunFile("samples.npy", f.SamplesPath), new RunFile("labels.npy", f.LabelsPath), new RunFile("dataset.json", f.DatasetPath) });
+        if (request.RecipeName is { } recipe && !TrainingRecipe.BuiltIn.ContainsKey(recipe)) inputs = inputs.Append(new RunFile("recipe", recipe));
+        OutputGuard.Check(inputs, outputs);
+        // A run killed while writing (kill -9) leaves its .NAME.PID.*.tmp files; those of dead processes go now.
+        foreach (var beside in outputs.GroupBy(o => Path.GetDirectoryName(Path.GetFullPath(o.Path))!))
+            StaleTempFiles.Remove(beside.Key, [.. beside.Select(o => Path.GetFileName(o.Path))]);
     }
 
     private static TrainingSet OpenData(TrainRequest request) => TrainingSet.Open(request.DataDirs.Select(DatasetFiles.In).ToList());

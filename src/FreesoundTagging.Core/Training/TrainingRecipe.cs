@@ -103,28 +103,38 @@ public sealed record TrainingRecipe
         AllowTrailingCommas = true,
     };
 
+    /// <summary>The largest recipe file read: a recipe is a few dozen keys, so anything near this is not one (and
+    /// /dev/zero or a FIFO is refused before it is opened).</summary>
+    public const long MaxFileBytes = 1 << 20;
+
     /// <summary>A built-in recipe by name, or else a recipe file at that path.</summary>
     /// <exception cref="InvalidInputException">Neither a known name nor a readable, valid recipe file.</exception>
     public static TrainingRecipe Resolve(string nameOrPath)
     {
         if (BuiltIn.TryGetValue(nameOrPath, out var recipe)) return recipe;
-        if (!File.Exists(nameOrPath))
-        {
-            string why = Directory.Exists(nameOrPath) ? "is a folder, expected a recipe file" : $"is neither a recipe name ({string.Join(", ", BuiltIn.Keys)}) nor a recipe file";
-            throw new InvalidInputException(why, nameOrPath);
-        }
+        if (!IO.FileStatus.Of(nameOrPath).Exists)
+            throw new InvalidInputException(IO.RegularFile.TooLong(nameOrPath) ?? $"is neither a recipe name ({string.Join(", ", BuiltIn.Keys)}) nor a recipe file", nameOrPath);
+        string text = IO.RegularFile.ReadAllText(nameOrPath, "a recipe file", MaxFileBytes);
         try
         {
-            return JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(nameOrPath), Json) ?? throw new InvalidInputException("recipe file is empty (null)", nameOrPath);
+            recipe = JsonSerializer.Deserialize<TrainingRecipe>(text, Json) ?? throw new InvalidInputException("recipe file is empty (null)", nameOrPath);
         }
         catch (JsonException e)
         {
             throw new InvalidInputException($"not a valid recipe file ({e.Message.Split(" Path:")[0].Split('\n')[0].TrimEnd('.')}; keys are option names without dashes, e.g. \"epochs\", \"crop\")", nameOrPath, e);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidOperationException)
         {
-            throw new InvalidInputException($"cannot read the recipe file ({e.Message})", nameOrPath, e);
+            // A converter may refuse a value in its own words rather than as a JsonException: still a bad file, not a bug.
+            throw new InvalidInputException($"not a valid recipe file ({e.Message.Split('\n')[0].TrimEnd('.')})", nameOrPath, e);
         }
+        // The reader turns 1e400 into infinity rather than failing; no option takes an infinite value.
+        foreach (var property in typeof(TrainingRecipe).GetProperties())
+        {
+            if (property.GetValue(recipe) is double value && !double.IsFinite(value))
+                throw new InvalidInputException($"\"{property.GetCustomAttributes(typeof(JsonPropertyNameAttribute), false).Cast<JsonPropertyNameAttribute>().Single().Name}\": must be a finite number (got a number too large for a double)", nameOrPath);
+        }
+        return recipe;
     }
 
     /// <summary>The recipe without the values of these keys (option names without dashes), e.g. those typed on the
