@@ -32,6 +32,7 @@ public static class PredictCommand
         var allClasses = new Option<bool>("--all") { Description = "Tagging: every class's probability instead of the top k" };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Tagging: look for audio in subfolders of the folders given too" };
         var timeline = new Option<double?>("--timeline") { Description = "Tagging: also score consecutive windows of this many seconds along each file (start, end, top labels per window)" };
+        var allowFallbacks = new Option<bool>("--allow-fallbacks") { Description = "Submission: write it even when more than 5 % of the clips cannot be scored and keep their sample_submission label (at least one must be scored)" };
         var info = new Option<bool>("--info") { Description = "Print what the model file(s) hold (variant, parameters, classes, features, recipe, training history) and exit" };
 
         mean.OneOf("arithmetic", "geometric");
@@ -44,7 +45,7 @@ public static class PredictCommand
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
-            model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info,
+            model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info, allowFallbacks,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
@@ -81,12 +82,15 @@ public static class PredictCommand
                     BatchSize = parse.GetValue(batch),
                     Threads = parse.GetValue(threads),
                     Device = parse.GetRequiredValue(device),
+                    AllowFallbacks = parse.GetValue(allowFallbacks),
                 };
                 var result = ProgressDisplay.Run("predict", report => SubmissionJob.Run(request,
                     new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
                 Summarise(result);
                 return ExitCodes.Ok;
             }
+            if (parse.GetValue(allowFallbacks))
+                throw new InvalidInputException("--allow-fallbacks is for submissions (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>); tagging lists every file it could not read");
             if (parse.GetValue(probabilities) is not null || parse.GetValue(truth) is not null)
                 throw new InvalidInputException("--probabilities and --truth need a submission run (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>)");
             var tagFormat = parse.GetValue(format) is { } name ? TagReport.ParseFormat(name) : Terminal.StdoutIsInteractive ? TagFormat.Table : TagFormat.Tsv;
