@@ -27,8 +27,9 @@ public static class PredictCommand
         var batch = new Option<int>("--batch-size") { Description = "Clips per inference batch", DefaultValueFactory = _ => Predictor.DefaultBatchSize };
         var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda[:N]", DefaultValueFactory = _ => "auto" };
-        var format = new Option<string?>("--format") { Description = "Tagging output: table (default on a terminal), tsv (default when piped), csv or json; with --info: plain or json" };
+        var format = new Option<string?>("--format") { Description = "Tagging output: table (default on a terminal), tsv (default when piped), csv, json, or jsonl (one JSON object per line, written as each file is done); with --info: plain or json" };
         var topK = new Option<int>("--top-k") { Description = "Tagging: labels per file (or timeline window), best first", DefaultValueFactory = _ => 3 };
+        var threshold = new Option<double?>("--threshold") { Description = "Tagging: only labels with at least this probability (0 to 1); a file may then get fewer than --top-k labels, or none" };
         var allClasses = new Option<bool>("--all") { Description = "Tagging: every class's probability instead of the top k" };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Tagging: look for audio in subfolders of the folders given too" };
         var timeline = new Option<double?>("--timeline") { Description = "Tagging: also score consecutive windows of this many seconds along each file (start, end, top labels per window)" };
@@ -41,11 +42,12 @@ public static class PredictCommand
         device.Device();
         topK.Between(1, 1000, "labels");
         timeline.PositiveAtMost(24 * 3600, "seconds");
-        format.Check<string?>(v => v is null or "table" or "tsv" or "csv" or "json" or "plain", "must be one of table, tsv, csv, json (with --info: plain, json)");
+        format.Check<string?>(v => v is null or "table" or "tsv" or "csv" or "json" or "jsonl" or "plain", "must be one of table, tsv, csv, json, jsonl (with --info: plain, json)");
+        threshold.Check<double?>(v => v is null || (double.IsFinite(v.Value) && v >= 0 && v <= 1), "must be a probability from 0 to 1");
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
-            model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info, allowFallbacks,
+            model, inputs, probabilities, truth, batch, threads, device, mean, format, topK, allClasses, recursive, timeline, info, allowFallbacks, threshold,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
@@ -67,7 +69,7 @@ public static class PredictCommand
             {
                 if (rest.Length != 4)
                     throw new InvalidInputException($"a submission needs <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> after the model (got {rest.Length} paths)");
-                if (new Option[] { format, topK, allClasses, recursive, timeline }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } tagOnly)
+                if (new Option[] { format, topK, allClasses, recursive, timeline, threshold }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } tagOnly)
                     throw new InvalidInputException($"{tagOnly.Name} is for tagging files; a submission always has the 3 best labels per clip");
                 var request = new SubmissionRequest
                 {
@@ -94,7 +96,8 @@ public static class PredictCommand
             if (parse.GetValue(probabilities) is not null || parse.GetValue(truth) is not null)
                 throw new InvalidInputException("--probabilities and --truth need a submission run (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>)");
             var tagFormat = parse.GetValue(format) is { } name ? TagReport.ParseFormat(name) : Terminal.StdoutIsInteractive ? TagFormat.Table : TagFormat.Tsv;
-            var options = new TagReportOptions(parse.GetValue(topK), parse.GetValue(allClasses));
+            var options = new TagReportOptions(parse.GetValue(topK), parse.GetValue(allClasses), parse.GetValue(threshold));
+            if (options.AllClasses && options.Threshold is not null) throw new InvalidInputException("--threshold and --all do not combine: --all gives every class's probability");
             if (options.TopK < 1) throw new InvalidInputException($"--top-k must be at least 1 (got {options.TopK})");
             var tagging = new TaggingRequest(models, rest)
             {

@@ -5,26 +5,35 @@ using Spectre.Console;
 namespace FreesoundTagging.Predict;
 
 /// <summary>
-/// Runs predict's tagging mode and prints it: results on stdout (a table, TSV, CSV or JSON), everything else -
-/// progress, skipped files, files that could not be read - on stderr, so <c>predict ... --format json &gt; tags.json</c>
-/// holds only the JSON.
+/// Runs predict's tagging mode and prints it: results on stdout (a table, TSV, CSV, JSON or JSON Lines), everything
+/// else - progress, skipped files, files that could not be read - on stderr, so <c>predict ... --format json &gt; tags.json</c>
+/// holds only the JSON. Every format but the table (which needs all its rows to size its columns) is written file by
+/// file as the files are tagged.
 /// </summary>
 internal static class TagOutput
 {
     public static TaggingResult Run(TaggingRequest request, TagFormat format, TagReportOptions options, CancellationToken cancel)
     {
+        TagWriter? writer = null;
+        // On a terminal the progress bar is drawn on stdout: lines go through the console that draws it, above the bar.
+        TextWriter output = Terminal.StdoutIsInteractive ? new LiveConsoleWriter() : Console.Out;
         var result = ProgressDisplay.Run("tag", report => TaggingJob.Run(request,
-            new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} files/s")), cancel));
-        if (request.TimelineSeconds is { } asked && result.TimelineWindowSeconds is { } used && Math.Abs(asked - used) > 0.006)
-            Console.Error.WriteLine($"timeline: windows of {used:0.###} s, the crop the model was trained on (--timeline {asked:0.###} applies to models trained on whole clips)");
-        foreach (var s in result.Skipped) CommandRunner.Warning($"skipped {s.Path}: {s.Reason}");
-        foreach (var f in result.Files.Where(f => f.Error is not null)) CommandRunner.Error($"{f.Path}: {f.Error}");
-        if (format == TagFormat.Table) WriteTable(result, options);
-        else
-        {
-            TagReport.Write(Console.Out, result, format, options);
-            Console.Out.Flush();
-        }
+            new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} files/s")), cancel,
+            started: start =>
+            {
+                if (request.TimelineSeconds is { } asked && start.ModelCropSeconds is { } crop && asked < crop - 0.006)
+                    Console.Error.WriteLine($"timeline: windows of {asked:0.###} s are shorter than the {crop:0.###} s crop the model was trained on; each is looped to the crop");
+                foreach (var s in start.Skipped) CommandRunner.Warning($"skipped {s.Path}: {s.Reason}");
+                if (format != TagFormat.Table) writer = new TagWriter(output, format, options, start.Classes, timeline: request.TimelineSeconds is not null);
+            },
+            tagged: file =>
+            {
+                if (file.Error is not null) CommandRunner.Error($"{file.Path}: {file.Error}");
+                foreach (string w in file.Warnings ?? []) CommandRunner.Warning($"{file.Path}: {w}");
+                writer?.Write(file);
+            }));
+        if (writer is not null) writer.End();
+        else WriteTable(result, options);
         return result;
     }
 
@@ -43,18 +52,38 @@ internal static class TagOutput
                 table.AddRow([Markup.Escape(file.Path), "", .. timeline ? new[] { "" } : [], $"[red]{Markup.Escape(file.Error ?? "not scored")}[/]", .. Enumerable.Repeat("", k - 1)]);
                 continue;
             }
-            table.AddRow([Markup.Escape(file.Path), $"{file.Seconds:0.0}", .. timeline ? new[] { "whole file" } : [], .. Cells(result, file.Probabilities, options)]);
-            foreach (var w in file.Timeline ?? [])
-                table.AddRow(["", "", $"{w.StartSeconds:0.00}-{w.EndSeconds:0.00} s", .. Cells(result, w.Probabilities, options)]);
+            string seconds = $"{file.Seconds:0.0}" + (file.Warnings is { Count: > 0 } w ? $"\n[yellow]{Markup.Escape(string.Join(", ", w.Select(x => x.Split(':')[0])))}[/]" : "");
+            table.AddRow([Markup.Escape(file.Path), seconds, .. timeline ? new[] { "whole file" } : [], .. Cells(result, file.Probabilities, options, k)]);
+            foreach (var win in file.Timeline ?? [])
+                table.AddRow(["", "", $"{win.StartSeconds:0.00}-{win.EndSeconds:0.00} s", .. Cells(result, win.Probabilities, options, k)]);
         }
         AnsiConsole.Write(table);
     }
 
-    private static IEnumerable<string> Cells(TaggingResult result, float[] probabilities, TagReportOptions options)
+    private static IEnumerable<string> Cells(TaggingResult result, float[] probabilities, TagReportOptions options, int k)
     {
         var labels = TagReport.Labels(result.Classes, probabilities, options);
         if (options.AllClasses)
             return [Markup.Escape(string.Join("\n", labels.OrderByDescending(l => l.Probability).Select(l => $"{l.Label} {l.Probability:0.000}")))];
-        return labels.Select(l => Markup.Escape($"{l.Label} {l.Probability:0.000}"));
+        // A label and its probability never split across lines: a narrow column wraps between the two, not inside a word.
+        return labels.Select(l => Markup.Escape($"{l.Label}\u00a0{l.Probability:0.000}")).Concat(Enumerable.Repeat("", k - labels.Count));
+    }
+
+    /// <summary>Writes whole lines through Spectre's console, which keeps a live progress display below them.</summary>
+    private sealed class LiveConsoleWriter : TextWriter
+    {
+        private readonly System.Text.StringBuilder _line = new();
+
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value)
+        {
+            if (value != '\n') _line.Append(value);
+            else
+            {
+                AnsiConsole.WriteLine(_line.ToString());
+                _line.Clear();
+            }
+        }
     }
 }

@@ -39,7 +39,10 @@ public sealed class Predictor
         _mean = mean;
     }
 
-    public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
+    /// <param name="scored">Called with each clip's prediction, in path order, as soon as its group of files is
+    /// scored (so results can be written while the rest are still being decoded).</param>
+    public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default,
+        Action<ClipPrediction>? scored = null)
     {
         int cores = _threads > 0 ? _threads : Environment.ProcessorCount;
         TorchRuntime.Initialise(cores);
@@ -74,13 +77,15 @@ public sealed class Predictor
             {
                 int i = scorable[j];
                 var probabilities = EnsembleAverage.Combine(perModel.Select(m => m[j]).ToList(), _mean);
-                results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames);
+                results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames, mels[i].ShortRead, mels[i].Peak);
             }
             for (int i = 0; i < count; i++)
             {
                 if (mels[i].Mel is null) results[start + i] = new ClipPrediction(paths[start + i], null, mels[i].Error!.Message, 0, 0);
                 audioSeconds += mels[i].Seconds;
             }
+            if (scored is not null)
+                for (int i = 0; i < count; i++) scored(results[start + i]);
             done += count;
             progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed));
         }

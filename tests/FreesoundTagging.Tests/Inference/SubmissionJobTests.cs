@@ -190,13 +190,13 @@ public class SubmissionJobTests
     }
 
     [Fact]
-    public void TaggingExpandsFoldersAndRefusesMissingPaths()
+    public void TaggingExpandsFoldersAndKeepsAMissingPathAsAFileToReport()
     {
         using var s = Create(perClass: 1);
         var tags = TaggingJob.Run(new TaggingRequest([s.Model], [s.Audio]) { Device = "cpu" });
         Assert.Equal(3, tags.Files.Count);
         Assert.All(tags.Files, t => Assert.Equal(tags.Classes.Count, t.Probabilities!.Length));
         Assert.All(tags.Files, t => Assert.Equal(1f, t.Probabilities!.Sum(), 1e-4f));
-        Assert.Throws<InvalidInputException>(() => TaggingJob.Expand([s.Dir.File("missing.wav")]));
+        Assert.Equal([s.Dir.File("missing.wav")], TaggingJob.Expand([s.Dir.File("missing.wav")]).Files);
     }
 }
