@@ -17,7 +17,7 @@ internal static partial class CommandRunner
         // after it); saying which option is unknown is the one useful message.
         var unknown = UnknownOptions(parse);
         var errors = unknown.Count > 0
-            ? unknown.Select(u => $"unknown option '{u}'").ToList()
+            ? unknown.Select(u => $"unknown option '{u}'{Suggestions.DidYouMean(u, OptionNames(parse))}").ToList()
             : parse.Errors.Select(e => OptionRules.Plain(e.Message)).Distinct().ToList();
         if (errors.Count > 0)
         {
@@ -26,6 +26,15 @@ internal static partial class CommandRunner
             return ExitCodes.Usage;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Every option name and alias of the command being parsed (and its parents'), for "did you mean".</summary>
+    private static IEnumerable<string> OptionNames(ParseResult parse)
+    {
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
+            foreach (var option in result.Command.Options)
+                foreach (string name in option.Aliases.Prepend(option.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal)))
+                    yield return name;
     }
 
     /// <summary>Values that look like options ("--bogus", "-x"): the parser took them as a file path or as another

@@ -47,6 +47,31 @@ public static class ModelCommand
         var ttaShifts = new Option<int>("--tta-shifts") { Description = $"Test-time augmentation saved in the model: predict also scores each input shifted by 1 to K mel bands up and down and averages (0 to {ModelMetadata.MaxBandShifts}); 0 = off", DefaultValueFactory = _ => defaults.TtaBandShifts };
         var recipe = new Option<string>("--recipe") { Description = $"Start from a recipe: {string.Join(", ", TrainingRecipe.BuiltIn.Keys)} or a recipe file (JSON of option names without dashes); options typed here override it", DefaultValueFactory = _ => "original" };
 
+        // A mistyped variant or recipe name, or a file given as --data, is a command-line mistake (exit 2), said
+        // before any file is read, with the closest valid name.
+        variant.Validators.Add(result =>
+        {
+            string typed = result.GetValueOrDefault<string>();
+            if (!ModelVariant.TryParse(typed, out _))
+                result.AddError($"unknown model variant '{typed}'{Suggestions.DidYouMean(typed, ModelVariant.All.Select(v => v.Name))}: valid variants are {ModelVariant.ValidNames}");
+        });
+        recipe.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            string typed = result.GetValueOrDefault<string>();
+            // A name (no folder, no extension) that is not built in; a path is the core's to check (exit 3 if missing).
+            if (TrainingRecipe.BuiltIn.ContainsKey(typed) || File.Exists(typed) || Directory.Exists(typed) || typed.Contains('/') || Path.HasExtension(typed)) return;
+            result.AddError($"--recipe: unknown recipe '{typed}'{Suggestions.DidYouMean(typed, TrainingRecipe.BuiltIn.Keys)}: valid are {string.Join(", ", TrainingRecipe.BuiltIn.Keys)}, or a recipe file (JSON)");
+        });
+        data.Validators.Add(result =>
+        {
+            foreach (string folder in result.Tokens.Select(t => t.Value).Where(File.Exists))
+            {
+                string parent = Path.GetDirectoryName(folder) is { Length: > 0 } p ? p : ".";
+                result.AddError($"--data: '{folder}' is a file; --data takes the folder that holds samples.npy, labels.npy and dataset.json (here: --data {parent})");
+            }
+        });
+
         // Ranges checked by the parser (exit 2, naming the option); the core re-checks the combinations.
         epochs.Between(1, 1_000_000, "epochs");
         batch.Between(1, 65_536, "clips");

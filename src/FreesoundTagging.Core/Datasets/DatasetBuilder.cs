@@ -18,7 +18,16 @@ public static class DatasetBuilder
         var problems = request.Problems();
         if (problems.Count > 0) throw new InvalidSettingsException(problems, "inputs settings");
         if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : "audio folder not found", request.AudioDir);
-        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException(File.Exists(request.OutDir) ? "is a file, expected the folder to write the outputs in" : "output folder does not exist", request.OutDir);
+        if (File.Exists(request.OutDir)) throw new InvalidInputException("is a file, expected the folder to write the outputs in", request.OutDir);
+        // Like `mkdir -p`: a new output folder (and its parents) is made, as the user plainly wants it.
+        try
+        {
+            Directory.CreateDirectory(request.OutDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"cannot create the output folder ({e.Message})", request.OutDir, e);
+        }
 
         var manifest = TrainManifest.Read(request.TrainCsv);
         var rows = manifest.Rows

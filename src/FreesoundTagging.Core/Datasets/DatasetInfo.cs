@@ -66,7 +66,7 @@ public sealed record DatasetInfo
     public static DatasetInfo Read(string path)
     {
         if (!File.Exists(path))
-            throw new InvalidInputException($"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete)", path);
+            throw new InvalidInputException($"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete), or give the folder it wrote to with `model --data DIR`", path);
         DatasetInfo? info;
         try
         {

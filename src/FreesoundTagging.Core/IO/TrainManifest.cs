@@ -19,7 +19,14 @@ public sealed record TrainManifest(string Path, IReadOnlyList<TrainRow> Rows, IR
             string fname = CsvTable.CheckFileName(r.Values[0], path, r.Line);
             string label = r.Values[1];
             if (label.Length == 0) throw new InvalidCsvException($"line {r.Line}: empty label for '{fname}'", path);
-            if (label.Contains(' ')) throw new InvalidCsvException($"line {r.Line}: label '{label}' contains a space (submissions separate labels with spaces)", path);
+            if (label.Contains(' '))
+            {
+                // Three labels in a row is what a sample_submission.csv holds: the two CSVs were most likely swapped.
+                string swapped = label.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 3 && !records.Any(x => x.Values[2] != CsvTable.AbsentColumn)
+                    ? "; this looks like a sample_submission.csv (3 labels per clip) where a train.csv is expected: are the CSVs swapped?"
+                    : " (submissions separate labels with spaces)";
+                throw new InvalidCsvException($"line {r.Line}: label '{label}' contains a space{swapped}", path);
+            }
             bool verified = r.Values[2] switch
             {
                 CsvTable.AbsentColumn or "1" or "True" or "true" => true,
