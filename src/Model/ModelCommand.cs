@@ -257,6 +257,11 @@ public static class ModelCommand
         else if (kept.MeanAveragePrecisionAt3 is { } map)
             Console.WriteLine($"  validation: loss {kept.ValidationLoss:0.000}, accuracy {kept.ValidationAccuracy:0.000}, MAP@3 {map:0.000}");
         Console.WriteLine($"wrote {r.PlotPath}");
+        Console.WriteLine($"wrote {r.ModelPath}.history.csv");
+        // The checkpoint is kept on purpose: it holds what the model file does not (Adam's moments, the data order),
+        // which `--resume --epochs N` needs to continue a finished run exactly.
+        if (File.Exists(r.CheckpointPath))
+            Console.WriteLine($"kept {r.CheckpointPath} ({new FileInfo(r.CheckpointPath).Length / 1e6:0.0} MB) for --resume --epochs N; delete it if you will not train further");
         if (r.Report is { } report)
         {
             Console.WriteLine($"wrote {report.TablePath}");
