@@ -9,7 +9,13 @@ namespace FreesoundTagging.Model;
 /// <summary><c>model &lt;variant&gt; &lt;save_name&gt;</c>: train on what <c>inputs</c> wrote, save one model file.</summary>
 public static class ModelCommand
 {
-    public static int Run(string[] args) => CommandRunner.Invoke(Create(), args);
+    public static int Run(string[] args) =>
+        // `model export` and `model import` are parsed on their own: under the training command their usage line
+        // would start with its <variant> <save_name>, which they do not take.
+        CommandRunner.Invoke(args is ["export" or "import", ..] ? Tools() : Create(), args);
+
+    /// <summary>The export and import subcommands under a root without the training arguments.</summary>
+    private static RootCommand Tools() => new("Move models between FreesoundTagging and PyTorch.") { ExportCommand(), ImportCommand() };
 
     public static RootCommand Create()
     {
@@ -170,14 +176,18 @@ public static class ModelCommand
     private static Command ExportCommand()
     {
         var modelFile = new Argument<string>("model_file") { Description = "A .fstmodel written by model" };
-        var prefix = new Argument<string?>("prefix") { Description = "Output name without extension (default: the model file's name without its extension)", Arity = ArgumentArity.ZeroOrOne };
+        var prefix = new Argument<string?>("prefix") { Description = "Output name without extension (default: the model file's name, in the current folder)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("export", "Write a model's weights as safetensors and its variant, classes and feature settings as JSON, for PyTorch") { modelFile, prefix };
         command.SetAction(parse => CommandRunner.Run(_ =>
         {
             string path = parse.GetRequiredValue(modelFile);
-            string output = parse.GetValue(prefix) is { Length: > 0 } p ? p : Path.ChangeExtension(path, null);
+            // Without a prefix the files go where the user is, not beside the model (a shipped model's folder is
+            // not the place for them), and the line says so.
+            string? given = parse.GetValue(prefix) is { Length: > 0 } p ? p : null;
+            string output = given ?? Path.GetFileNameWithoutExtension(path);
             var paths = FreesoundTagging.Interop.PyTorchExport.Export(path, output);
-            Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
+            string named = given is null ? " (named after the model, in the current folder; give a prefix to choose)" : "";
+            Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}{named}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
             return ExitCodes.Ok;
         }));
         return command;
