@@ -117,6 +117,15 @@ internal sealed class Interruption : IDisposable
 
     public CancellationToken Token => _source.Token;
 
+    /// <summary>Set while a live display (progress bars) draws on the terminal: the stop notice then goes through the
+    /// display, above its bars. Written straight to the terminal it lands inside the bars, which redraw over and
+    /// around it (a second "whole run" line, "^Csto…").</summary>
+    public static volatile Action<string>? LiveNotice;
+
+    /// <summary>The first signal's notice ("stopping after the current step ...").</summary>
+    internal static string Notice(PosixSignal signal) =>
+        $"{(signal == PosixSignal.SIGTERM ? "SIGTERM received: stopping" : "stopping")} after the current step (Ctrl+C again to abort)...";
+
     private void OnSignal(PosixSignalContext context)
     {
         if (_source.IsCancellationRequested)
@@ -127,8 +136,9 @@ internal sealed class Interruption : IDisposable
             return;
         }
         context.Cancel = true;
-        string what = context.Signal == PosixSignal.SIGTERM ? "SIGTERM received: stopping" : "stopping";
-        Console.Error.WriteLine($"{what} after the current step (Ctrl+C again to abort)...");
+        string notice = Notice(context.Signal);
+        if (LiveNotice is { } live) live(notice);
+        else Console.Error.WriteLine(notice);
         _source.Cancel();
     }
 

@@ -20,6 +20,7 @@ internal static class ProgressDisplay
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
+                using var notices = LiveNotices();
                 var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
                 result = work((done, total, suffix) =>
                 {
@@ -30,6 +31,18 @@ internal static class ProgressDisplay
                 task.Value = task.MaxValue;
             });
         return result;
+    }
+
+    /// <summary>Routes Ctrl+C's notice through the live display until disposed (see <see cref="Interruption.LiveNotice"/>).</summary>
+    public static IDisposable LiveNotices()
+    {
+        Interruption.LiveNotice = line => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(line)}[/]");
+        return new Restore();
+    }
+
+    private sealed class Restore : IDisposable
+    {
+        public void Dispose() => Interruption.LiveNotice = null;
     }
 
     private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work)

@@ -315,7 +315,8 @@ internal static class TrainingDisplay
         // A single run is never announced: it is run 0.
         int Current() => Math.Max(run.Value, 0);
         if (!Terminal.StdoutIsInteractive)
-            return work(new InlineProgress<TrainingProgress>(_ => { }), e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e))),
+            // Steps count too (RunClock): the "left" of members finishing epochs at one moment agree.
+            return work(new InlineProgress<TrainingProgress>(p => clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1))), e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e))),
                 (k, n) =>
                 {
                     Starting(k, n);
@@ -327,6 +328,7 @@ internal static class TrainingDisplay
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = EpochLine.BarWidth }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
+                using var notices = ProgressDisplay.LiveNotices();
                 var whole = ctx.AddTask(Markup.Escape(EpochLine.Fit("whole run", EpochLine.Budget(Width))), maxValue: (double)epochs * runs);
                 using var bars = new ThreadLocal<(ProgressTask? Bar, int Epoch, int Run)>(() => (null, 0, -1));
                 var progress = new InlineProgress<TrainingProgress>(p =>
@@ -358,19 +360,29 @@ internal static class TrainingDisplay
 }
 
 /// <summary>Elapsed time and the time left for the whole run (all folds or members), from the epochs this process ran.</summary>
-/// <remarks>Runs may overlap (ensemble members trained side by side), so the rate is the wall clock's per epoch.</remarks>
-internal sealed class RunClock(int epochs, int runs)
+/// <remarks>Runs may overlap (ensemble members trained side by side), so the rate is the wall clock's per epoch, and
+/// every run's part-done epoch counts (its steps): members finishing an epoch at one moment then give one estimate,
+/// not one that jumps by a whole epoch from member to member.</remarks>
+internal sealed class RunClock(int epochs, int runs, Func<TimeSpan>? now = null)
 {
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly object _gate = new();
-    // Epochs each run has finished, fractional while one is under way.
+    // Epochs each run has finished, fractional while one is under way; and where each stood when this process first
+    // saw it (a resumed run's earlier epochs took no time here). NaN: not seen yet.
     private readonly double[] _done = new double[runs];
-    private int _epochsThisProcess;
+    private readonly double[] _start = Enumerable.Repeat(double.NaN, runs).ToArray();
+
+    private TimeSpan Now => now?.Invoke() ?? _clock.Elapsed;
 
     /// <summary>Run <paramref name="finished"/> is over (it ran all its epochs, stopped early, or was found finished on resuming).</summary>
     public void Finished(int finished)
     {
-        lock (_gate) _done[finished] = epochs;
+        lock (_gate)
+        {
+            // What it skipped (stopping early, or finished before this process) took no time here.
+            _start[finished] = double.IsNaN(_start[finished]) ? epochs : _start[finished] + (epochs - _done[finished]);
+            _done[finished] = epochs;
+        }
     }
 
     /// <summary>Epochs of the whole run done once run <paramref name="run"/> stands at <paramref name="epochsOfRun"/>.</summary>
@@ -378,7 +390,7 @@ internal sealed class RunClock(int epochs, int runs)
     {
         lock (_gate)
         {
-            _done[run] = Math.Max(_done[run], epochsOfRun);
+            Stand(run, epochsOfRun);
             return _done.Sum();
         }
     }
@@ -388,12 +400,19 @@ internal sealed class RunClock(int epochs, int runs)
     {
         lock (_gate)
         {
-            _epochsThisProcess++;
+            if (double.IsNaN(_start[run])) _start[run] = e.Epoch - 1;
             _done[run] = e.Epoch;
             double remaining = Math.Max(0, (double)epochs * runs - _done.Sum());
-            var elapsed = _clock.Elapsed;
-            return (elapsed, TimeSpan.FromSeconds(remaining * elapsed.TotalSeconds / _epochsThisProcess));
+            double progressed = Enumerable.Range(0, runs).Where(r => !double.IsNaN(_start[r])).Sum(r => _done[r] - _start[r]);
+            var elapsed = Now;
+            return (elapsed, TimeSpan.FromSeconds(progressed > 0 ? remaining * elapsed.TotalSeconds / progressed : 0));
         }
+    }
+
+    private void Stand(int run, double epochsOfRun)
+    {
+        if (double.IsNaN(_start[run])) _start[run] = Math.Floor(epochsOfRun);
+        _done[run] = Math.Max(_done[run], epochsOfRun);
     }
 }
 

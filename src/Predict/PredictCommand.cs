@@ -120,7 +120,7 @@ public static class PredictCommand
         if (r.Fallbacks.Count > 10) CommandRunner.Warning($"{r.Fallbacks.Count - 10} more clips kept their sample_submission label");
         double wall = Math.Max(r.Elapsed.TotalSeconds, 1e-9);
         Console.WriteLine($"wrote {r.OutputCsv} ({r.Rows} clips, {r.Rows - r.Fallbacks.Count} scored, {r.Fallbacks.Count} fallback) in {Terminal.Duration(r.Elapsed)} ({r.Rows / wall:0.0} clips/s, {r.AudioSeconds / wall:0} audio-s per s)");
-        if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x classes softmax, NaN rows for fallbacks)");
+        if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x {r.Classes} softmax probabilities, NaN rows for fallbacks)");
         if (r.TruthLabelsNotInModel is { Count: > 0 } unknown)
             CommandRunner.Warning($"--truth names {unknown.Count} label(s) the model does not have ({string.Join(", ", unknown.Take(5))}{(unknown.Count > 5 ? ", ..." : "")}); clips with them score 0 in MAP@3");
         if (r.Map3 is { } map) Console.WriteLine($"MAP@3 {map:0.0000} over {r.TruthRows} clips with known labels");

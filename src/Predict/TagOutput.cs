@@ -41,23 +41,44 @@ internal static class TagOutput
     {
         bool timeline = result.Files.Any(f => f.Timeline is not null);
         int k = options.AllClasses ? 1 : Math.Min(options.TopK, result.Classes.Count);
-        var table = new Table().AddColumns("file", "seconds");
+        var layout = Layout(result, options, k, timeline, AnsiConsole.Profile.Width);
+        var table = new Table().AddColumn(new TableColumn("file") { Width = layout?.FileWidth });
+        if (layout is not { SecondsUnderFile: true }) table.AddColumn("seconds");
         if (timeline) table.AddColumns("window");
         if (options.AllClasses) table.AddColumn("probabilities");
-        else for (int i = 1; i <= k; i++) table.AddColumn(i switch { 1 => "1st", 2 => "2nd", 3 => "3rd", _ => $"{i}th" });
+        else for (int i = 1; i <= k; i++) table.AddColumn(new TableColumn(i switch { 1 => "1st", 2 => "2nd", 3 => "3rd", _ => $"{i}th" }) { Width = layout?.LabelWidth });
+        string[] secondsCell(string text) => layout is { SecondsUnderFile: true } ? [] : [text];
         foreach (var file in result.Files)
         {
             if (file.Error is not null || file.Probabilities is null)
             {
-                table.AddRow([Markup.Escape(file.Path), "", .. timeline ? new[] { "" } : [], $"[red]{Markup.Escape(file.Error ?? "not scored")}[/]", .. Enumerable.Repeat("", k - 1)]);
+                table.AddRow([Markup.Escape(file.Path), .. secondsCell(""), .. timeline ? new[] { "" } : [], $"[red]{Markup.Escape(file.Error ?? "not scored")}[/]", .. Enumerable.Repeat("", k - 1)]);
                 continue;
             }
             string seconds = $"{file.Seconds:0.0}" + (file.Warnings is { Count: > 0 } w ? $"\n[yellow]{Markup.Escape(string.Join(", ", w.Select(x => x.Split(':')[0])))}[/]" : "");
-            table.AddRow([Markup.Escape(file.Path), seconds, .. timeline ? new[] { "whole file" } : [], .. Cells(result, file.Probabilities, options, k)]);
+            string path = Markup.Escape(file.Path) + (layout is { SecondsUnderFile: true } ? $"\n{seconds} s" : "");
+            table.AddRow([path, .. secondsCell(seconds), .. timeline ? new[] { "whole file" } : [], .. Cells(result, file.Probabilities, options, k)]);
             foreach (var win in file.Timeline ?? [])
-                table.AddRow(["", "", $"{win.StartSeconds:0.00}-{win.EndSeconds:0.00} s", .. Cells(result, win.Probabilities, options, k)]);
+                table.AddRow(["", .. secondsCell(""), $"{win.StartSeconds:0.00}-{win.EndSeconds:0.00} s", .. Cells(result, win.Probabilities, options, k)]);
         }
         AnsiConsole.Write(table);
+    }
+
+    /// <summary>Column widths that keep every class name whole: each label column as wide as the longest name (a long
+    /// label's probability goes to the next line), the path taking what is left and wrapping anywhere (a path is not a
+    /// word). When even that does not fit, the seconds go under the path; null: the terminal is too narrow for this.</summary>
+    internal static (int FileWidth, int LabelWidth, bool SecondsUnderFile)? Layout(TaggingResult result, TagReportOptions options, int k, bool timeline, int width)
+    {
+        if (options.AllClasses || k == 0) return null;
+        int label = Math.Max(5, result.Classes.Max(c => c.Length));
+        int window = timeline ? 11 : 0;
+        // Each column costs its content, a space either side and one border line; the table one more border.
+        int Content(int columns) => width - 1 - 3 * columns;
+        int labelColumns = k, others = timeline ? 1 : 0;
+        int file = Content(2 + labelColumns + others) - 7 - window - k * label;
+        if (file >= 12) return (file, label, false);
+        file = Content(1 + labelColumns + others) - window - k * label;
+        return file >= 8 ? (file, label, true) : null;
     }
 
     private static IEnumerable<string> Cells(TaggingResult result, float[] probabilities, TagReportOptions options, int k)
@@ -65,8 +86,7 @@ internal static class TagOutput
         var labels = TagReport.Labels(result.Classes, probabilities, options);
         if (options.AllClasses)
             return [Markup.Escape(string.Join("\n", labels.OrderByDescending(l => l.Probability).Select(l => $"{l.Label} {l.Probability:0.000}")))];
-        // A label and its probability never split across lines: a narrow column wraps between the two, not inside a word.
-        return labels.Select(l => Markup.Escape($"{l.Label}\u00a0{l.Probability:0.000}")).Concat(Enumerable.Repeat("", k - labels.Count));
+        return labels.Select(l => Markup.Escape($"{l.Label} {l.Probability:0.000}")).Concat(Enumerable.Repeat("", k - labels.Count));
     }
 
     /// <summary>Writes whole lines through Spectre's console, which keeps a live progress display below them.</summary>

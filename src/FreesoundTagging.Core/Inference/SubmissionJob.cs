@@ -44,7 +44,7 @@ public sealed record FallbackClip(string Fname, string Label, string Reason);
 /// <summary>What <c>predict</c> wrote.</summary>
 public sealed record SubmissionResult(
     string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath,
-    IReadOnlyList<string>? TruthLabelsNotInModel = null);
+    IReadOnlyList<string>? TruthLabelsNotInModel = null, int Classes = 0);
 
 /// <summary>
 /// predict's competition mode: model + audio folder + sample_submission.csv → a Kaggle submission with the
@@ -122,7 +122,7 @@ public static class SubmissionJob
         }
         // A truth label the model cannot output scores 0 for every clip it names: say so rather than report a low MAP@3 silently.
         var unknownLabels = truth?.Values.Distinct(StringComparer.Ordinal).Where(l => !loaded.Classes.Contains(l, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToList();
-        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath, unknownLabels);
+        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath, unknownLabels, loaded.Classes.Count);
     }
 
     /// <summary>Clips a submission may leave at their sample_submission label without --allow-fallbacks: one clip, or
