@@ -10,9 +10,10 @@ namespace FreesoundTagging.CommandLine;
 internal static class ProgressDisplay
 {
     /// <summary>Runs <paramref name="work"/>, giving it a callback to report (done, total, suffix).</summary>
-    public static T Run<T>(string description, Func<Action<double, double, string>, T> work)
+    /// <param name="unit">What done and total count, for the plain lines ("audio-s"); null: items.</param>
+    public static T Run<T>(string description, Func<Action<double, double, string>, T> work, string? unit = null)
     {
-        if (!Terminal.StdoutIsInteractive) return RunPlain(description, work);
+        if (!Terminal.StdoutIsInteractive) return RunPlain(description, work, unit);
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -45,7 +46,7 @@ internal static class ProgressDisplay
         public void Dispose() => Interruption.LiveNotice = null;
     }
 
-    private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work)
+    private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work, string? unit)
     {
         var clock = Stopwatch.StartNew();
         var last = TimeSpan.FromSeconds(-10);
@@ -55,7 +56,8 @@ internal static class ProgressDisplay
             if (!finished && clock.Elapsed - last < TimeSpan.FromSeconds(5)) return;
             last = clock.Elapsed;
             string eta = done > 0 && !finished ? $", ETA {Terminal.Duration(TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done))}" : "";
-            Console.Error.WriteLine($"{description}: {done:0}/{total:0} ({100 * done / Math.Max(total, 1):0}%) {suffix}{eta}");
+            string of = unit is null ? "" : $" {unit}";
+            Console.Error.WriteLine($"{description}: {done:0}/{total:0}{of} ({100 * done / Math.Max(total, 1e-9):0}%) {suffix}{eta}");
         });
     }
 }

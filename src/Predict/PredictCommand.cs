@@ -87,7 +87,8 @@ public static class PredictCommand
                     AllowFallbacks = parse.GetValue(allowFallbacks),
                 };
                 var result = ProgressDisplay.Run("predict", report => SubmissionJob.Run(request,
-                    new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
+                    new InlineProgress<PredictionProgress>(p => report(p.DecodedSeconds, p.TotalSeconds, TagOutput.AudioRate(p.Done, p.Total, p.DecodedSeconds, p.Elapsed, "clips"))), cancel),
+                    unit: "audio-s");
                 Summarise(result);
                 return ExitCodes.Ok;
             }

@@ -18,7 +18,7 @@ internal static class TagOutput
         // On a terminal the progress bar is drawn on stdout: lines go through the console that draws it, above the bar.
         TextWriter output = Terminal.StdoutIsInteractive ? new LiveConsoleWriter() : Console.Out;
         var result = ProgressDisplay.Run("tag", report => TaggingJob.Run(request,
-            new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} files/s")), cancel,
+            new InlineProgress<PredictionProgress>(p => report(p.DecodedSeconds, p.TotalSeconds, AudioRate(p.Done, p.Total, p.DecodedSeconds, p.Elapsed, "files"))), cancel,
             started: start =>
             {
                 if (request.TimelineSeconds is { } asked && start.ModelCropSeconds is { } crop && asked < crop - 0.006)
@@ -31,11 +31,15 @@ internal static class TagOutput
                 if (file.Error is not null) CommandRunner.Error($"{file.Path}: {file.Error}");
                 foreach (string w in file.Warnings ?? []) CommandRunner.Warning($"{file.Path}: {w}");
                 writer?.Write(file);
-            }));
+            }), unit: "audio-s");
         if (writer is not null) writer.End();
         else WriteTable(result, options);
         return result;
     }
+
+    /// <summary>"3/40 files, 95 audio-s/s": the bar and its time left count audio seconds (one long file moves it).</summary>
+    internal static string AudioRate(int done, int total, double decodedSeconds, TimeSpan elapsed, string what) =>
+        $"{done}/{total} {what}, {decodedSeconds / Math.Max(elapsed.TotalSeconds, 1e-9):0.0} audio-s/s";
 
     private static void WriteTable(TaggingResult result, TagReportOptions options)
     {

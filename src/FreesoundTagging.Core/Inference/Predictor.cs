@@ -57,13 +57,36 @@ public sealed class Predictor
         double audioSeconds = 0;
         int done = 0;
         using var extractors = LogMelExtractor.PerThread(_features);
+        // Progress in audio seconds, reported while clips decode (at most every 0.2 s), not only per group of files.
+        var meter = progress is null ? null : new AudioSecondsMeter(paths, _features.SampleRate);
+        var reported = TimeSpan.Zero;
+        void Decoded(int n)
+        {
+            if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
+            lock (results)
+            {
+                if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
+                reported = clock.Elapsed;
+                progress!.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed, meter!.DecodedSeconds, meter.TotalSeconds));
+            }
+        }
         const int chunk = 64;
         for (int start = 0; start < paths.Count; start += chunk)
         {
             int count = Math.Min(chunk, paths.Count - start);
             var mels = new ClipFeatures[count];
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
-                i => mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]));
+                i =>
+                {
+                    if (meter is null)
+                    {
+                        mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]);
+                        return;
+                    }
+                    var count = meter.Counter(start + i);
+                    mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i], n => { count(n); Decoded(n); });
+                    meter.Finished(start + i);
+                });
             cancel.ThrowIfCancellationRequested();
 
             int[] scorable = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null).ToArray();
@@ -87,7 +110,9 @@ public sealed class Predictor
             if (scored is not null)
                 for (int i = 0; i < count; i++) scored(results[start + i]);
             done += count;
-            progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed));
+            // At the end the total is what was decoded, exactly (the estimates have all been replaced).
+            lock (results) progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed, meter?.DecodedSeconds ?? 0,
+                done == paths.Count ? meter?.DecodedSeconds ?? 0 : meter?.TotalSeconds ?? 0));
         }
         return results;
     }
