@@ -17,7 +17,7 @@ internal static partial class CommandRunner
         // after it); saying which option is unknown is the one useful message.
         var unknown = UnknownOptions(parse);
         var errors = unknown.Count > 0
-            ? unknown.Select(u => $"unknown option '{u}'").ToList()
+            ? unknown.Select(u => $"unknown option '{u}'{Suggestions.DidYouMean(u, OptionNames(parse))}").ToList()
             : parse.Errors.Select(e => OptionRules.Plain(e.Message)).Distinct().ToList();
         if (errors.Count > 0)
         {
@@ -26,6 +26,15 @@ internal static partial class CommandRunner
             return ExitCodes.Usage;
         }
         return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Every option name and alias of the command being parsed (and its parents'), for "did you mean".</summary>
+    private static IEnumerable<string> OptionNames(ParseResult parse)
+    {
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as CommandResult)
+            foreach (var option in result.Command.Options)
+                foreach (string name in option.Aliases.Prepend(option.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal)))
+                    yield return name;
     }
 
     /// <summary>Values that look like options ("--bogus", "-x"): the parser took them as a file path or as another
@@ -157,6 +166,15 @@ internal sealed class Interruption : IDisposable
 
     public CancellationToken Token => _source.Token;
 
+    /// <summary>Set while a live display (progress bars) draws on the terminal: the stop notice then goes through the
+    /// display, above its bars. Written straight to the terminal it lands inside the bars, which redraw over and
+    /// around it (a second "whole run" line, "^Csto…").</summary>
+    public static volatile Action<string>? LiveNotice;
+
+    /// <summary>The first signal's notice ("stopping after the current step ...").</summary>
+    internal static string Notice(PosixSignal signal) =>
+        $"{(signal == PosixSignal.SIGTERM ? "SIGTERM received: stopping" : "stopping")} after the current step (Ctrl+C again to abort)...";
+
     private void OnSignal(PosixSignalContext context)
     {
         if (_source.IsCancellationRequested)
@@ -167,8 +185,9 @@ internal sealed class Interruption : IDisposable
             return;
         }
         context.Cancel = true;
-        string what = context.Signal == PosixSignal.SIGTERM ? "SIGTERM received: stopping" : "stopping";
-        Console.Error.WriteLine($"{what} after the current step (Ctrl+C again to abort)...");
+        string notice = Notice(context.Signal);
+        if (LiveNotice is { } live) live(notice);
+        else Console.Error.WriteLine(notice);
         _source.Cancel();
     }
 

@@ -10,9 +10,10 @@ namespace FreesoundTagging.CommandLine;
 internal static class ProgressDisplay
 {
     /// <summary>Runs <paramref name="work"/>, giving it a callback to report (done, total, suffix).</summary>
-    public static T Run<T>(string description, Func<Action<double, double, string>, T> work)
+    /// <param name="unit">What done and total count, for the plain lines ("audio-s"); null: items.</param>
+    public static T Run<T>(string description, Func<Action<double, double, string>, T> work, string? unit = null)
     {
-        if (!Terminal.StdoutIsInteractive) return RunPlain(description, work);
+        if (!Terminal.StdoutIsInteractive) return RunPlain(description, work, unit);
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -20,6 +21,7 @@ internal static class ProgressDisplay
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
+                using var notices = LiveNotices();
                 var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
                 result = work((done, total, suffix) =>
                 {
@@ -32,7 +34,19 @@ internal static class ProgressDisplay
         return result;
     }
 
-    private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work)
+    /// <summary>Routes Ctrl+C's notice through the live display until disposed (see <see cref="Interruption.LiveNotice"/>).</summary>
+    public static IDisposable LiveNotices()
+    {
+        Interruption.LiveNotice = line => AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(line)}[/]");
+        return new Restore();
+    }
+
+    private sealed class Restore : IDisposable
+    {
+        public void Dispose() => Interruption.LiveNotice = null;
+    }
+
+    private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work, string? unit)
     {
         var clock = Stopwatch.StartNew();
         var last = TimeSpan.FromSeconds(-10);
@@ -42,7 +56,8 @@ internal static class ProgressDisplay
             if (!finished && clock.Elapsed - last < TimeSpan.FromSeconds(5)) return;
             last = clock.Elapsed;
             string eta = done > 0 && !finished ? $", ETA {Terminal.Duration(TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done))}" : "";
-            Console.Error.WriteLine($"{description}: {done:0}/{total:0} ({100 * done / Math.Max(total, 1):0}%) {suffix}{eta}");
+            string of = unit is null ? "" : $" {unit}";
+            Console.Error.WriteLine($"{description}: {done:0}/{total:0}{of} ({100 * done / Math.Max(total, 1e-9):0}%) {suffix}{eta}");
         });
     }
 }

@@ -56,9 +56,10 @@ public static class InputsCommand
                 ShardCount = shardCount,
                 Threads = parse.GetValue(threads),
             };
+            // The bar and its time left count audio seconds, decoded: a long clip moves it as it is read.
             var result = ProgressDisplay.Run("inputs", report => DatasetBuilder.Build(request,
-                new InlineProgress<ExtractionProgress>(p => report(p.Done, p.Total,
-                    $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
+                new InlineProgress<ExtractionProgress>(p => report(p.DecodedSeconds, p.TotalSeconds,
+                    $"{p.Done}/{p.Total} clips, {p.DecodedSeconds / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} audio-s/s")), cancel), unit: "audio-s");
             Summarise(result);
             return ExitCodes.Ok;
         }));

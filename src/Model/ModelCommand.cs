@@ -9,7 +9,13 @@ namespace FreesoundTagging.Model;
 /// <summary><c>model &lt;variant&gt; &lt;save_name&gt;</c>: train on what <c>inputs</c> wrote, save one model file.</summary>
 public static class ModelCommand
 {
-    public static int Run(string[] args) => CommandRunner.Invoke(Create(), args);
+    public static int Run(string[] args) =>
+        // `model export` and `model import` are parsed on their own: under the training command their usage line
+        // would start with its <variant> <save_name>, which they do not take.
+        CommandRunner.Invoke(args is ["export" or "import", ..] ? Tools() : Create(), args);
+
+    /// <summary>The export and import subcommands under a root without the training arguments.</summary>
+    private static RootCommand Tools() => new("Move models between FreesoundTagging and PyTorch.") { ExportCommand(), ImportCommand() };
 
     public static RootCommand Create()
     {
@@ -47,6 +53,31 @@ public static class ModelCommand
         var bandShift = new Option<int>("--band-shift") { Description = "Shift each training example up or down the mel axis by up to this many bands (rough pitch shift); 0 = off", DefaultValueFactory = _ => defaults.BandShift };
         var ttaShifts = new Option<int>("--tta-shifts") { Description = $"Test-time augmentation saved in the model: predict also scores each input shifted by 1 to K mel bands up and down and averages (0 to {ModelMetadata.MaxBandShifts}); 0 = off", DefaultValueFactory = _ => defaults.TtaBandShifts };
         var recipe = new Option<string>("--recipe") { Description = $"Start from a recipe: {string.Join(", ", TrainingRecipe.BuiltIn.Keys)} or a recipe file (JSON of option names without dashes); options typed here override it", DefaultValueFactory = _ => "original" };
+
+        // A mistyped variant or recipe name, or a file given as --data, is a command-line mistake (exit 2), said
+        // before any file is read, with the closest valid name.
+        variant.Validators.Add(result =>
+        {
+            string typed = result.GetValueOrDefault<string>();
+            if (!ModelVariant.TryParse(typed, out _))
+                result.AddError($"unknown model variant '{typed}'{Suggestions.DidYouMean(typed, ModelVariant.All.Select(v => v.Name))}: valid variants are {ModelVariant.ValidNames}");
+        });
+        recipe.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 0) return;
+            string typed = result.GetValueOrDefault<string>();
+            // A name (no folder, no extension) that is not built in; a path is the core's to check (exit 3 if missing).
+            if (TrainingRecipe.BuiltIn.ContainsKey(typed) || File.Exists(typed) || Directory.Exists(typed) || typed.Contains('/') || Path.HasExtension(typed)) return;
+            result.AddError($"--recipe: unknown recipe '{typed}'{Suggestions.DidYouMean(typed, TrainingRecipe.BuiltIn.Keys)}: valid are {string.Join(", ", TrainingRecipe.BuiltIn.Keys)}, or a recipe file (JSON)");
+        });
+        data.Validators.Add(result =>
+        {
+            foreach (string folder in result.Tokens.Select(t => t.Value).Where(File.Exists))
+            {
+                string parent = Path.GetDirectoryName(folder) is { Length: > 0 } p ? p : ".";
+                result.AddError($"--data: '{folder}' is a file; --data takes the folder that holds samples.npy, labels.npy and dataset.json (here: --data {parent})");
+            }
+        });
 
         // Ranges checked by the parser (exit 2, naming the option); the core re-checks the combinations.
         epochs.Between(1, 1_000_000, "epochs");
@@ -147,14 +178,18 @@ public static class ModelCommand
     private static Command ExportCommand()
     {
         var modelFile = new Argument<string>("model_file") { Description = "A .fstmodel written by model" };
-        var prefix = new Argument<string?>("prefix") { Description = "Output name without extension (default: the model file's name without its extension)", Arity = ArgumentArity.ZeroOrOne };
+        var prefix = new Argument<string?>("prefix") { Description = "Output name without extension (default: the model file's name, in the current folder)", Arity = ArgumentArity.ZeroOrOne };
         var command = new Command("export", "Write a model's weights as safetensors and its variant, classes and feature settings as JSON, for PyTorch") { modelFile, prefix };
         command.SetAction(parse => CommandRunner.Run(_ =>
         {
             string path = parse.GetRequiredValue(modelFile);
-            string output = parse.GetValue(prefix) is { Length: > 0 } p ? p : Path.ChangeExtension(path, null);
+            // Without a prefix the files go where the user is, not beside the model (a shipped model's folder is
+            // not the place for them), and the line says so.
+            string? given = parse.GetValue(prefix) is { Length: > 0 } p ? p : null;
+            string output = given ?? Path.GetFileNameWithoutExtension(path);
             var paths = FreesoundTagging.Interop.PyTorchExport.Export(path, output);
-            Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
+            string named = given is null ? " (named after the model, in the current folder; give a prefix to choose)" : "";
+            Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}{named}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
             return ExitCodes.Ok;
         }));
         return command;
@@ -251,6 +286,11 @@ public static class ModelCommand
         else if (kept.MeanAveragePrecisionAt3 is { } map)
             Console.WriteLine($"  validation: loss {kept.ValidationLoss:0.000}, accuracy {kept.ValidationAccuracy:0.000}, MAP@3 {map:0.000}");
         Console.WriteLine($"wrote {r.PlotPath}");
+        Console.WriteLine($"wrote {r.ModelPath}.history.csv");
+        // The checkpoint is kept on purpose: it holds what the model file does not (Adam's moments, the data order),
+        // which `--resume --epochs N` needs to continue a finished run exactly.
+        if (File.Exists(r.CheckpointPath))
+            Console.WriteLine($"kept {r.CheckpointPath} ({new FileInfo(r.CheckpointPath).Length / 1e6:0.0} MB) for --resume --epochs N; delete it if you will not train further");
         if (r.Report is { } report)
         {
             Console.WriteLine($"wrote {report.TablePath}");
@@ -294,7 +334,8 @@ internal static class TrainingDisplay
         // A single run is never announced: it is run 0.
         int Current() => Math.Max(run.Value, 0);
         if (!Terminal.StdoutIsInteractive)
-            return work(new InlineProgress<TrainingProgress>(_ => { }), e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e))),
+            // Steps count too (RunClock): the "left" of members finishing epochs at one moment agree.
+            return work(new InlineProgress<TrainingProgress>(p => clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1))), e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e))),
                 (k, n) =>
                 {
                     Starting(k, n);
@@ -306,6 +347,7 @@ internal static class TrainingDisplay
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = EpochLine.BarWidth }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
             {
+                using var notices = ProgressDisplay.LiveNotices();
                 var whole = ctx.AddTask(Markup.Escape(EpochLine.Fit("whole run", EpochLine.Budget(Width))), maxValue: (double)epochs * runs);
                 using var bars = new ThreadLocal<(ProgressTask? Bar, int Epoch, int Run)>(() => (null, 0, -1));
                 var progress = new InlineProgress<TrainingProgress>(p =>
@@ -337,19 +379,29 @@ internal static class TrainingDisplay
 }
 
 /// <summary>Elapsed time and the time left for the whole run (all folds or members), from the epochs this process ran.</summary>
-/// <remarks>Runs may overlap (ensemble members trained side by side), so the rate is the wall clock's per epoch.</remarks>
-internal sealed class RunClock(int epochs, int runs)
+/// <remarks>Runs may overlap (ensemble members trained side by side), so the rate is the wall clock's per epoch, and
+/// every run's part-done epoch counts (its steps): members finishing an epoch at one moment then give one estimate,
+/// not one that jumps by a whole epoch from member to member.</remarks>
+internal sealed class RunClock(int epochs, int runs, Func<TimeSpan>? now = null)
 {
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly object _gate = new();
-    // Epochs each run has finished, fractional while one is under way.
+    // Epochs each run has finished, fractional while one is under way; and where each stood when this process first
+    // saw it (a resumed run's earlier epochs took no time here). NaN: not seen yet.
     private readonly double[] _done = new double[runs];
-    private int _epochsThisProcess;
+    private readonly double[] _start = Enumerable.Repeat(double.NaN, runs).ToArray();
+
+    private TimeSpan Now => now?.Invoke() ?? _clock.Elapsed;
 
     /// <summary>Run <paramref name="finished"/> is over (it ran all its epochs, stopped early, or was found finished on resuming).</summary>
     public void Finished(int finished)
     {
-        lock (_gate) _done[finished] = epochs;
+        lock (_gate)
+        {
+            // What it skipped (stopping early, or finished before this process) took no time here.
+            _start[finished] = double.IsNaN(_start[finished]) ? epochs : _start[finished] + (epochs - _done[finished]);
+            _done[finished] = epochs;
+        }
     }
 
     /// <summary>Epochs of the whole run done once run <paramref name="run"/> stands at <paramref name="epochsOfRun"/>.</summary>
@@ -357,7 +409,7 @@ internal sealed class RunClock(int epochs, int runs)
     {
         lock (_gate)
         {
-            _done[run] = Math.Max(_done[run], epochsOfRun);
+            Stand(run, epochsOfRun);
             return _done.Sum();
         }
     }
@@ -367,12 +419,19 @@ internal sealed class RunClock(int epochs, int runs)
     {
         lock (_gate)
         {
-            _epochsThisProcess++;
+            if (double.IsNaN(_start[run])) _start[run] = e.Epoch - 1;
             _done[run] = e.Epoch;
             double remaining = Math.Max(0, (double)epochs * runs - _done.Sum());
-            var elapsed = _clock.Elapsed;
-            return (elapsed, TimeSpan.FromSeconds(remaining * elapsed.TotalSeconds / _epochsThisProcess));
+            double progressed = Enumerable.Range(0, runs).Where(r => !double.IsNaN(_start[r])).Sum(r => _done[r] - _start[r]);
+            var elapsed = Now;
+            return (elapsed, TimeSpan.FromSeconds(progressed > 0 ? remaining * elapsed.TotalSeconds / progressed : 0));
         }
+    }
+
+    private void Stand(int run, double epochsOfRun)
+    {
+        if (double.IsNaN(_start[run])) _start[run] = Math.Floor(epochsOfRun);
+        _done[run] = Math.Max(_done[run], epochsOfRun);
     }
 }
 

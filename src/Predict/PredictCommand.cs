@@ -28,11 +28,13 @@ public static class PredictCommand
         var threads = new Option<int>("--threads") { Description = "Cores for feature extraction and inference", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = "auto (a GPU when this build and machine have one), cpu, cuda or cuda:N; the first status line names the device used", DefaultValueFactory = _ => "auto" };
         var tf32 = new Option<bool>("--tf32") { Description = "On a GPU: allow TF32 tensor-core arithmetic (faster; results then differ from the CPU's by ~1e-3). Off by default" };
-        var format = new Option<string?>("--format") { Description = "Tagging output: table (default on a terminal), tsv (default when piped), csv or json; with --info: plain or json" };
+        var format = new Option<string?>("--format") { Description = "Tagging output: table (default on a terminal), tsv (default when piped), csv, json, or jsonl (one JSON object per line, written as each file is done); with --info: plain or json" };
         var topK = new Option<int>("--top-k") { Description = "Tagging: labels per file (or timeline window), best first", DefaultValueFactory = _ => 3 };
+        var threshold = new Option<double?>("--threshold") { Description = "Tagging: only labels with at least this probability (0 to 1); a file may then get fewer than --top-k labels, or none" };
         var allClasses = new Option<bool>("--all") { Description = "Tagging: every class's probability instead of the top k" };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "Tagging: look for audio in subfolders of the folders given too" };
         var timeline = new Option<double?>("--timeline") { Description = "Tagging: also score consecutive windows of this many seconds along each file (start, end, top labels per window)" };
+        var allowFallbacks = new Option<bool>("--allow-fallbacks") { Description = "Submission: write it even when more than 5 % of the clips cannot be scored and keep their sample_submission label (at least one must be scored)" };
         var info = new Option<bool>("--info") { Description = "Print what the model file(s) hold (variant, parameters, classes, features, recipe, training history) and exit" };
 
         mean.OneOf("arithmetic", "geometric");
@@ -41,11 +43,12 @@ public static class PredictCommand
         device.Device();
         topK.Between(1, 1000, "labels");
         timeline.PositiveAtMost(24 * 3600, "seconds");
-        format.Check<string?>(v => v is null or "table" or "tsv" or "csv" or "json" or "plain", "must be one of table, tsv, csv, json (with --info: plain, json)");
+        format.Check<string?>(v => v is null or "table" or "tsv" or "csv" or "json" or "jsonl" or "plain", "must be one of table, tsv, csv, json, jsonl (with --info: plain, json)");
+        threshold.Check<double?>(v => v is null || (double.IsFinite(v.Value) && v >= 0 && v <= 1), "must be a probability from 0 to 1");
 
         var command = new RootCommand("Tag audio clips with a trained model: a Kaggle submission, or a table of top labels.")
         {
-            model, inputs, probabilities, truth, batch, threads, device, tf32, mean, format, topK, allClasses, recursive, timeline, info,
+            model, inputs, probabilities, truth, batch, threads, device, tf32, mean, format, topK, allClasses, recursive, timeline, info, allowFallbacks, threshold,
         };
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
@@ -68,7 +71,7 @@ public static class PredictCommand
             {
                 if (rest.Length != 4)
                     throw new InvalidInputException($"a submission needs <audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv> after the model (got {rest.Length} paths)");
-                if (new Option[] { format, topK, allClasses, recursive, timeline }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } tagOnly)
+                if (new Option[] { format, topK, allClasses, recursive, timeline, threshold }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false }) is { } tagOnly)
                     throw new InvalidInputException($"{tagOnly.Name} is for tagging files; a submission always has the 3 best labels per clip");
                 var request = new SubmissionRequest
                 {
@@ -83,16 +86,21 @@ public static class PredictCommand
                     BatchSize = parse.GetValue(batch),
                     Threads = parse.GetValue(threads),
                     Device = parse.GetRequiredValue(device),
+                    AllowFallbacks = parse.GetValue(allowFallbacks),
                 };
                 var result = ProgressDisplay.Run("predict", report => SubmissionJob.Run(request,
-                    new InlineProgress<PredictionProgress>(p => report(p.Done, p.Total, $"{p.Done / Math.Max(p.Elapsed.TotalSeconds, 1e-9):0.0} clips/s")), cancel));
+                    new InlineProgress<PredictionProgress>(p => report(p.DecodedSeconds, p.TotalSeconds, TagOutput.AudioRate(p.Done, p.Total, p.DecodedSeconds, p.Elapsed, "clips"))), cancel),
+                    unit: "audio-s");
                 Summarise(result);
                 return ExitCodes.Ok;
             }
+            if (parse.GetValue(allowFallbacks))
+                throw new InvalidInputException("--allow-fallbacks is for submissions (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>); tagging lists every file it could not read");
             if (parse.GetValue(probabilities) is not null || parse.GetValue(truth) is not null)
                 throw new InvalidInputException("--probabilities and --truth need a submission run (<audio_test_dir> <sample_submission.csv> <train.csv> <submission.csv>)");
             var tagFormat = parse.GetValue(format) is { } name ? TagReport.ParseFormat(name) : Terminal.StdoutIsInteractive ? TagFormat.Table : TagFormat.Tsv;
-            var options = new TagReportOptions(parse.GetValue(topK), parse.GetValue(allClasses));
+            var options = new TagReportOptions(parse.GetValue(topK), parse.GetValue(allClasses), parse.GetValue(threshold));
+            if (options.AllClasses && options.Threshold is not null) throw new InvalidInputException("--threshold and --all do not combine: --all gives every class's probability");
             if (options.TopK < 1) throw new InvalidInputException($"--top-k must be at least 1 (got {options.TopK})");
             var tagging = new TaggingRequest(models, rest)
             {
@@ -115,7 +123,7 @@ public static class PredictCommand
         if (r.Fallbacks.Count > 10) CommandRunner.Warning($"{r.Fallbacks.Count - 10} more clips kept their sample_submission label");
         double wall = Math.Max(r.Elapsed.TotalSeconds, 1e-9);
         Console.WriteLine($"wrote {r.OutputCsv} ({r.Rows} clips, {r.Rows - r.Fallbacks.Count} scored, {r.Fallbacks.Count} fallback) in {Terminal.Duration(r.Elapsed)} ({r.Rows / wall:0.0} clips/s, {r.AudioSeconds / wall:0} audio-s per s)");
-        if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x classes softmax, NaN rows for fallbacks)");
+        if (r.ProbabilitiesPath is not null) Console.WriteLine($"wrote {r.ProbabilitiesPath} ({r.Rows} x {r.Classes} softmax probabilities, NaN rows for fallbacks)");
         if (r.TruthLabelsNotInModel is { Count: > 0 } unknown)
             CommandRunner.Warning($"--truth names {unknown.Count} label(s) the model does not have ({string.Join(", ", unknown.Take(5))}{(unknown.Count > 5 ? ", ..." : "")}); clips with them score 0 in MAP@3");
         if (r.Map3 is { } map) Console.WriteLine($"MAP@3 {map:0.0000} over {r.TruthRows} clips with known labels");

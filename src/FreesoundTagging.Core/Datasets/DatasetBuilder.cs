@@ -18,7 +18,17 @@ public static class DatasetBuilder
         var problems = request.Problems();
         if (problems.Count > 0) throw new InvalidSettingsException(problems, "inputs settings");
         if (!Directory.Exists(request.AudioDir)) throw new InvalidInputException(File.Exists(request.AudioDir) ? "is a file, expected the folder holding the audio" : RegularFile.TooLong(request.AudioDir) ?? "audio folder not found", request.AudioDir);
-        if (!Directory.Exists(request.OutDir)) throw new InvalidInputException(File.Exists(request.OutDir) ? "is a file, expected the folder to write the outputs in" : RegularFile.TooLong(request.OutDir) ?? "output folder does not exist", request.OutDir);
+        if (File.Exists(request.OutDir)) throw new InvalidInputException("is a file, expected the folder to write the outputs in", request.OutDir);
+        if (RegularFile.TooLong(request.OutDir) is { } tooLong) throw new InvalidInputException(tooLong, request.OutDir);
+        // Like `mkdir -p`: a new output folder (and its parents) is made, as the user plainly wants it.
+        try
+        {
+            Directory.CreateDirectory(request.OutDir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"cannot create the output folder ({e.Message})", request.OutDir, e);
+        }
 
         var manifest = TrainManifest.Read(request.TrainCsv);
         var rows = manifest.Rows
@@ -63,8 +73,29 @@ public static class DatasetBuilder
         var row = new float[features.MaxFrames * features.MelCount];
         var oneHot = new float[classCount];
         int done = 0;
-        var results = OrderedParallel.Map(rows, request.Threads, request.Threads * 4,
-            r => ClipFeatures.Load(extractors.Value!, Path.Combine(request.AudioDir, r.Fname)), cancel);
+        // Progress in audio seconds, also while a long clip decodes (at most every 0.2 s).
+        var meter = progress is null ? null : new AudioSecondsMeter(rows.Select(r => Path.Combine(request.AudioDir, r.Fname)).ToList(), features.SampleRate);
+        var reported = TimeSpan.Zero;
+        var gate = new object();
+        void Report(bool always)
+        {
+            if (!always && stopwatch.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
+            lock (gate)
+            {
+                reported = stopwatch.Elapsed;
+                double decoded = meter?.DecodedSeconds ?? 0;
+                progress!.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed, decoded, done == rows.Count ? decoded : meter?.TotalSeconds ?? 0));
+            }
+        }
+        var results = OrderedParallel.Map(Enumerable.Range(0, rows.Count).ToList(), request.Threads, request.Threads * 4, i =>
+        {
+            string path = Path.Combine(request.AudioDir, rows[i].Fname);
+            if (meter is null) return ClipFeatures.Load(extractors.Value!, path);
+            var count = meter.Counter(i);
+            var clip = ClipFeatures.Load(extractors.Value!, path, n => { count(n); Report(always: false); });
+            meter.Finished(i);
+            return clip;
+        }, cancel);
         foreach (var (trainRow, result) in rows.Zip(results))
         {
             done++;
@@ -88,8 +119,7 @@ public static class DatasetBuilder
                 if (result.ShortRead) shortRead.Add(trainRow.Fname);
                 audioSeconds += result.Seconds;
             }
-            if (done % 8 == 0 || done == rows.Count)
-                progress?.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed));
+            if (progress is not null && (done % 8 == 0 || done == rows.Count)) Report(always: true);
         }
         if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
 

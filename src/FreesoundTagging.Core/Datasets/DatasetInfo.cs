@@ -69,7 +69,7 @@ public sealed record DatasetInfo
     public static DatasetInfo Read(string path)
     {
         if (!FileStatus.Of(path).Exists)
-            throw new InvalidInputException(RegularFile.TooLong(path) ?? $"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete)", path);
+            throw new InvalidInputException(RegularFile.TooLong(path) ?? $"{FileName} not found: run `inputs` first (it writes {FileName} last, so without it the arrays are incomplete), or give the folder it wrote to with `model --data DIR`", path);
         // Never opened unless a regular file (a FIFO would block); the size bound keeps /dev/zero-like files out.
         string text = RegularFile.ReadAllText(path, $"the {FileName} written by inputs", MaxFileBytes);
         DatasetInfo? info;

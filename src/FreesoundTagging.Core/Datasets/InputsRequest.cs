@@ -60,4 +60,6 @@ public sealed record InputsResult(
     int EmptyMelBands = 0);
 
 /// <summary>Progress of a long extraction, for a bar or a log line.</summary>
-public readonly record struct ExtractionProgress(int Done, int Total, double AudioSeconds, TimeSpan Elapsed);
+/// <param name="DecodedSeconds">Audio seconds decoded so far, clips under way included.</param>
+/// <param name="TotalSeconds">Audio seconds expected in all (see <see cref="Features.AudioSecondsMeter"/>): exact at the end.</param>
+public readonly record struct ExtractionProgress(int Done, int Total, double AudioSeconds, TimeSpan Elapsed, double DecodedSeconds = 0, double TotalSeconds = 0);

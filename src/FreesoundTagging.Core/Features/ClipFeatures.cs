@@ -9,11 +9,15 @@ namespace FreesoundTagging.Features;
 /// <param name="ShortRead">The file ended inside its data chunk and was read as far as it goes.</param>
 public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, double Seconds, bool ShortRead)
 {
+    /// <summary>The largest |sample| of the clip (mono, at the extractor's rate); 0 for silence or an unread clip.</summary>
+    public float Peak { get; init; }
+
     /// <summary>
     /// Decodes <paramref name="path"/> at the extractor's sample rate and extracts its log-mel, streaming: the samples
     /// are never held whole (<see cref="AudioLoader.OpenMono"/>), so a long clip costs its log-mel, not its audio.
     /// </summary>
-    public static ClipFeatures Load(LogMelExtractor extractor, string path)
+    /// <param name="read">Told the number of samples each time a block is decoded (progress).</param>
+    public static ClipFeatures Load(LogMelExtractor extractor, string path, Action<int>? read = null)
     {
         int rate = extractor.Config.SampleRate;
         try
@@ -21,11 +25,13 @@ public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, dou
             LogMel mel;
             long samples;
             bool truncated;
-            using (var source = AudioLoader.OpenMono(path, rate))
+            float peak;
+            using (var source = new MeteredMonoSource(AudioLoader.OpenMono(path, rate), read))
             {
                 mel = extractor.Extract(source);
                 samples = source.Position;
                 truncated = source.Truncated;
+                peak = source.Peak;
             }
             // Finite but huge samples (a float WAV scaled by 1e30) overflow the power spectrum: such a clip must
             // never be written to samples.npy or scored.
@@ -33,7 +39,7 @@ public sealed record ClipFeatures(LogMel? Mel, InvalidInputException? Error, dou
             if (bad >= 0)
                 throw new InvalidAudioException(
                     $"its log-mel features are not finite (frame {bad / mel.MelCount} is {mel.Values[bad]}; peak sample magnitude {PeakMagnitude(path, rate):G3}, expected about 1)", path);
-            return new ClipFeatures(mel, null, samples / (double)rate, truncated);
+            return new ClipFeatures(mel, null, samples / (double)rate, truncated) { Peak = peak };
         }
         catch (InvalidInputException e)
         {

@@ -21,7 +21,13 @@ public sealed record TrainManifest(string Path, IReadOnlyList<TrainRow> Rows, IR
             if (label.Length == 0) throw new InvalidCsvException($"line {r.Line}: empty label for '{fname}'", path);
             // Submissions separate the three labels with spaces and readers split them on any whitespace.
             if (label.FirstOrDefault(char.IsWhiteSpace) is var blank && blank != default)
-                throw new InvalidCsvException($"line {r.Line}: label '{label}' contains {Whitespace(blank)} (submissions separate labels with spaces)", path);
+            {
+                // Three labels in a row is what a sample_submission.csv holds: the two CSVs were most likely swapped.
+                string swapped = blank == ' ' && label.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length == 3 && !records.Any(x => x.Values[2] != CsvTable.AbsentColumn)
+                    ? "; this looks like a sample_submission.csv (3 labels per clip) where a train.csv is expected: are the CSVs swapped?"
+                    : " (submissions separate labels with spaces)";
+                throw new InvalidCsvException($"line {r.Line}: label '{label}' contains {Whitespace(blank)}{swapped}", path);
+            }
             if (label.Length > MaxLabelLength)
                 throw new InvalidCsvException($"line {r.Line}: label '{label}' is {label.Length} characters long; labels are at most {MaxLabelLength}", path);
             bool verified = r.Values[2] switch

@@ -39,7 +39,10 @@ public sealed class Predictor
         _mean = mean;
     }
 
-    public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
+    /// <param name="scored">Called with each clip's prediction, in path order, as soon as its group of files is
+    /// scored (so results can be written while the rest are still being decoded).</param>
+    public IReadOnlyList<ClipPrediction> Predict(IReadOnlyList<string> paths, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default,
+        Action<ClipPrediction>? scored = null)
     {
         int cores = _threads > 0 ? _threads : Environment.ProcessorCount;
         TorchRuntime.Initialise(cores);
@@ -54,17 +57,40 @@ public sealed class Predictor
         double audioSeconds = 0;
         int done = 0;
         using var extractors = LogMelExtractor.PerThread(_features);
+        // Progress in audio seconds, reported while clips decode (at most every 0.2 s), not only per group of files.
+        var meter = progress is null ? null : new AudioSecondsMeter(paths, _features.SampleRate);
+        var reported = TimeSpan.Zero;
+        void Decoded(int n)
+        {
+            if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
+            lock (results)
+            {
+                if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
+                reported = clock.Elapsed;
+                progress!.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed, meter!.DecodedSeconds, meter.TotalSeconds));
+            }
+        }
         const int chunk = 64;
         ClipFeatures[] Extract(int start)
         {
             int count = Math.Min(chunk, paths.Count - start);
             var mels = new ClipFeatures[count];
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
-                i => mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]));
+                i =>
+                {
+                    if (meter is null)
+                    {
+                        mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]);
+                        return;
+                    }
+                    var count = meter.Counter(start + i);
+                    mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i], n => { count(n); Decoded(n); });
+                    meter.Finished(start + i);
+                });
             return mels;
         }
         // On a GPU the next chunk's features are extracted on the CPU threads while this chunk is scored. On the CPU
-        // both would want every core: there they take turns, as before.
+        // both would want every core: there they take turns.
         bool overlap = dev.type != DeviceType.CPU;
         Task<ClipFeatures[]>? pending = paths.Count > 0 && overlap ? Task.Run(() => Extract(0)) : null;
         for (int start = 0; start < paths.Count; start += chunk)
@@ -86,7 +112,7 @@ public sealed class Predictor
                 {
                     int i = scorable[j];
                     var probabilities = EnsembleAverage.Combine(perModel.Select(m => m[j]).ToList(), _mean);
-                    results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames);
+                    results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames, mels[i].ShortRead, mels[i].Peak);
                 }
             }
             catch
@@ -100,8 +126,12 @@ public sealed class Predictor
                 if (mels[i].Mel is null) results[start + i] = new ClipPrediction(paths[start + i], null, mels[i].Error!.Message, 0, 0);
                 audioSeconds += mels[i].Seconds;
             }
+            if (scored is not null)
+                for (int i = 0; i < count; i++) scored(results[start + i]);
             done += count;
-            progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed));
+            // At the end the total is what was decoded, exactly (the estimates have all been replaced).
+            lock (results) progress?.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed, meter?.DecodedSeconds ?? 0,
+                done == paths.Count ? meter?.DecodedSeconds ?? 0 : meter?.TotalSeconds ?? 0));
         }
         return results;
     }

@@ -32,6 +32,10 @@ public sealed record SubmissionRequest
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     public string Device { get; init; } = "auto";
+
+    /// <summary>Write the submission however many clips keep their sample_submission label (as long as one was
+    /// scored); otherwise more than <see cref="SubmissionJob.AllowedFallbacks"/> is refused.</summary>
+    public bool AllowFallbacks { get; init; }
 }
 
 /// <summary>A clip that got its sample_submission label because it could not be scored.</summary>
@@ -40,7 +44,7 @@ public sealed record FallbackClip(string Fname, string Label, string Reason);
 /// <summary>What <c>predict</c> wrote.</summary>
 public sealed record SubmissionResult(
     string OutputCsv, int Rows, IReadOnlyList<FallbackClip> Fallbacks, double? Map3, int TruthRows, double AudioSeconds, TimeSpan Elapsed, string? ProbabilitiesPath,
-    IReadOnlyList<string>? TruthLabelsNotInModel = null);
+    IReadOnlyList<string>? TruthLabelsNotInModel = null, int Classes = 0);
 
 /// <summary>
 /// predict's competition mode: model + audio folder + sample_submission.csv → a Kaggle submission with the
@@ -59,6 +63,10 @@ public static class SubmissionJob
              .. request.TruthCsv is null ? Array.Empty<RunFile>() : [new RunFile("--truth CSV", request.TruthCsv)],
              .. template.Rows.Select(r => new RunFile("clip", Path.Combine(request.AudioDir, r.Fname)))],
             [new RunFile("the submission", request.OutputCsv), .. request.ProbabilitiesPath is null ? Array.Empty<RunFile>() : [new RunFile("--probabilities", request.ProbabilitiesPath)]]);
+        // The wrong audio folder (audio_train/ for audio_test/) leaves every clip unfound: say so before any work.
+        var missing = template.Rows.Where(r => !Path.Exists(Path.Combine(request.AudioDir, r.Fname)))
+            .Select(r => new FallbackClip(r.Fname, r.FallbackLabel, "file not found")).ToList();
+        CheckFallbacks(request, template.Rows.Count, missing);
         using var outputLock = OutputLock.Acquire([request.OutputCsv, .. request.ProbabilitiesPath is null ? Array.Empty<string>() : [request.ProbabilitiesPath]]);
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
         if (request.TrainCsv is not null) loaded.Models[0].EnsureClasses(TrainManifest.ReadClasses(request.TrainCsv));
@@ -86,6 +94,7 @@ public static class SubmissionJob
                 fallbacks.Add(new FallbackClip(row.Fname, row.FallbackLabel, predictions[i].Error ?? "not scored"));
             }
         }
+        CheckFallbacks(request, template.Rows.Count, fallbacks);
         // Both outputs are written in full under temporary names before either is renamed into place, so a full
         // disk leaves neither (not a fresh p.npy beside a missing submission).
         using (var probabilities = request.ProbabilitiesPath is null ? null : WriteProbabilities(request.ProbabilitiesPath, predictions, loaded.Classes.Count))
@@ -113,7 +122,38 @@ public static class SubmissionJob
         }
         // A truth label the model cannot output scores 0 for every clip it names: say so rather than report a low MAP@3 silently.
         var unknownLabels = truth?.Values.Distinct(StringComparer.Ordinal).Where(l => !loaded.Classes.Contains(l, StringComparer.Ordinal)).Order(StringComparer.Ordinal).ToList();
-        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath, unknownLabels);
+        return new SubmissionResult(request.OutputCsv, entries.Count, fallbacks, map3, truthRows, predictions.Sum(p => p.Seconds), clock.Elapsed, request.ProbabilitiesPath, unknownLabels, loaded.Classes.Count);
+    }
+
+    /// <summary>Clips a submission may leave at their sample_submission label without --allow-fallbacks: one clip, or
+    /// 5 % of them when that is more. A damaged test clip or two must not block a submission; a placeholder for a
+    /// large share of it (a wrong folder, a missing decoder) is not a submission anyone means to upload.</summary>
+    public static int AllowedFallbacks(int rows) => Math.Max(1, rows / 20);
+
+    /// <summary>Refuses a submission where no clip, or more than the allowed share, would carry its placeholder label.</summary>
+    private static void CheckFallbacks(SubmissionRequest request, int rows, IReadOnlyList<FallbackClip> fallbacks)
+    {
+        if (fallbacks.Count == 0) return;
+        string first = $"first: {fallbacks[0].Fname}: {WithoutPath(fallbacks[0].Reason, fallbacks[0].Fname)}";
+        if (fallbacks.Count >= rows)
+        {
+            string why = fallbacks.All(f => f.Reason == "file not found")
+                ? "none of them is in this folder: is it the test audio folder? No submission written"
+                : "no submission written";
+            throw new InvalidInputException(
+                $"none of the {rows} clips of {Path.GetFileName(request.SampleSubmissionCsv)} could be scored ({first}); {why}", request.AudioDir);
+        }
+        if (request.AllowFallbacks || fallbacks.Count <= AllowedFallbacks(rows)) return;
+        throw new InvalidInputException(
+            $"{fallbacks.Count} of {rows} clips could not be scored ({first}), more than the {AllowedFallbacks(rows)} a submission may keep at their sample_submission label; " +
+            "no submission written: fix the clips, or add --allow-fallbacks to write it with those placeholders", request.AudioDir);
+    }
+
+    // A reason that starts with the clip's full path says only "path: problem"; the fname leads it already.
+    private static string WithoutPath(string reason, string fname)
+    {
+        int at = reason.IndexOf(fname + ": ", StringComparison.Ordinal);
+        return at >= 0 ? reason[(at + fname.Length + 2)..] : reason;
     }
 
     /// <summary>fname → label of a truth CSV (fname,label).</summary>

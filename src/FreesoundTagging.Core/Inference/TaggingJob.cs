@@ -30,58 +30,75 @@ public sealed record TimelineWindow(double StartSeconds, double EndSeconds, floa
 /// <summary>A file's class probabilities (in the model's class order), or why it could not be tagged.</summary>
 /// <param name="Path">As given, or as found under a given folder (so relative when the folder was).</param>
 /// <param name="Timeline">Per-window probabilities when a timeline was asked for and the file could be read.</param>
-public sealed record FileTags(string Path, double Seconds, float[]? Probabilities, string? Error, IReadOnlyList<TimelineWindow>? Timeline = null);
+/// <param name="Warnings">What makes the labels doubtful though the file was tagged (cut short, near-silent); empty when nothing does.</param>
+public sealed record FileTags(string Path, double Seconds, float[]? Probabilities, string? Error, IReadOnlyList<TimelineWindow>? Timeline = null,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>A file found in a folder that was left out, and why.</summary>
 public sealed record SkippedFile(string Path, string Reason);
 
 /// <param name="Classes">The models' classes: the order of every probability row.</param>
-/// <param name="TimelineWindowSeconds">The length of the timeline windows actually used (see <see cref="TaggingJob.TimelineWindowFrames"/>), or null.</param>
-/// <param name="TimelineWindowIsCrop">Whether those windows are the crop the models were trained on (else the length asked
-/// for, rounded to whole feature frames, at least one).</param>
-public sealed record TaggingResult(IReadOnlyList<string> Classes, IReadOnlyList<FileTags> Files, IReadOnlyList<SkippedFile> Skipped, double? TimelineWindowSeconds = null,
-    bool TimelineWindowIsCrop = false);
+/// <param name="TimelineWindowSeconds">The length of the timeline windows (see <see cref="TaggingJob.TimelineWindowFrames"/>), or null.</param>
+public sealed record TaggingResult(IReadOnlyList<string> Classes, IReadOnlyList<FileTags> Files, IReadOnlyList<SkippedFile> Skipped, double? TimelineWindowSeconds = null);
+
+/// <summary>What is known before the first file is tagged: enough to write a header and the skipped files.</summary>
+/// <param name="ModelCropSeconds">The crop the models were trained on, when they all share one (else null).</param>
+public sealed record TaggingStart(IReadOnlyList<string> Classes, IReadOnlyList<SkippedFile> Skipped, int Files, double? TimelineWindowSeconds, double? ModelCropSeconds);
 
 /// <summary>predict's tagging mode: class probabilities for any audio files or folders of them, no competition files.</summary>
 public static class TaggingJob
 {
-    /// <exception cref="InvalidInputException">A model or input path is bad, or no audio was found.</exception>
-    public static TaggingResult Run(TaggingRequest request, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>Below this peak (-60 dBFS) a clip is flagged as near-silent: a closed-set tagger still names classes
+    /// for it, with probabilities that say nothing about the (absent) sound.</summary>
+    public const float NearSilentPeak = 1e-3f;
+
+    /// <param name="started">Called once the models are loaded, before the first file is decoded.</param>
+    /// <param name="tagged">Called with each file's tags, in order, as soon as they are known (timeline included).</param>
+    /// <exception cref="InvalidInputException">A model path is bad, or a folder holds no audio.</exception>
+    public static TaggingResult Run(TaggingRequest request, IProgress<PredictionProgress>? progress = null, CancellationToken cancel = default,
+        Action<TaggingStart>? started = null, Action<FileTags>? tagged = null)
     {
         if (request.TimelineSeconds is { } t && !(t > 0 && double.IsFinite(t)))
             throw new InvalidInputException($"--timeline must be a positive number of seconds (got {t})");
         var (files, skipped) = Expand(request.Inputs, request.Recursive);
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
-        var predictions = loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean).Predict(files, progress, cancel);
-        var tags = predictions.Select(p => new FileTags(p.Path, p.Seconds, p.Probabilities, p.Error is null ? null : WithoutPath(p.Error, p.Path))).ToList();
-        double? windowSeconds = null;
-        bool isCrop = false;
-        if (request.TimelineSeconds is { } seconds)
+        double frameSeconds = (double)loaded.Features.HopLength / loaded.Features.SampleRate;
+        int? width = request.TimelineSeconds is { } seconds ? TimelineWindowFrames(loaded.Features, seconds) : null;
+        var crops = loaded.Models.Select(m => m.Metadata.TrainingCropFrames).Distinct().ToList();
+        double? cropSeconds = crops is [{ } crop] ? crop * frameSeconds : null;
+        started?.Invoke(new TaggingStart(loaded.Classes, skipped, files.Count, width * frameSeconds, cropSeconds));
+        var tags = new List<FileTags>(files.Count);
+        loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean).Predict(files, progress, cancel, p =>
         {
-            var crops = loaded.Models.Select(m => m.Metadata.TrainingCropFrames).ToList();
-            int width = TimelineWindowFrames(crops, loaded.Features, seconds);
-            isCrop = crops.Count > 0 && crops[0] == width && crops.All(c => c == width);
-            windowSeconds = (double)width * loaded.Features.HopLength / loaded.Features.SampleRate;
-            tags = tags.Select(f => f.Error is null ? f with { Timeline = Timeline(loaded, request, f.Path, width, cancel) } : f).ToList();
-        }
-        return new TaggingResult(loaded.Classes, tags, skipped, windowSeconds, isCrop);
+            var file = new FileTags(p.Path, p.Seconds, p.Probabilities, p.Error is null ? null : WithoutPath(p.Error, p.Path), Warnings: p.Error is null ? Warnings(p) : []);
+            if (width is { } w && file.Error is null) file = file with { Timeline = Timeline(loaded, request, file.Path, w, cancel) };
+            tags.Add(file);
+            tagged?.Invoke(file);
+        });
+        return new TaggingResult(loaded.Classes, tags, skipped, width * frameSeconds);
+    }
+
+    /// <summary>Why a tagged clip's labels are doubtful: cut short, silent or near-silent (empty when none applies).</summary>
+    public static IReadOnlyList<string> Warnings(ClipPrediction p)
+    {
+        var warnings = new List<string>();
+        if (p.Truncated) warnings.Add($"truncated: the file ends inside its audio data; tagged on the {p.Seconds:0.000} s it holds");
+        if (p.Peak == 0) warnings.Add("silent: every sample is 0; the labels say nothing about the file");
+        else if (p.Peak < NearSilentPeak) warnings.Add($"near-silent: peak {20 * Math.Log10(p.Peak):0} dBFS; the labels may say nothing about the file");
+        return warnings;
     }
 
     /// <summary>
-    /// Frames per timeline window: models trained on crops (all with the same crop) are timed on windows of exactly
-    /// that crop, the finest span they were trained to tag, also when they score longer windows (--score-window: each
-    /// timeline window is then looped to it, as a short clip is); models trained on whole clips, or an ensemble that
-    /// mixes crop lengths, on windows of the <paramref name="seconds"/> asked for.
+    /// Frames per timeline window: the <paramref name="seconds"/> asked for, whatever the models. A model trained on
+    /// crops scores each window as it scores a clip: its crops slide over the window and are averaged (a window
+    /// shorter than the crop is looped to it, as a short clip is).
     /// </summary>
-    public static int TimelineWindowFrames(IReadOnlyList<int?> modelCropFrames, FeatureConfig features, double seconds)
-    {
-        if (modelCropFrames.Count > 0 && modelCropFrames[0] is { } crop && modelCropFrames.All(w => w == crop)) return crop;
-        return Math.Max(1, (int)Math.Round(seconds * features.SampleRate / features.HopLength));
-    }
+    public static int TimelineWindowFrames(FeatureConfig features, double seconds) =>
+        Math.Max(1, (int)Math.Round(seconds * features.SampleRate / features.HopLength));
 
     /// <summary>Files as given; folders as the audio files in them (by content, sorted; with
     /// <paramref name="recursive"/> also in their subfolders). Files in folders that are not audio are skipped.</summary>
-    /// <exception cref="InvalidInputException">A path does not exist, or a folder holds no audio.</exception>
+    /// <exception cref="InvalidInputException">A folder holds no audio (a missing path is kept: its error is the file's).</exception>
     public static (List<string> Files, List<SkippedFile> Skipped) Expand(IReadOnlyList<string> inputs, bool recursive = false)
     {
         var files = new List<string>();
@@ -112,8 +129,9 @@ public static class TaggingJob
                 if (files.Count == before)
                     throw new InvalidInputException(recursive ? "folder and its subfolders hold no audio files" : "folder holds no audio files" + (Directory.EnumerateDirectories(input).Any() ? " (use --recursive to look into its subfolders)" : ""), input);
             }
-            else if (File.Exists(input)) files.Add(input);
-            else throw new InvalidInputException("no such file or folder", input);
+            // A path that is not there (a typo, a file deleted since) is that file's error, as for any file that
+            // cannot be read: the decoder reports it, and the other files are still tagged.
+            else files.Add(input);
         }
         return (files, skipped);
     }
@@ -141,8 +159,8 @@ public static class TaggingJob
     }
 
     /// <summary>Consecutive windows of <paramref name="width"/> frames (the last one ends with the file, shorter),
-    /// each scored by every model as a clip of its own - a crop-length window exactly as in training, a shorter
-    /// last one looped to the crop; for a padded model zero-padded - and the models averaged.</summary>
+    /// each scored by every model as a clip of its own - by a crop-trained model in its sliding crops, averaged (a
+    /// window shorter than the crop looped to it); by a padded model zero-padded - and the models averaged.</summary>
     private static List<TimelineWindow> Timeline(ModelEnsemble loaded, TaggingRequest request, string path, int width, CancellationToken cancel)
     {
         var features = loaded.Features;

@@ -30,10 +30,22 @@ public static class PyTorchExport
     /// <summary>The largest export description read: a few kilobytes of settings and class names.</summary>
     public const long MaxDescriptionBytes = 16 << 20;
 
+    /// <summary>The variants src/python/freesound_tagging.py builds (a test reads them from the module). An export of
+    /// any other would be files PyTorch cannot load, so it is refused until the module has the network.</summary>
+    public static IReadOnlyList<string> PythonVariants { get; } = ["cnn_1d", "cnn_1d_dropout", "cnn_1d_dense_dropout", "cnn_2d_vgg"];
+
+    /// <exception cref="InvalidInputException">The Python module cannot build <paramref name="variant"/>.</exception>
+    public static void CheckLoadable(string variant, string modelPath)
+    {
+        if (!PythonVariants.Contains(variant))
+            throw new InvalidInputException($"variant {variant} cannot be exported yet: src/python/freesound_tagging.py builds only {string.Join(", ", PythonVariants)}, so PyTorch could not load it", modelPath);
+    }
+
     public static ExportPaths Export(string modelPath, string prefix)
     {
         Runtime.TorchRuntime.Initialise();
         using var loaded = ModelFile.Load(modelPath);
+        CheckLoadable(loaded.Variant.Name, modelPath);
         var paths = ExportPaths.For(prefix);
         if (SamePath(paths.WeightsPath, modelPath) || SamePath(paths.DescriptionPath, modelPath))
             throw new InvalidInputException("the export would overwrite the model file; give another output prefix", modelPath);
@@ -61,14 +73,25 @@ public static class PyTorchExport
     {
         Runtime.TorchRuntime.Initialise();
         string text = RegularFile.ReadAllText(descriptionPath, "an export description (.json)", MaxDescriptionBytes);
+
+        if (!File.Exists(descriptionPath)) throw new InvalidInputException("file not found", descriptionPath);
+        if (IO.RegularFile.Problem(descriptionPath, "a JSON export description") is { } problem) throw new InvalidInputException(problem, descriptionPath);
+        if (Safetensors.LooksLike(descriptionPath))
+            throw new InvalidInputException($"is the weights (safetensors); import takes the JSON description written beside them ({Path.ChangeExtension(descriptionPath, ".json")}), which names its weights", descriptionPath);
         JsonObject d;
         try
         {
             d = JsonNode.Parse(text)?.AsObject() ?? throw new JsonException("empty");
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException e)
         {
-            throw new InvalidInputException($"not an export description ({e.Message.Split('\n')[0]})", descriptionPath, e);
+            // The parser's own words ("'0xEF' is an invalid start of a value. LineNumber: 0 | ...") help no one.
+            string where = e.LineNumber is { } line ? $" (line {line + 1})" : "";
+            throw new InvalidInputException($"is not a JSON export description: not valid JSON{where}; give the .json that `model export` or freesound_tagging.save wrote", descriptionPath, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidInputException("is not a JSON export description: the JSON is not an object; give the .json that `model export` or freesound_tagging.save wrote", descriptionPath, e);
         }
         string weightsPath;
         ModelVariant variant;

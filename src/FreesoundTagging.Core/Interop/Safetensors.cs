@@ -52,6 +52,24 @@ public static class Safetensors
     }
 
     /// <exception cref="InvalidInputException">Not a safetensors file, or inconsistent.</exception>
+    /// <summary>The file starts as a safetensors file does: an 8-byte little-endian header length that fits the file,
+    /// then the header's "{". Only to name a wrong file in a message.</summary>
+    public static bool LooksLike(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> start = stackalloc byte[9];
+            if (stream.ReadAtLeast(start, 9, throwOnEndOfStream: false) < 9) return false;
+            ulong length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(start);
+            return start[8] == (byte)'{' && length >= 2 && length <= (ulong)stream.Length - 8;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     public static (Dictionary<string, SafeTensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
         // Refused unopened unless a regular file (a FIFO would block, /dev/zero would fill memory); one array holds it.

@@ -24,6 +24,9 @@ public sealed record TrainRequest
 
     public string PlotPath => SavePath + ".curves.png";
 
+    /// <summary>The per-epoch history as CSV (<see cref="TrainingHistoryCsv"/>), updated after every epoch.</summary>
+    public string HistoryPath => SavePath + ".history.csv";
+
     /// <summary>The recipe the options were expanded from (a built-in name or a recipe file), recorded in the model.</summary>
     public string? RecipeName { get; init; }
 
@@ -173,9 +176,10 @@ public static class ModelTraining
         ModelFile.Save(request.SavePath, ensemble, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
         TrainingCurvesPlot.Save(request.PlotPath, history, $"{request.Options.Variant}, member 1 of {count}, trained on {first.TrainRows} clips");
+        TrainingHistoryCsv.Write(request.HistoryPath, first.History.Epochs, options);
         // The joined file holds every member: the separate files were only there to resume from.
-        foreach (var m in members)
-            foreach (string path in new[] { m.ModelPath, m.CheckpointPath, m.PlotPath }) File.Delete(path);
+        foreach (var (m, k) in members.Select((m, k) => (m, k)))
+            foreach (string path in new[] { m.ModelPath, m.CheckpointPath, m.PlotPath, request.Runs[k].HistoryPath }) File.Delete(path);
         return new TrainResult(request.SavePath, request.PlotPath, request.CheckpointPath, history, ensemble.ParameterCount(), data.Count, data.Classes,
             first.TrainRows, first.ValidationRows, held);
     }
@@ -219,7 +223,17 @@ public static class ModelTraining
         int channels = data.Features.MelCount, classes = data.Classes.Count;
         using var outputLock = OutputLock.Acquire([request.SavePath]);
         var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath);
-        var outcome = trainer.Run(request.Resume, progress, epochDone, cancel, resuming);
+        // The history CSV follows the run epoch by epoch; a resumed run starts from the checkpoint's epochs.
+        var epochs = request.Resume && File.Exists(request.CheckpointPath) ? TrainingCheckpoint.ReadState(request.CheckpointPath).History.ToList() : [];
+        void EpochDone(EpochRecord e)
+        {
+            epochs.RemoveAll(x => x.Epoch >= e.Epoch);
+            epochs.Add(e);
+            TrainingHistoryCsv.Write(request.HistoryPath, epochs, request.Options);
+            epochDone?.Invoke(e);
+        }
+        var outcome = trainer.Run(request.Resume, progress, EpochDone, cancel, resuming);
+        TrainingHistoryCsv.Write(request.HistoryPath, outcome.History, request.Options);
         using var model = (TaggingModel)outcome.Model;
         var options = request.Options with { Seed = outcome.Seed };
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
@@ -276,6 +290,7 @@ public static class ModelTraining
         var outputs = runs.Append(request).Distinct().SelectMany(r => new[]
         {
             new RunFile("the model", r.SavePath), new RunFile("the checkpoint", r.CheckpointPath), new RunFile("the curves plot", r.PlotPath),
+            new RunFile("the history CSV", r.HistoryPath),
             new RunFile("the per-class table", r.ReportPaths.TablePath), new RunFile("the per-class chart", r.ReportPaths.BarChartPath),
             new RunFile("the confusion matrix", r.ReportPaths.ConfusionPath),
         }).ToList();

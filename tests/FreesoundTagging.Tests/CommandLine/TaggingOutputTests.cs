@@ -75,7 +75,7 @@ public class TaggingOutputTests
         Assert.True(r.Exit == 0, r.Err);
 
         var rows = ParseDelimited(r.Out, delimiter);
-        Assert.Equal(["path", "duration_s", "label_1", "probability_1", "label_2", "probability_2", "error"], rows[0]);
+        Assert.Equal(["path", "duration_s", "label_1", "probability_1", "label_2", "probability_2", "error", "warning"], rows[0]);
         Assert.Equal(top.Concat(nested).Order(StringComparer.Ordinal), rows.Skip(1).Select(row => row[0]));
         foreach (var row in rows.Skip(1))
         {
@@ -94,7 +94,7 @@ public class TaggingOutputTests
         var r = ConsoleCapture.Run(PredictCommand.Run, model, audio, "--format", "csv", "--all", "--device", "cpu");
         Assert.True(r.Exit == 0, r.Err);
         var rows = ParseDelimited(r.Out, ",");
-        Assert.Equal(["path", "duration_s", .. TinyCorpus.Classes, "error"], rows[0]);
+        Assert.Equal(["path", "duration_s", .. TinyCorpus.Classes, "error", "warning"], rows[0]);
         Assert.Equal(top.Length, rows.Count - 1);
         Assert.All(rows.Skip(1), row => Assert.Equal(1.0, row[2..5].Sum(p => double.Parse(p, CultureInfo.InvariantCulture)), 4));
 
@@ -171,7 +171,7 @@ public class TaggingOutputTests
 
         var tsv = ConsoleCapture.Run(PredictCommand.Run, model, wav, "--timeline", "1", "--format", "tsv", "--top-k", "1", "--device", "cpu");
         var rows = ParseDelimited(tsv.Out, "\t");
-        Assert.Equal(["path", "duration_s", "start_s", "end_s", "label_1", "probability_1", "error"], rows[0]);
+        Assert.Equal(["path", "duration_s", "start_s", "end_s", "label_1", "probability_1", "error", "warning"], rows[0]);
         Assert.Equal([("0.000", "1.000"), ("1.000", "2.000"), ("2.000", "2.500")], rows.Skip(1).Select(row => (row[2], row[3])));
         Assert.All(rows.Skip(1), row => Assert.Equal(wav, row[0]));
         Assert.Equal(windows.Select(w => w.GetProperty("labels")[0].GetProperty("label").GetString()), rows.Skip(1).Select(row => row[4]));
@@ -204,7 +204,7 @@ public class TaggingOutputTests
     [InlineData(301, 0.5, 3.0, new[] { 0, 50, 100, 150, 200, 250 }, new[] { 50, 50, 50, 50, 50, 50 })]
     public void TimelineSpansCoverTheFileEdgeToEdge(int frames, double seconds, double duration, int[] firsts, int[] counts)
     {
-        int width = TaggingJob.TimelineWindowFrames([null], FeatureConfig.Original, seconds);
+        int width = TaggingJob.TimelineWindowFrames(FeatureConfig.Original, seconds);
         var spans = TimelineSpans.Of(frames, 44100, 441, width, duration);
         Assert.Equal(firsts, spans.Select(s => s.FirstFrame));
         Assert.Equal(counts, spans.Select(s => s.FrameCount));
@@ -256,54 +256,52 @@ public class TaggingOutputTests
         Assert.Equal(3, notModel.Exit);
     }
 
-    // TSV: fields split on tabs; CSV: RFC 4180 (quoted fields, doubled quotes, separators inside quotes).
     [Fact]
-    public void CropTrainedModelsTimeTheirOwnCropOthersTheLengthAsked()
+    public void TimelineWindowsAreTheLengthAsked()
     {
         var f = FeatureConfig.Original;
-        Assert.Equal(150, TaggingJob.TimelineWindowFrames([null], f, 1.5));
-        Assert.Equal(150, TaggingJob.TimelineWindowFrames([null, null], f, 1.5));
-        Assert.Equal(128, TaggingJob.TimelineWindowFrames([128], f, 1.5));
-        Assert.Equal(128, TaggingJob.TimelineWindowFrames([128, 128], f, 10));
-        Assert.Equal(150, TaggingJob.TimelineWindowFrames([128, null], f, 1.5)); // a mixed ensemble: the length asked
-        Assert.Equal(150, TaggingJob.TimelineWindowFrames([128, 256], f, 1.5));
+        Assert.Equal(150, TaggingJob.TimelineWindowFrames(f, 1.5));
+        Assert.Equal(500, TaggingJob.TimelineWindowFrames(f, 5));
+        Assert.Equal(1, TaggingJob.TimelineWindowFrames(f, 0.001));
     }
 
+    /// <summary>--timeline 1 on a model trained on 0.64 s crops: 1 s windows, each scored in the model's sliding
+    /// crops averaged (as a clip of 1 s would be), not silently 0.64 s windows.</summary>
     [Fact]
-    public void ACropTrainedModelsTimelineUsesItsCropAndSaysSo()
+    public void ACropTrainedModelsTimelineHonoursTheWindowAsked()
     {
         using var dir = new TempDir();
         string model = TinyModelFile.Write(dir.File("vgg.fstmodel"), variant: ModelVariant.Parse("cnn_2d_vgg"), windowFrames: 64);
-        string wav = dir.Write("long.wav", TinyCorpus.Tone(440, 1.5));
+        string wav = dir.Write("long.wav", TinyCorpus.Tone(440, 2.5));
+        string first = dir.Write("first.wav", TinyCorpus.Tone(440, 1.0));
 
-        var r = ConsoleCapture.Run(PredictCommand.Run, model, wav, "--timeline", "1", "--format", "json", "--device", "cpu");
+        var r = ConsoleCapture.Run(PredictCommand.Run, model, wav, first, "--timeline", "1", "--format", "json", "--device", "cpu");
 
         Assert.True(r.Exit == 0, r.Err);
         using var doc = JsonDocument.Parse(r.Out);
-        var windows = doc.RootElement[0].GetProperty("timeline").EnumerateArray().Select(w => (w.GetProperty("start_s").GetDouble(), w.GetProperty("end_s").GetDouble())).ToList();
-        Assert.Equal([(0.0, 0.64), (0.64, 1.28), (1.28, 1.5)], windows);
-        Assert.Contains("windows of 0.64 s, the crop the model was trained on", r.Err);
+        var timeline = doc.RootElement[0].GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Equal([(0.0, 1.0), (1.0, 2.0), (2.0, 2.5)], timeline.Select(w => (w.GetProperty("start_s").GetDouble(), w.GetProperty("end_s").GetDouble())));
+        Assert.DoesNotContain("the crop the model was trained on", r.Err);
+        // The first window is the tone's first second, scored as that second alone is.
+        var whole = doc.RootElement[1].GetProperty("labels").EnumerateArray().Select(l => (l.GetProperty("label").GetString(), Math.Round(l.GetProperty("probability").GetDouble(), 3))).ToList();
+        var window = timeline[0].GetProperty("labels").EnumerateArray().Select(l => (l.GetProperty("label").GetString(), Math.Round(l.GetProperty("probability").GetDouble(), 3))).ToList();
+        Assert.Equal(whole.Select(l => l.Item1), window.Select(l => l.Item1));
     }
 
-    /// <summary>A model that scores longer windows than it was trained on (--score-window) is still timed on its
-    /// training crop, the finest span it learned to tag.</summary>
+    /// <summary>A window shorter than the crop is looped to it, as a short clip is; the note says so before any work.</summary>
     [Fact]
-    public void AModelScoringLongerWindowsIsTimedOnItsTrainingCrop()
+    public void AWindowShorterThanTheCropIsAnnouncedFirst()
     {
         using var dir = new TempDir();
-        SyntheticDataset.Write(dir.Path, rows: 8, classes: 2);
-        var options = Training.RecipeTests.Recipe(epochs: 1) with { CropSeconds = 0.5, ScoringWindowSeconds = 1.0 };
-        var trained = FreesoundTagging.Training.ModelTraining.Run(new FreesoundTagging.Training.TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("m.fstmodel"), Options = options });
-        Assert.Equal((50, 100), (ModelFile.ReadMetadata(trained.ModelPath).TrainingCropFrames, ModelFile.ReadMetadata(trained.ModelPath).WindowFrames));
+        string model = TinyModelFile.Write(dir.File("vgg.fstmodel"), variant: ModelVariant.Parse("cnn_2d_vgg"), windowFrames: 64);
         string wav = dir.Write("long.wav", TinyCorpus.Tone(440, 1.2));
 
-        var r = ConsoleCapture.Run(PredictCommand.Run, trained.ModelPath, wav, "--timeline", "3", "--format", "json", "--device", "cpu");
+        var r = ConsoleCapture.Run(PredictCommand.Run, model, wav, "--timeline", "0.4", "--format", "json", "--device", "cpu");
 
         Assert.True(r.Exit == 0, r.Err);
         using var doc = JsonDocument.Parse(r.Out);
-        var windows = doc.RootElement[0].GetProperty("timeline").EnumerateArray().Select(w => (w.GetProperty("start_s").GetDouble(), w.GetProperty("end_s").GetDouble())).ToList();
-        Assert.Equal([(0.0, 0.5), (0.5, 1.0), (1.0, 1.2)], windows);
-        Assert.Contains("windows of 0.5 s, the crop the model was trained on", r.Err);
+        Assert.Equal(3, doc.RootElement[0].GetProperty("timeline").GetArrayLength());
+        Assert.Contains("timeline: windows of 0.4 s are shorter than the 0.64 s crop the model was trained on; each is looped to the crop", r.Err);
     }
 
     private static List<string[]> ParseDelimited(string text, string delimiter)

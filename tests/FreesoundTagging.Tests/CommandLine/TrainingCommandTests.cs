@@ -155,7 +155,7 @@ public class TrainingCommandTests
         Assert.Single(r.Err.Trim().Split('\n'));
         Assert.Contains("bad.json", r.Err);
         Assert.Contains(expected, r.Err);
-        var unknown = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", "fastest");
+        var unknown = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", "fastest.json");
         Assert.Equal(3, unknown.Exit);
         Assert.Contains("neither a recipe name (original, deep, best) nor a recipe file", unknown.Err);
     }

@@ -90,7 +90,7 @@ public class SubmissionJobTests
     public void ProbabilitiesRoundTripAndAgreeWithTheLabels()
     {
         using var s = Create();
-        var result = SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p.npy") });
+        var result = SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p.npy"), AllowFallbacks = true });
         NDArray p = np.load_npy(s.Dir.File("p.npy"), false, 100_000);
         Assert.Equal(new long[] { s.Rows.Count, 3 }, p.shape);
         float[] values = p.ToArray<float>();
@@ -136,7 +136,7 @@ public class SubmissionJobTests
         using var s = Create();
         File.WriteAllBytes(Path.Combine(s.Audio, s.Rows[0].Fname), new WavBuilder().Fmt(WavBuilder.Pcm, 1, 44100, 16).Data([]).ToArray());
         File.Delete(Path.Combine(s.Audio, s.Rows[1].Fname));
-        var result = SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p.npy") });
+        var result = SubmissionJob.Run(Request(s) with { ProbabilitiesPath = s.Dir.File("p.npy"), AllowFallbacks = true });
 
         Assert.Equal(new[] { s.Rows[0].Fname, s.Rows[1].Fname }.Order(), result.Fallbacks.Select(f => f.Fname).Order());
         var lines = File.ReadAllLines(result.OutputCsv).ToDictionary(l => l.Split(',')[0], l => l.Split(',')[1]);
@@ -190,13 +190,13 @@ public class SubmissionJobTests
     }
 
     [Fact]
-    public void TaggingExpandsFoldersAndRefusesMissingPaths()
+    public void TaggingExpandsFoldersAndKeepsAMissingPathAsAFileToReport()
     {
         using var s = Create(perClass: 1);
         var tags = TaggingJob.Run(new TaggingRequest([s.Model], [s.Audio]) { Device = "cpu" });
         Assert.Equal(3, tags.Files.Count);
         Assert.All(tags.Files, t => Assert.Equal(tags.Classes.Count, t.Probabilities!.Length));
         Assert.All(tags.Files, t => Assert.Equal(1f, t.Probabilities!.Sum(), 1e-4f));
-        Assert.Throws<InvalidInputException>(() => TaggingJob.Expand([s.Dir.File("missing.wav")]));
+        Assert.Equal([s.Dir.File("missing.wav")], TaggingJob.Expand([s.Dir.File("missing.wav")]).Files);
     }
 }

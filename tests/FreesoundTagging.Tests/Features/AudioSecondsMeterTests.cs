@@ -1,0 +1,55 @@
+using FreesoundTagging.Features;
+using FreesoundTagging.Inference;
+using FreesoundTagging.Tests.Support;
+using Xunit;
+
+namespace FreesoundTagging.Tests.Features;
+
+/// <summary>Progress counted in audio seconds: totals from WAV headers, estimates for other formats, made exact as
+/// clips finish; a long file moves the progress while it decodes.</summary>
+[Collection(TorchCollection.Name)]
+public class AudioSecondsMeterTests
+{
+    [Fact]
+    public void TheTotalComesFromWavHeadersAndEstimatesThatBecomeExact()
+    {
+        using var dir = new TempDir();
+        string wav = dir.Write("a.wav", TinyCorpus.Tone(440, 2.0));
+        string mp3 = dir.File("b.mp3");
+        File.Copy(Golden.PathOf("formats/tone.mp3"), mp3);
+        string missing = dir.File("gone.wav");
+        var meter = new AudioSecondsMeter([wav, mp3, missing], 44100);
+
+        Assert.Equal(2.0 + new FileInfo(mp3).Length / AudioSecondsMeter.CompressedBytesPerSecond, meter.TotalAtStart, 6);
+        var extractor = new LogMelExtractor(FeatureConfig.Original);
+        for (int i = 0; i < 3; i++)
+        {
+            ClipFeatures.Load(extractor, new[] { wav, mp3, missing }[i], meter.Counter(i));
+            meter.Finished(i);
+        }
+        // tone.mp3 holds 0.25 s (11,025 frames); the total is now what was decoded.
+        Assert.Equal(2.25, meter.DecodedSeconds, 6);
+        Assert.Equal(meter.DecodedSeconds, meter.TotalSeconds, 2);
+    }
+
+    [Fact]
+    public void ALongFileMovesTheProgressWhileItDecodes()
+    {
+        using var dir = new TempDir();
+        string model = TinyModelFile.Write(dir.File("m.fstmodel"));
+        string wav = dir.Write("long.wav", TinyCorpus.Tone(440, 150.0));
+        var reports = new List<PredictionProgress>();
+
+        TaggingJob.Run(new TaggingRequest([model], [wav]) { Device = "cpu", Threads = 1 }, new Progress(reports.Add));
+
+        Assert.Contains(reports, p => p.Done == 0 && p.DecodedSeconds > 0 && p.DecodedSeconds < p.TotalSeconds);
+        Assert.All(reports, p => Assert.InRange(p.TotalSeconds, 149.99, 150.01));
+        Assert.Equal(150.0, reports[^1].DecodedSeconds, 3);
+        Assert.Equal(1, reports[^1].Done);
+    }
+
+    private sealed class Progress(Action<PredictionProgress> report) : IProgress<PredictionProgress>
+    {
+        public void Report(PredictionProgress value) => report(value);
+    }
+}
