@@ -49,7 +49,8 @@ internal static class ProgressDisplay
     private static T RunPlain<T>(string description, Func<Action<double, double, string>, T> work, string? unit)
     {
         var clock = Stopwatch.StartNew();
-        var last = TimeSpan.FromSeconds(-10);
+        // The first line after 5 s too: a short run (or one that fails early) prints only its result or its error.
+        var last = TimeSpan.Zero;
         return work((done, total, suffix) =>
         {
             bool finished = done >= total;

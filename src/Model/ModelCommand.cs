@@ -237,8 +237,8 @@ public static class ModelCommand
     /// parsed as if it had been typed, so the same option rules judge both, and the message names the key.</summary>
     private static void CheckRecipeValues(TrainingRecipe recipe, string path)
     {
-        // The two arguments only fill the command's places; no file is opened by parsing.
-        var args = new List<string> { "variant", "model" };
+        // The two arguments only fill the command's places (a valid variant: the parser checks it); no file is opened by parsing.
+        var args = new List<string> { ModelVariant.Cnn1d.Name, "model" };
         foreach (var (key, value) in System.Text.Json.Nodes.JsonNode.Parse(recipe.ToJson())!.AsObject())
         {
             args.Add("--" + key);

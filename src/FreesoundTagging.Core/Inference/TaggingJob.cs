@@ -62,6 +62,8 @@ public static class TaggingJob
             throw new InvalidInputException($"--timeline must be a positive number of seconds (got {t})");
         var (files, skipped) = Expand(request.Inputs, request.Recursive);
         using var loaded = ModelEnsemble.Load(request.ModelPaths);
+        // An unusable --device stops the run before the first line of results is written.
+        Runtime.ComputeDevice.Resolve(request.Device, announce: false);
         double frameSeconds = (double)loaded.Features.HopLength / loaded.Features.SampleRate;
         int? width = request.TimelineSeconds is { } seconds ? TimelineWindowFrames(loaded.Features, seconds) : null;
         var crops = loaded.Models.Select(m => m.Metadata.TrainingCropFrames).Distinct().ToList();
