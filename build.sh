@@ -41,7 +41,7 @@ run_tests() {
   rm -rf "$results"
   set +e
   dotnet test FreesoundTagging.sln -c Release --no-build -nologo \
-    --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=normal" --results-directory "$results"
+    --logger "trx;LogFileName=tests.trx" --logger "console;verbosity=${FREESOUND_TEST_VERBOSITY:-minimal}" --results-directory "$results"
   local code=$?
   set -e
   local trx passed=0 failed=0 skipped=0

@@ -9,7 +9,17 @@ loads both files and scores log-mel clips as `predict` does. Dependencies: PyTor
     clip = np.load("clip.npy")                      # (frames, n_mels) log-mel, e.g. one row of inputs' samples.npy
     probabilities = ft.predict_proba(model, clip)   # (classes,) numpy array, softmax, as predict computes it
 
-Command line: python3 freesound_tagging.py my.json samples.npy [dataset.json]  -> top-3 labels per clip
+Audio straight in (the PANNs habit): the same log-mel front end as `inputs` and `predict`, in numpy, from the
+feature settings the export carries (within 1e-5 of ours; tested against the project's librosa goldens):
+
+    clip = ft.log_mel_of_file("dog.wav", model.description["features"])   # (frames, n_mels) float32
+    probabilities = ft.predict_proba(model, clip)
+
+WAV (PCM 8/16/24/32-bit, float) is read with numpy; other formats need the `soundfile` package.
+
+Command line:
+  python3 freesound_tagging.py my.json a.wav b.wav ...            -> each file's name and its top-3 labels
+  python3 freesound_tagging.py my.json samples.npy [dataset.json]  -> top-3 labels per row of an inputs array
 (with dataset.json, each row of samples.npy is cut to its true frame count first, as predict sees the clip).
 """
 import json
@@ -243,11 +253,184 @@ def predict_proba(model, clip):
     return F.softmax(logits, 1).mean(0).numpy()
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# The log-mel front end (docs/features.md): mono, resampled to sr with resampy's kaiser_best, centre padding,
+# periodic Hann frames, float64 power spectrum, Slaney mel bank, ln(mel [/ clip peak] + log_offset).
+
+def read_audio(path):
+    """(mono float32 samples, sample rate): channels averaged. WAV with numpy; anything else through soundfile."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] in (b"RIFF", b"RF64") and data[8:12] == b"WAVE":
+        return _read_wav(data, path)
+    try:
+        import soundfile
+    except ImportError:
+        raise ValueError(f"{path}: not a WAV file, and reading other formats needs the soundfile package") from None
+    y, sr = soundfile.read(path, dtype="float32", always_2d=True)
+    return y.mean(axis=1, dtype=np.float32), sr
+
+
+def _read_wav(data, path):
+    pos, fmt, samples = 12, None, None
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], int.from_bytes(data[pos + 4:pos + 8], "little")
+        body = data[pos + 8:pos + 8 + size]
+        if cid == b"fmt ":
+            tag, channels, rate = int.from_bytes(body[0:2], "little"), int.from_bytes(body[2:4], "little"), int.from_bytes(body[4:8], "little")
+            bits = int.from_bytes(body[14:16], "little")
+            if tag == 0xFFFE and len(body) >= 26:  # WAVE_FORMAT_EXTENSIBLE: the sub-format's first two bytes
+                tag = int.from_bytes(body[24:26], "little")
+            fmt = (tag, channels, rate, bits)
+        elif cid == b"data":
+            samples = body  # a file cut short keeps what it holds, as inputs does
+        pos += 8 + size + (size & 1)
+    if fmt is None or samples is None:
+        raise ValueError(f"{path}: WAV without a fmt or data chunk")
+    tag, channels, rate, bits = fmt
+    width = bits // 8
+    usable = len(samples) - len(samples) % (width * channels)
+    raw = np.frombuffer(samples[:usable], dtype=np.uint8)
+    if tag == 3 and bits in (32, 64):
+        y = raw.view("<f4" if bits == 32 else "<f8").astype(np.float32)
+    elif tag == 1 and bits == 8:
+        y = (raw.astype(np.float32) - 128) * np.float32(1 / 128)
+    elif tag == 1 and bits == 16:
+        y = raw.view("<i2").astype(np.float32) * np.float32(1 / 32768)
+    elif tag == 1 and bits == 24:
+        b = raw.reshape(-1, 3).astype(np.int32)
+        y = ((b[:, 0] | b[:, 1] << 8 | b[:, 2] << 16) << 8 >> 8).astype(np.float32) * np.float32(1 / 8388608)
+    elif tag == 1 and bits == 32:
+        y = raw.view("<i4").astype(np.float32) * np.float32(1 / 2147483648)
+    else:
+        raise ValueError(f"{path}: WAV encoding {tag} with {bits}-bit samples is not read here (use soundfile)")
+    y = y.reshape(-1, channels)
+    return (y[:, 0] if channels == 1 else y.sum(axis=1, dtype=np.float32) / np.float32(channels)), rate
+
+
+_KAISER_ZEROS, _KAISER_TABLE, _KAISER_ROLLOFF, _KAISER_BETA = 50, 8192, 0.917347, 12.9846
+_kaiser = None
+
+
+def _kaiser_best():
+    """resampy 0.4.2's kaiser_best table (right wing, 2^13 taps per zero crossing) and its differences."""
+    global _kaiser
+    if _kaiser is None:
+        half = _KAISER_ZEROS * _KAISER_TABLE
+        r = np.arange(half + 1) / half
+        taper = np.i0(_KAISER_BETA * np.sqrt(1 - r * r)) / np.i0(_KAISER_BETA)
+        t = np.arange(half + 1) * (_KAISER_ZEROS / half)
+        window = taper * (_KAISER_ROLLOFF * np.sinc(_KAISER_ROLLOFF * t))
+        _kaiser = (window, np.append(np.diff(window), 0.0))
+    return _kaiser
+
+
+def resample(y, sr, target):
+    """librosa 0.6's resample(y, sr, target): resampy kaiser_best summed in float64, then fix_length to
+    ceil(n * target / sr) samples."""
+    y = np.asarray(y, dtype=np.float32)
+    if sr == target:
+        return y.copy()
+    ratio = target / sr
+    n_out = int(math.ceil(len(y) * ratio))
+    n_resampy = min(n_out, int(len(y) * target / sr))
+    window, delta = _kaiser_best()
+    length = len(window)
+    scale = min(1.0, ratio)
+    step = int(scale * _KAISER_TABLE)
+    x = y.astype(np.float64)
+    time = np.arange(n_resampy) * (1.0 / ratio)
+    n = time.astype(np.int64)
+    out = np.zeros(n_out, dtype=np.float32)
+    total = np.zeros(n_resampy)
+    for side in (0, 1):
+        frac = scale * (time - n)
+        if side:
+            frac = scale - frac
+        index = frac * _KAISER_TABLE
+        offset = index.astype(np.int64)
+        eta = index - offset
+        limit = np.minimum(n + 1 if not side else len(x) - n - 1, (length - offset) // step)
+        for i in range(int(limit.max()) if len(limit) else 0):
+            live = i < limit
+            j = np.where(live, offset + i * step, 0)
+            source = np.where(live, n - i if not side else n + i + 1, 0)
+            total += np.where(live, (window[j] + eta * delta[j]) * x[source], 0.0)
+    out[:n_resampy] = (scale * total).astype(np.float32)
+    return out
+
+
+def _hz_to_mel(f):
+    f = np.asarray(f, dtype=np.float64)
+    f_sp, min_hz = 200.0 / 3, 1000.0
+    logstep = math.log(6.4) / 27.0
+    return np.where(f >= min_hz, min_hz / f_sp + np.log(np.maximum(f, 1e-300) / min_hz) / logstep, f / f_sp)
+
+
+def _mel_to_hz(m):
+    m = np.asarray(m, dtype=np.float64)
+    f_sp, min_hz = 200.0 / 3, 1000.0
+    min_mel, logstep = min_hz / f_sp, math.log(6.4) / 27.0
+    return np.where(m >= min_mel, min_hz * np.exp(logstep * (m - min_mel)), f_sp * m)
+
+
+def mel_filters(sr, n_fft, n_mels, fmin, fmax):
+    """librosa's Slaney mel bank (htk=False, norm='slaney'), (n_mels, 1 + n_fft // 2) float64."""
+    fft_freqs = np.linspace(0, sr / 2, 1 + n_fft // 2)
+    mel_f = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
+    fdiff = np.diff(mel_f)
+    ramps = np.subtract.outer(mel_f, fft_freqs)
+    lower = -ramps[:-2] / fdiff[:-1, None]
+    upper = ramps[2:] / fdiff[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    return weights * (2.0 / (mel_f[2:n_mels + 2] - mel_f[:n_mels]))[:, None]
+
+
+def log_mel(y, features):
+    """(frames, n_mels) float32 log-mel of mono samples already at features["sr"], as `inputs` computes it."""
+    n_fft, hop = int(features["n_fft"]), int(features["hop_length"])
+    mode = "reflect" if str(features.get("pad_mode", "reflect")).lower() == "reflect" else "constant"
+    y = np.asarray(y, dtype=np.float32)
+    padded = np.pad(y, n_fft // 2, mode=mode) if len(y) else np.zeros(n_fft, dtype=np.float32)
+    frames = 1 + (len(padded) - n_fft) // hop
+    index = np.arange(n_fft)[None, :] + hop * np.arange(frames)[:, None]
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)  # periodic Hann, float64
+    bank = mel_filters(features["sr"], n_fft, int(features["n_mels"]), features["fmin"], features["fmax"])
+    mel = np.empty((frames, bank.shape[0]))
+    for start in range(0, frames, 512):  # bounded memory for long files
+        block = padded[index[start:start + 512]].astype(np.float64) * window
+        mel[start:start + 512] = (np.abs(np.fft.rfft(block, axis=1)) ** 2) @ bank.T
+    offset = float(features.get("log_offset", 0.001))
+    if str(features.get("log_reference", "absolute")).lower().replace("_", "-") == "clip-peak":
+        peak = mel.max() if mel.size else 0.0
+        mel = mel / peak if peak > 0 else np.zeros_like(mel)
+    return np.log(mel + offset).astype(np.float32)
+
+
+def log_mel_of_file(path, features):
+    """The log-mel of an audio file with an export's feature settings: mono, resampled to features["sr"]."""
+    y, sr = read_audio(path)
+    return log_mel(resample(y, sr, int(features["sr"])), features)
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__)
         return 2
     model = load(argv[0])
+    if not argv[1].endswith(".npy"):
+        # Audio files: each one's name, then its top-3 labels, as soon as it is done.
+        status = 0
+        for path in argv[1:]:
+            try:
+                p = predict_proba(model, log_mel_of_file(path, model.description["features"]))
+            except (OSError, ValueError) as e:
+                print(f"error: {e}", file=sys.stderr)
+                status = 3
+                continue
+            top = np.argsort(-p, kind="stable")[:3]
+            print(path + "\t" + " ".join(f"{model.classes[c]}:{p[c]:.3f}" for c in top), flush=True)
+        return status
     samples = np.load(argv[1], mmap_mode="r")
     if samples.ndim == 2:
         samples = samples[None]
