@@ -64,12 +64,14 @@ public static class DatasetBuilder
         var oneHot = new float[classCount];
         int done = 0;
         var results = OrderedParallel.Map(rows, request.Threads, request.Threads * 4,
-            r => ClipFeatures.Load(extractors.Value!, Path.Combine(request.AudioDir, r.Fname)), cancel);
+            r => ClipFeatures.Load(extractors.Value!, Path.Combine(request.AudioDir, r.Fname), features.MaxFrames, cancel), cancel);
         foreach (var (trainRow, result) in rows.Zip(results))
         {
             done++;
             if (result.Error is not null)
             {
+                // A stop kills ffmpeg, whose clip then fails: that is the stop, not a bad file.
+                cancel.ThrowIfCancellationRequested();
                 if (!request.SkipInvalid) throw result.Error;
                 skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
             }
@@ -83,14 +85,16 @@ public static class DatasetBuilder
                 Array.Clear(oneHot);
                 oneHot[classIndex[trainRow.Label]] = 1f;
                 labels.WriteRow(oneHot);
-                kept.Add((trainRow, mel.Frames));
-                if (mel.Frames > features.MaxFrames) truncated.Add(trainRow.Fname);
+                kept.Add((trainRow, result.ClipFrames));
+                if (result.ClipFrames > features.MaxFrames) truncated.Add(trainRow.Fname);
                 if (result.ShortRead) shortRead.Add(trainRow.Fname);
                 audioSeconds += result.Seconds;
             }
             if (done % 8 == 0 || done == rows.Count)
                 progress?.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed));
         }
+        // A stop asked for while the last clip was read must not end in complete-looking outputs and exit 0.
+        cancel.ThrowIfCancellationRequested();
         if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
 
         var info = new DatasetInfo

@@ -60,7 +60,17 @@ public sealed class Predictor
             int count = Math.Min(chunk, paths.Count - start);
             var mels = new ClipFeatures[count];
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
-                i => mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]));
+                i =>
+                {
+                    try
+                    {
+                        mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i], int.MaxValue, cancel);
+                    }
+                    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                    {
+                        // Reported once, below, instead of wrapped in Parallel.For's AggregateException.
+                    }
+                });
             cancel.ThrowIfCancellationRequested();
 
             int[] scorable = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null).ToArray();
