@@ -54,8 +54,9 @@ public static class AudioDecoder
     public static IMonoSampleSource OpenMono(string path) => OpenMono(path, FfmpegDecoder.Executable);
 
     /// <param name="ffmpeg">The ffmpeg executable for formats without a managed decoder; null = not installed.</param>
+    /// <param name="cancel">Ends an ffmpeg decode at once (the managed decoders are stopped by their caller between reads).</param>
     /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
-    public static IMonoSampleSource OpenMono(string path, string? ffmpeg)
+    public static IMonoSampleSource OpenMono(string path, string? ffmpeg, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         var stream = Open(path);
@@ -85,7 +86,7 @@ public static class AudioDecoder
             case AudioDecoderKind.Vorbis: return VorbisMonoSource.Open(stream, path);
         }
         stream.Dispose();
-        return FfmpegMonoSource.Open(path, format, ffmpeg);
+        return FfmpegMonoSource.Open(path, format, ffmpeg, cancel);
     }
 
     private static FileStream Open(string path)

@@ -50,6 +50,19 @@ public static class FfmpegDecoder
         return new AudioClip(clip.SampleRate, clip.ChannelCount, clip.Samples);
     }
 
+    /// <summary>
+    /// The demuxers ffmpeg may use: formats that hold their audio in the one file named. Playlists and lists of other
+    /// files (ffconcat, HLS .m3u8, DASH, image sequences) are not among them: a train.csv entry naming such a list would
+    /// make ffmpeg open whatever it lists (a FIFO beside it blocks ffmpeg in open() for ever).
+    /// </summary>
+    internal const string Demuxers = "aac,ac3,aiff,amr,amrnb,amrwb,ape,asf,au,avi,caf,dts,dtshd,eac3,flac,flv,gsm,matroska,mlp,mov,mp3,mpc,mpc8,"
+        + "mpeg,mpegts,nut,ogg,oma,rm,shn,tak,truehd,tta,voc,w64,wav,wsaud,wv,xwma";
+
+    // util-linux's setpriv (Debian's essential packages) asks the kernel to kill ffmpeg when the thread that started it
+    // ends, so no ffmpeg outlives us however we end (a second SIGTERM, SIGKILL, a crash). The reading thread is the
+    // one that starts it and reads it to its end, so it never ends first in a normal run.
+    private const string ParentDeathWrapper = "/usr/bin/setpriv";
+
     /// <summary>Starts ffmpeg decoding <paramref name="path"/>'s first audio stream to float32 WAV on its standard output; its input is closed.</summary>
     /// <exception cref="InvalidAudioException">ffmpeg is missing or cannot be started.</exception>
     internal static Process Start(string path, AudioFormat format, string? executable)
@@ -57,15 +70,20 @@ public static class FfmpegDecoder
         if (executable is null)
             throw new InvalidAudioException($"{What(format)} needs ffmpeg, which is not on PATH: {InstallHint}", path);
 
-        var info = new ProcessStartInfo(executable)
+        bool wrapped = OperatingSystem.IsLinux() && File.Exists(ParentDeathWrapper);
+        var info = new ProcessStartInfo(wrapped ? ParentDeathWrapper : executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        // "file:" keeps a name such as "a:b.flac" or "-x.flac" from being read as a protocol or an option.
-        foreach (string arg in new[] { "-nostdin", "-hide_banner", "-loglevel", "error", "-i", "file:" + Path.GetFullPath(path),
+        if (wrapped)
+            foreach (string arg in new[] { "--pdeathsig", "KILL", "--", executable }) info.ArgumentList.Add(arg);
+        // "file:" keeps a name such as "a:b.flac" or "-x.flac" from being read as a protocol or an option; the
+        // whitelists keep ffmpeg to that one local file, read by a demuxer that opens no other.
+        foreach (string arg in new[] { "-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file", "-format_whitelist", Demuxers,
+                     "-i", "file:" + Path.GetFullPath(path),
                      "-map", "0:a:0", "-vn", "-sn", "-dn", "-c:a", "pcm_f32le", "-f", "wav", "pipe:1" })
             info.ArgumentList.Add(arg);
 

@@ -1,5 +1,3 @@
-using NVorbis;
-
 namespace FreesoundTagging.Audio;
 
 /// <summary>Ogg Vorbis through NVorbis (managed, MIT): interleaved float32 at the stream's own rate.</summary>
@@ -12,7 +10,7 @@ internal static class VorbisDecoder
     {
         try
         {
-            using var reader = new VorbisReader(stream, closeOnDispose: false);
+            using var reader = new VorbisStream(stream);
             int channels = reader.Channels, rate = reader.SampleRate;
             if (channels <= 0 || rate <= 0) throw new InvalidAudioException($"malformed Ogg Vorbis: {channels} channels at {rate} Hz", path);
             var samples = new SampleAccumulator(path);

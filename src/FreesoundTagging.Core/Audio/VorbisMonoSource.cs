@@ -9,9 +9,9 @@ namespace FreesoundTagging.Audio;
 internal sealed class VorbisMonoSource : BlockDecodedMonoSource
 {
     private readonly Stream _stream;
-    private readonly VorbisReader _reader;
+    private readonly VorbisStream _reader;
 
-    private VorbisMonoSource(Stream stream, VorbisReader reader, long lengthHint, string? path)
+    private VorbisMonoSource(Stream stream, VorbisStream reader, long lengthHint, string? path)
         : base(reader.Channels, reader.SampleRate, VorbisDecoder.BlockSize(reader.Channels), 0, long.MaxValue, path)
     {
         _stream = stream;
@@ -26,10 +26,10 @@ internal sealed class VorbisMonoSource : BlockDecodedMonoSource
     /// <exception cref="InvalidAudioException">Not a Vorbis stream NVorbis can decode.</exception>
     public static VorbisMonoSource Open(Stream stream, string? path)
     {
-        VorbisReader? reader = null;
+        VorbisStream? reader = null;
         try
         {
-            reader = new VorbisReader(stream, closeOnDispose: false);
+            reader = new VorbisStream(stream);
             int channels = reader.Channels, rate = reader.SampleRate;
             if (channels <= 0 || rate <= 0) throw new InvalidAudioException($"malformed Ogg Vorbis: {channels} channels at {rate} Hz", path);
             return new VorbisMonoSource(stream, reader, TotalSamples(path, stream.Length), path);

@@ -90,9 +90,9 @@ public static class DatasetBuilder
         var results = OrderedParallel.Map(Enumerable.Range(0, rows.Count).ToList(), request.Threads, request.Threads * 4, i =>
         {
             string path = Path.Combine(request.AudioDir, rows[i].Fname);
-            if (meter is null) return ClipFeatures.Load(extractors.Value!, path);
+            if (meter is null) return ClipFeatures.Load(extractors.Value!, path, features.MaxFrames, cancel);
             var count = meter.Counter(i);
-            var clip = ClipFeatures.Load(extractors.Value!, path, n => { count(n); Report(always: false); });
+            var clip = ClipFeatures.Load(extractors.Value!, path, features.MaxFrames, cancel, n => { count(n); Report(always: false); });
             meter.Finished(i);
             return clip;
         }, cancel);
@@ -101,6 +101,8 @@ public static class DatasetBuilder
             done++;
             if (result.Error is not null)
             {
+                // A stop kills ffmpeg, whose clip then fails: that is the stop, not a bad file.
+                cancel.ThrowIfCancellationRequested();
                 if (!request.SkipInvalid) throw result.Error;
                 skipped.Add(new SkippedClip(trainRow.Fname, result.Error.Message));
             }
@@ -114,13 +116,15 @@ public static class DatasetBuilder
                 Array.Clear(oneHot);
                 oneHot[classIndex[trainRow.Label]] = 1f;
                 labels.WriteRow(oneHot);
-                kept.Add((trainRow, mel.Frames));
-                if (mel.Frames > features.MaxFrames) truncated.Add(trainRow.Fname);
+                kept.Add((trainRow, result.ClipFrames));
+                if (result.ClipFrames > features.MaxFrames) truncated.Add(trainRow.Fname);
                 if (result.ShortRead) shortRead.Add(trainRow.Fname);
                 audioSeconds += result.Seconds;
             }
             if (progress is not null && (done % 8 == 0 || done == rows.Count)) Report(always: true);
         }
+        // A stop asked for while the last clip was read must not end in complete-looking outputs and exit 0.
+        cancel.ThrowIfCancellationRequested();
         if (kept.Count == 0) throw new InvalidInputException("no clip could be read, nothing to write", request.AudioDir);
 
         var info = new DatasetInfo

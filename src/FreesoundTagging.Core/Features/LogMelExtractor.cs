@@ -6,6 +6,13 @@ namespace FreesoundTagging.Features;
 /// <summary>A clip's log-mel matrix: <see cref="Values"/> is (Frames, MelCount), row-major.</summary>
 public sealed record LogMel(float[] Values, int Frames, int MelCount);
 
+/// <summary>
+/// The kept rows of a streamed clip's log-mel.
+/// </summary>
+/// <param name="ClipFrames">Frames the clip has: exact when it was read to its end (<paramref name="Complete"/>); for a
+/// clip cut off after the kept rows, at least Mel.Frames + 1, or its header's count when that is more.</param>
+public sealed record StreamedLogMel(LogMel Mel, int ClipFrames, bool Complete);
+
 /// <summary>|STFT|² of a clip: <see cref="Values"/> is (Frames, BinCount), row-major.</summary>
 public sealed record PowerSpectrogram(double[] Values, int Frames, int BinCount);
 
@@ -73,23 +80,55 @@ public sealed class LogMelExtractor
     /// plus one block of samples, so memory is the log-mel itself whatever the length.
     /// </summary>
     /// <exception cref="InvalidAudioException">The clip has no samples, or the source cannot be read.</exception>
-    public LogMel Extract(IMonoSampleSource source)
+    public LogMel Extract(IMonoSampleSource source) => Extract(source, int.MaxValue, CancellationToken.None).Mel;
+
+    /// <summary>
+    /// The first <paramref name="keepFrames"/> rows of the clip's log-mel (the same bits as the whole log-mel's rows),
+    /// streamed from <paramref name="source"/>. Reading stops one frame past the kept rows, so time and memory follow
+    /// what is kept, not what the file holds or claims; with <see cref="LogReference.ClipPeak"/> the rest of the clip is
+    /// still read for its peak, one frame at a time, and only the kept rows are held.
+    /// </summary>
+    /// <exception cref="InvalidAudioException">The clip has no samples, or the source cannot be read.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was cancelled (checked every few frames).</exception>
+    public StreamedLogMel Extract(IMonoSampleSource source, int keepFrames, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keepFrames);
         if (source.SampleRate != Config.SampleRate)
             throw new ArgumentException($"the source is at {source.SampleRate} Hz, the features want {Config.SampleRate} Hz", nameof(source));
         var frames = _stream ??= new StreamingFrames(Config);
         frames.Begin(source);
         int mels = Config.MelCount;
-        // Sized from the header's length, exact for all but cut-short files. Rows past it (a source that does not know
-        // its length, such as ffmpeg's pipe) go to fixed chunks joined once at the end: at most twice the log-mel,
-        // where doubling one array held up to three times it.
-        int sized = (int)Math.Min(1 + Math.Max(0, source.LengthHint) / Config.HopLength, Array.MaxLength / mels);
+        bool clipPeak = Config.LogReference == LogReference.ClipPeak;
+        // Sized from the header's length, exact for all but cut-short files, and never past the kept rows (a header can
+        // claim anything). Rows past it (a source that does not know its length, such as ffmpeg's pipe) go to fixed
+        // chunks joined once at the end: at most twice the log-mel, where doubling one array held up to three times it.
+        long hinted = 1 + Math.Max(0, source.LengthHint) / Config.HopLength;
+        int sized = (int)Math.Min(Math.Min(hinted, Array.MaxLength / mels), keepFrames);
         var values = new float[sized * mels];
         List<float[]>? chunks = null;
         int count = 0;
+        float peakPastKept = 0;
+        bool stoppedEarly = false;
         while (frames.Next())
         {
+            // One SIGTERM must stop a long clip within seconds: a frame costs up to a few ms (n_fft 65536, 4096 bands).
+            if ((count & 63) == 0) cancel.ThrowIfCancellationRequested();
+            if (count >= keepFrames)
+            {
+                count++;
+                if (!clipPeak)
+                {
+                    // This frame exists, so the clip is longer than what is kept: nothing after it is needed.
+                    stoppedEarly = true;
+                    break;
+                }
+                PowerOf(frames.Current);
+                _bank.Apply(_power, _mel);
+                // The same float32 mel powers FrameValues stores, so the peak is the bits the whole log-mel gives.
+                for (int m = 0; m < _mel.Length; m++) peakPastKept = Math.Max(peakPastKept, (float)_mel[m]);
+                continue;
+            }
             Span<float> row;
             if (count < sized) row = values.AsSpan(count * mels, mels);
             else
@@ -103,9 +142,12 @@ public sealed class LogMelExtractor
             count++;
         }
         if (count == 0) throw new InvalidAudioException("empty clip: no samples");
-        var joined = Join(values, chunks, count * mels);
-        FinishClip(joined);
-        return new LogMel(joined, count, mels);
+        int kept = Math.Min(count, keepFrames);
+        var joined = Join(values, chunks, kept * mels);
+        FinishClip(joined, peakPastKept);
+        // A clip cut off here has at least count frames; its header, where it has one, says how many more.
+        int clipFrames = stoppedEarly ? (int)Math.Clamp(hinted, count, int.MaxValue) : count;
+        return new StreamedLogMel(new LogMel(joined, kept, mels), clipFrames, !stoppedEarly);
     }
 
     // Log-mel rows per chunk past the sized array: 1 MB of 64 bands, 41 s of audio at the original hop.
@@ -232,10 +274,11 @@ public sealed class LogMelExtractor
     }
 
     /// <summary>ClipPeak: mel powers → ln(power / peak + offset) in place; a silent clip (peak 0) is all floor.</summary>
-    private void FinishClip(Span<float> values)
+    /// <param name="peakElsewhere">The largest mel power of the clip's frames not in <paramref name="values"/>.</param>
+    private void FinishClip(Span<float> values, float peakElsewhere = 0)
     {
         if (Config.LogReference != LogReference.ClipPeak) return;
-        float peak = 0;
+        float peak = peakElsewhere;
         foreach (float v in values) peak = Math.Max(peak, v);
         double offset = Config.LogOffset;
         // A mel power past float32's range (samples of about 1e17 and more) is infinite and its log NaN, which

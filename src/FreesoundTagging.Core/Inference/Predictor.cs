@@ -78,14 +78,21 @@ public sealed class Predictor
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = cores, CancellationToken = cancel },
                 i =>
                 {
-                    if (meter is null)
+                    try
                     {
-                        mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i]);
-                        return;
+                        if (meter is null)
+                        {
+                            mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i], int.MaxValue, cancel);
+                            return;
+                        }
+                        var count = meter.Counter(start + i);
+                        mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i], int.MaxValue, cancel, n => { count(n); Decoded(n); });
+                        meter.Finished(start + i);
                     }
-                    var count = meter.Counter(start + i);
-                    mels[i] = ClipFeatures.Load(extractors.Value!, paths[start + i], n => { count(n); Decoded(n); });
-                    meter.Finished(start + i);
+                    catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+                    {
+                        // Reported once, by the caller, instead of wrapped in Parallel.For's AggregateException.
+                    }
                 });
             return mels;
         }

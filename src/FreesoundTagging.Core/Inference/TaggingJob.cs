@@ -109,14 +109,14 @@ public static class TaggingJob
         {
             if (Directory.Exists(input))
             {
-                // An unreadable subfolder is an error, not silently fewer files; hidden files (dot files, macOS's
-                // ._x.wav) are not the user's audio.
-                var options = new EnumerationOptions { RecurseSubdirectories = recursive, IgnoreInaccessible = false, AttributesToSkip = FileAttributes.Hidden };
+                // An unreadable subfolder is an error, not silently fewer files. Each folder is walked once (by device
+                // and inode), so links back up do not loop; folders on /proc, /sys or /dev are passed over, each named.
                 int before = files.Count;
                 List<string> found;
                 try
                 {
-                    found = Directory.EnumerateFiles(input, "*", options).Order(StringComparer.Ordinal).ToList();
+                    (found, var passedOver) = IO.FolderWalk.Files(input, recursive);
+                    skipped.AddRange(passedOver.Select(p => new SkippedFile(p.Path, p.Reason)));
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -170,7 +170,8 @@ public static class TaggingJob
         TorchRuntime.Initialise(cores);
         var device = TorchRuntime.ResolveDevice(request.Device);
         var extractor = new LogMelExtractor(features);
-        var clip = ClipFeatures.Load(extractor, path);
+        // The whole file: a timeline covers all of a long recording, so nothing is cut at MaxFrames here.
+        var clip = ClipFeatures.Load(extractor, path, int.MaxValue, cancel);
         if (clip.Mel is not { } mel) return [];
         var spans = TimelineSpans.Of(mel.Frames, features.SampleRate, features.HopLength, width, clip.Seconds);
         var windows = spans.Select(s => new LogMel(mel.Values.AsSpan(s.FirstFrame * mel.MelCount, s.FrameCount * mel.MelCount).ToArray(), s.FrameCount, mel.MelCount)).ToList();

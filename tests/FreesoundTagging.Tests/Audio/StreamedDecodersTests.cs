@@ -160,6 +160,41 @@ public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => System.Diagnostics.Process.GetProcessById(pid));
     }
 
+    [Fact]
+    public void AnFfmpegThatGivesNothingIsStoppedAfterTheStallLimit()
+    {
+        // Stuck for ever (in open() on a FIFO a playlist names, say): only the deadline ends it.
+        string script = clips.Scratch("stuck.sh");
+        File.WriteAllText(script, "#!/bin/sh\nexec sleep 60\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        FfmpegMonoSource.StallLimit = TimeSpan.FromSeconds(1);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var e = Assert.Throws<InvalidAudioException>(() => AudioDecoder.OpenMono(clips.Get("flac", 44100, 1, 1_000), script).Dispose());
+            Assert.Contains("ffmpeg gave no output for 1 s and was stopped", e.Message);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        }
+        finally
+        {
+            FfmpegMonoSource.StallLimit = TimeSpan.FromSeconds(60);
+        }
+    }
+
+    [Fact]
+    public void CancellingKillsAnFfmpegBlockedOnItsPipe()
+    {
+        string script = clips.Scratch("stuck-cancel.sh");
+        File.WriteAllText(script, "#!/bin/sh\nexec sleep 60\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => AudioDecoder.OpenMono(clips.Get("flac", 44100, 1, 1_000), script, cancel.Token).Dispose());
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
     /// <summary>Decodes both ways; returns "clip" or "error" after asserting the outcomes are the same.</summary>
     private static string CompareWithWhole(string path)
     {
