@@ -72,8 +72,10 @@ public class RunInputsTests
         using var f = new Fixture();
         string data = Data(f);
         string path = f.Dir.Write("r.json", recipe);
-        var r = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", f.Dir.File("x.fstmodel"), "--data", data, "--recipe", path, "--device", "cpu");
-        AssertOneError(r, expected);
+        // A process, so that a recipe taken as it is (a billion epochs) fails by the time limit instead of training on.
+        var r = CommandProcess.Run("model", ["cnn_1d", f.Dir.File("x.fstmodel"), "--data", data, "--recipe", path, "--device", "cpu"], Patience);
+        Assert.False(r.TimedOut, "the recipe was accepted and training began");
+        AssertOneError((r.Exit, r.Out, r.Err), expected);
         Assert.Contains("r.json", r.Err);
         Assert.False(File.Exists(f.Dir.File("x.fstmodel")));
     }
