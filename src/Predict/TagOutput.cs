@@ -15,25 +15,41 @@ internal static class TagOutput
     public static TaggingResult Run(TaggingRequest request, TagFormat format, TagReportOptions options, CancellationToken cancel)
     {
         TagWriter? writer = null;
-        // On a terminal the progress bar is drawn on stdout: lines go through the console that draws it, above the bar.
-        TextWriter output = Terminal.StdoutIsInteractive ? new LiveConsoleWriter() : Console.Out;
+        // On a terminal the progress bar is drawn on stdout: lines go through the console that draws it, above the bar,
+        // and the stderr lines (errors, warnings) wait until it is done, as written into it they would garble it.
+        bool live = Terminal.StdoutIsInteractive;
+        TextWriter output = live ? new LiveConsoleWriter() : Console.Out;
+        var later = new List<Action>();
+        void Say(Action line)
+        {
+            if (live) later.Add(line);
+            else line();
+        }
         var result = ProgressDisplay.Run("tag", report => TaggingJob.Run(request,
             new InlineProgress<PredictionProgress>(p => report(p.DecodedSeconds, p.TotalSeconds, AudioRate(p.Done, p.Total, p.DecodedSeconds, p.Elapsed, "files"))), cancel,
             started: start =>
             {
-                if (request.TimelineSeconds is { } asked && start.TimelineWindowSeconds is { } used && Math.Abs(asked - used) > 0.006)
-                    Console.Error.WriteLine($"timeline: windows of {used:0.###} s, --timeline {asked:0.###} rounded to whole feature frames (at least one)");
-                else if (request.TimelineSeconds is { } shorter && start.ModelCropSeconds is { } crop && shorter < crop - 0.006)
-                    Console.Error.WriteLine($"timeline: windows of {shorter:0.###} s are shorter than the {crop:0.###} s crop the model was trained on; each is looped to the crop");
-                foreach (var s in start.Skipped) CommandRunner.Warning($"skipped {s.Path}: {s.Reason}");
+                // Said before the first file is read (on a terminal above the bar, through the console that draws it).
+                string? note = request.TimelineSeconds is { } asked && start.TimelineWindowSeconds is { } used && Math.Abs(asked - used) > 0.006
+                    ? $"timeline: windows of {used:0.###} s, --timeline {asked:0.###} rounded to whole feature frames (at least one)"
+                    : request.TimelineSeconds is { } shorter && start.ModelCropSeconds is { } crop && shorter < crop - 0.006
+                    ? $"timeline: windows of {shorter:0.###} s are shorter than the {crop:0.###} s crop the model was trained on; each is looped to the crop"
+                    : null;
+                if (note is not null)
+                {
+                    if (live) AnsiConsole.MarkupLine(Markup.Escape(note));
+                    else Console.Error.WriteLine(note);
+                }
+                foreach (var s in start.Skipped) Say(() => CommandRunner.Warning($"skipped {s.Path}: {s.Reason}"));
                 if (format != TagFormat.Table) writer = new TagWriter(output, format, options, start.Classes, timeline: request.TimelineSeconds is not null);
             },
             tagged: file =>
             {
-                if (file.Error is not null) CommandRunner.Error($"{file.Path}: {file.Error}");
-                foreach (string w in file.Warnings ?? []) CommandRunner.Warning($"{file.Path}: {w}");
+                if (file.Error is not null) Say(() => CommandRunner.Error($"{file.Path}: {file.Error}"));
+                foreach (string w in file.Warnings ?? []) Say(() => CommandRunner.Warning($"{file.Path}: {w}"));
                 writer?.Write(file);
             }), unit: "audio-s");
+        foreach (var line in later) line();
         if (writer is not null) writer.End();
         else WriteTable(result, options);
         return result;

@@ -75,7 +75,9 @@ public static class DatasetBuilder
         int done = 0;
         // Progress in audio seconds, also while a long clip decodes (at most every 0.2 s).
         var meter = progress is null ? null : new AudioSecondsMeter(rows.Select(r => Path.Combine(request.AudioDir, r.Fname)).ToList(), features.SampleRate);
-        var reported = TimeSpan.Zero;
+        // Nothing from the decode threads in the first second: a short run (or one that fails at once) shows no
+        // progress line before its result, as before; after that every 0.2 s.
+        var reported = stopwatch.Elapsed + TimeSpan.FromSeconds(0.8);
         var gate = new object();
         void Report(bool always)
         {

@@ -59,7 +59,9 @@ public sealed class Predictor
         using var extractors = LogMelExtractor.PerThread(_features);
         // Progress in audio seconds, reported while clips decode (at most every 0.2 s), not only per group of files.
         var meter = progress is null ? null : new AudioSecondsMeter(paths, _features.SampleRate);
-        var reported = TimeSpan.Zero;
+        // Nothing from the decode threads in the first second (a short run shows no progress line before its result,
+        // as before); after that every 0.2 s.
+        var reported = clock.Elapsed + TimeSpan.FromSeconds(0.8);
         void Decoded(int n)
         {
             if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;

@@ -44,9 +44,11 @@ public class DiskFullTests
     public void PredictOnAFullDiskIsExit3AndLeavesNeitherOutput()
     {
         using var f = new Fixture();
-        // 3000 clips that are not there: all fall back (no scoring), the submission needs ~70 KB, p.npy 36 KB.
-        string template = f.Dir.Write("big.csv", "fname,label\n" + string.Join("\n", Enumerable.Range(0, 3000).Select(i => $"missing{i:00000}.wav,Low Mid High")) + "\n");
-        var (exit, stdout, stderr) = RunWithOutputOnTmpfs("64k", "predict", f.Model, f.Audio, template, "-", "OUT/s.csv", "--probabilities", "OUT/p.npy");
+        // The fixture's clips and 3000 that are not there: those fall back (no scoring, accepted by --allow-fallbacks),
+        // the submission needs ~70 KB, p.npy 36 KB.
+        string template = f.Dir.Write("big.csv", "fname,label\n" + string.Join("\n", f.Rows.Select(r => $"{r.Fname},Low Mid High")
+            .Concat(Enumerable.Range(0, 3000).Select(i => $"missing{i:00000}.wav,Low Mid High"))) + "\n");
+        var (exit, stdout, stderr) = RunWithOutputOnTmpfs("64k", "predict", f.Model, f.Audio, template, "-", "OUT/s.csv", "--probabilities", "OUT/p.npy", "--allow-fallbacks");
         Assert.True(exit == 3, stderr);
         Assert.Contains("No space left", stderr);
         Assert.Contains("left: \n", stdout + "\n");
