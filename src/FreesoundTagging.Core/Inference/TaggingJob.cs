@@ -113,7 +113,7 @@ public static class TaggingJob
                     throw new InvalidInputException(recursive ? "folder and its subfolders hold no audio files" : "folder holds no audio files" + (Directory.EnumerateDirectories(input).Any() ? " (use --recursive to look into its subfolders)" : ""), input);
             }
             else if (File.Exists(input)) files.Add(input);
-            else throw new InvalidInputException("no such file or folder", input);
+            else throw new InvalidInputException(IO.RegularFile.TooLong(input) ?? "no such file or folder", input);
         }
         return (files, skipped);
     }
