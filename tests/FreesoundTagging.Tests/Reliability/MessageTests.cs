@@ -52,6 +52,9 @@ public class MessageTests
             var s = ConsoleCapture.Run(PredictCommand.Run, f.Model, longPath, f.Template, "-", f.Dir.File("s.csv"));
             Assert.Equal(3, s.Exit);
             Assert.Contains("more than the 4,095 the system accepts", s.Err);
+            var tag = ConsoleCapture.Run(PredictCommand.Run, f.Model, longPath);
+            Assert.Equal(3, tag.Exit);
+            Assert.Contains("more than the 4,095 the system accepts", tag.Err);
         }
         finally
         {
