@@ -108,6 +108,7 @@ public static class FfmpegDecoder
         // option, which names no reason the user can act on.
         string reason = stderr.Length == 0 ? $"exit code {exitCode}"
             : stderr.Contains("matches no streams", StringComparison.Ordinal) ? "it has no audio stream"
+            : IsWhitelistRefusal(stderr) ? "it has no audio stream: its container is none of the audio formats ffmpeg is allowed to open here"
             : stderr.Split('\n')[^1].Trim();
         // ffmpeg prefixes its message with the input's URL; the path already leads our line.
         string url = "file:" + Path.GetFullPath(path) + ": ";
@@ -116,6 +117,10 @@ public static class FfmpegDecoder
             ? new InvalidAudioException($"not a recognised audio format, and ffmpeg cannot decode it either ({reason})", path)
             : new InvalidAudioException($"ffmpeg could not decode this {format.Name} file ({reason})", path);
     }
+
+    /// <summary>ffmpeg's answer when -format_whitelist excludes the container it probed (an image, a playlist):
+    /// "Format not on whitelist", then "Invalid argument" on the input's URL, which names nothing a user can act on.</summary>
+    private static bool IsWhitelistRefusal(string stderr) => stderr.Contains("Format not on whitelist", StringComparison.Ordinal);
 
     private static string What(AudioFormat format) =>
         format.Decoder == AudioDecoderKind.Unknown ? "this file is not a recognised audio format" : $"{format.Name} audio";
