@@ -242,8 +242,9 @@ def predict_logits(model, clip):
     if shifts:
         order = [0] + [sign * k for k in range(1, shifts + 1) for sign in (1, -1)]
         batch = np.stack([_shift_bands(batch, k) for k in order], 1).reshape(-1, *batch.shape[1:])
+    device = next(model.parameters()).device  # the batch goes where the model is (model.to("cuda") works)
     with torch.no_grad():
-        return model(torch.from_numpy(np.ascontiguousarray(batch))).numpy()
+        return model(torch.from_numpy(np.ascontiguousarray(batch)).to(device)).float().cpu().numpy()
 
 
 def predict_proba(model, clip):

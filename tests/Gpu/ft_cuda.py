@@ -107,24 +107,8 @@ def pytorch(repo, carry, test_dir, out_dir):
     rows = [order[f] for f in sub]  # the reference p.npy rows follow sample_submission.csv
 
     def proba(model, dev, clip):
-        # freesound_tagging.predict_logits, with the batch and the network on `dev`.
-        d = model.description
-        clip = np.asarray(clip, dtype=np.float32)
-        window = d.get("window_frames")
-        if window:
-            hop = d.get("window_hop_frames") or max(1, window // 2)
-            batch = np.stack([ft._crop(clip, s, window) for s in ft._windows(clip.shape[0], window, hop)])
-        else:
-            frames = clip.shape[0] if d.get("length_bucketed") else max(d["features"]["max_frames"], clip.shape[0])
-            batch = np.zeros((1, frames, clip.shape[1]), dtype=np.float32)
-            batch[0, :clip.shape[0]] = clip
-        shifts = d.get("band_shifts") or 0
-        if shifts:
-            order_ = [0] + [s * k for k in range(1, shifts + 1) for s in (1, -1)]
-            batch = np.stack([ft._shift_bands(batch, k) for k in order_], 1).reshape(-1, *batch.shape[1:])
-        with torch.no_grad():
-            logits = model(torch.from_numpy(np.ascontiguousarray(batch)).to(dev)).float().cpu()
-        return F.softmax(logits, 1).mean(0).numpy()
+        # freesound_tagging.predict_proba feeds the batch to wherever the model is.
+        return ft.predict_proba(model.to(dev), clip)
 
     res["models"] = {}
     for name in ("cnn_1d_dropout", "cnn_2d_vgg"):
