@@ -3,8 +3,9 @@
 #   ./build.sh          restore + build the commands `inputs`, `model`, `predict` into artifacts/bin/
 #   ./build.sh sample   build, then run inputs -> model -> predict on the embedded sample data
 #   ./build.sh test     build and run the whole test suite; last line: "N passed, N failed"
-#                       (first installs Debian's ffmpeg and python3-torch when missing and we are root with
-#                       apt-get: the suite decodes FLAC/Opus/AAC/AIFF through ffmpeg and checks the PyTorch export)
+#                       (first installs Debian's ffmpeg, python3-torch, slurm-wlm and munge when missing and we are
+#                       root with apt-get: the suite decodes FLAC/Opus/AAC/AIFF through ffmpeg, checks the PyTorch
+#                       export and runs the Slurm recipe of docs/scale-out.md on a one-node Slurm)
 # Idempotent: a second run with nothing changed only checks timestamps.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,14 +16,17 @@ build() {
   dotnet build FreesoundTagging.sln -c Release -nologo -v:q -clp:NoSummary
 }
 
-# Two tests need Debian packages: the ffmpeg decoding path (FLAC/Opus/AAC/AIFF) needs ffmpeg, the PyTorch interop
-# test needs python3-torch under /usr/bin/python3. A fresh Debian machine (CI runs as root with apt) gets them here,
-# once (about a minute); elsewhere we say how, the ffmpeg tests fail saying so and the PyTorch test reports itself
-# skipped with the reason. FREESOUND_NO_APT=1 leaves the system alone.
+# Some tests need Debian packages: the ffmpeg decoding path (FLAC/Opus/AAC/AIFF) needs ffmpeg, the PyTorch interop
+# test needs python3-torch under /usr/bin/python3, the Slurm test (tests/ScaleOut/slurm-check.sh) slurm-wlm and
+# munge. A fresh Debian machine (CI runs as root with apt) gets them here, once (about a minute); elsewhere we say
+# how, the ffmpeg tests fail saying so and the PyTorch and Slurm tests report themselves skipped with the reason.
+# FREESOUND_NO_APT=1 leaves the system alone.
 ensure_test_packages() {
   local missing=()
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || missing+=(python3-torch python3-numpy)
+  { [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && [ -x /usr/sbin/munged ] && command -v sbatch; } >/dev/null 2>&1 \
+    || missing+=(slurm-wlm munge)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "${FREESOUND_NO_APT:-0}" = 1 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "note: ${missing[*]} not installed (sudo apt-get install ${missing[*]}): the tests that need them fail or are skipped, saying so" >&2
