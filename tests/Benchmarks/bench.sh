@@ -6,6 +6,8 @@
 #   tests/Benchmarks/bench.sh elision [corpus]   padding elision against the plain padded computation, in one run:
 #       training steps of the original recipe on real batches, epochs (EPOCHS, default 3) with their losses,
 #       predict throughput (features excluded and included), peak RSS of predict on a 10-minute clip
+#   tests/Benchmarks/bench.sh sparse  [corpus]   inputs on the corpus listed 4x, samples.npy's padding as holes
+#       (the default) and written as zeros (FREESOUND_SPARSE_NPY=0), ROUNDS pairs (default 4) in alternating order; cmp of the two
 # corpus defaults to ../shared/corpus-dev (FSDKaggle2018 layout: audio_train/, train.csv, audio_test/, ...).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -65,6 +67,29 @@ case "$what" in
     read -r wall cpu rss < <(measure "$bin/inputs" "$work/audio4" "$work/train4.csv")
     echo "inputs x4: $((n * 4)) clips, $(calc "$secs * 4") audio-s: wall ${wall}s, cpu ${cpu}s, $(calc "$secs * 4 / $wall") audio-s/wall-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB"
     ;;
+  sparse)
+    secs=$(audio_seconds "$corpus/audio_train" "$corpus/train.csv")
+    n=$(($(wc -l < "$corpus/train.csv") - 1))
+    mkdir -p "$work/audio4"
+    echo "fname,label,manually_verified" > "$work/train4.csv"
+    for k in 1 2 3 4; do
+      tail -n +2 "$corpus/train.csv" | while IFS=, read -r f label verified; do
+        ln -sf "$corpus/audio_train/$f" "$work/audio4/$k-$f"
+        echo "$k-$f,$label,$verified"
+      done >> "$work/train4.csv"
+    done
+    echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $((n * 4)) clips, $(calc "$secs * 4") audio-s"
+    for round in $(seq 1 "${ROUNDS:-4}"); do
+      order="zeros holes"; [ $((round % 2)) = 0 ] && order="holes zeros"  # the second run of a pair finds more in the page cache
+      for mode in $order; do
+        flag=1; [ "$mode" = zeros ] && flag=0
+        rm -rf "$work/$mode" && mkdir -p "$work/$mode" && cd "$work/$mode"
+        read -r wall cpu rss < <(FREESOUND_SPARSE_NPY=$flag measure "$bin/inputs" "$work/audio4" "$work/train4.csv")
+        echo "$mode: wall ${wall}s, cpu ${cpu}s, $(calc "$secs * 4 / $wall") audio-s/wall-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB long, $(($(stat -c %b samples.npy) * $(stat -c %B samples.npy) / 1048576)) MB on disk"
+      done
+      cmp "$work/zeros/samples.npy" "$work/holes/samples.npy" && echo "round $round: samples.npy identical (cmp)"
+    done
+    ;;
   train)
     # Epoch wall time and validation MAP@3, padded (the original) vs length-bucketed, same seed and split.
     epochs=${EPOCHS:-30}
@@ -123,5 +148,5 @@ PY
       echo "$mode: 10-minute clip: wall ${wall}s, peak RSS ${rss} MB; $(grep -m1 -o '[A-Za-z_]* [0-9.]*' "$work/out.txt" | head -1)"
     done
     ;;
-  *) echo "usage: bench.sh inputs|train|predict|elision [corpus]" >&2; exit 2 ;;
+  *) echo "usage: bench.sh inputs|sparse|train|predict|elision [corpus]" >&2; exit 2 ;;
 esac

@@ -8,6 +8,10 @@ namespace FreesoundTagging.IO;
 /// Streams an (N, ...row shape) array to a .npy file one row at a time, so an array larger than memory can be
 /// written. The header is written by NumSharp with numpy's growth padding; <see cref="Commit"/> rewrites it with
 /// the final row count (which may be fewer than planned when rows are skipped) and renames the file into place.
+/// With <see cref="Sparse"/> (the default), a row's trailing zero bytes of at least <see cref="MinHoleBytes"/> are not
+/// written but skipped, so a padded row's zero tail becomes a file hole: the file reads back the same bytes (holes
+/// read as zeros, on a file system without holes the system writes the zeros itself) and takes only its content's
+/// blocks on disk.
 /// </summary>
 public sealed class NpyRowWriter : IDisposable
 {
@@ -28,7 +32,16 @@ public sealed class NpyRowWriter : IDisposable
         _headerLength = (int)_file.Stream.Position;
     }
 
+    /// <summary>The shortest zero tail left as a hole: one page; shorter tails are written.</summary>
+    public const int MinHoleBytes = 4096;
+
+    /// <summary>Whether new writers leave zero tails as holes: yes unless FREESOUND_SPARSE_NPY=0 (benchmarks).</summary>
+    public static bool SparseByDefault { get; } = Environment.GetEnvironmentVariable("FREESOUND_SPARSE_NPY") != "0";
+
     public NpyDtype Dtype { get; }
+
+    /// <summary>Leave each row's zero tail as a file hole instead of writing the zeros.</summary>
+    public bool Sparse { get; init; } = SparseByDefault;
 
     public long RowCount { get; private set; }
 
@@ -65,6 +78,8 @@ public sealed class NpyRowWriter : IDisposable
     public void Commit()
     {
         _file.Stream.Flush();
+        // The last rows' zero tails were skipped: the length covers them (as a hole).
+        if (Sparse) SetLength(_headerLength + RowCount * _buffer.Length);
         _file.Stream.Position = 0;
         WriteHeader(RowCount);
         if (_file.Stream.Position != _headerLength)
@@ -77,15 +92,34 @@ public sealed class NpyRowWriter : IDisposable
 
     private void Write(byte[] bytes)
     {
+        int content = bytes.Length;
+        if (Sparse)
+        {
+            content = bytes.AsSpan().LastIndexOfAnyExcept((byte)0) + 1;
+            if (bytes.Length - content < MinHoleBytes) content = bytes.Length;
+        }
         try
         {
-            _file.Stream.Write(bytes);
+            _file.Stream.Write(bytes, 0, content);
+            if (content < bytes.Length) _file.Stream.Seek(bytes.Length - content, SeekOrigin.Current);
         }
         catch (IOException e)
         {
             throw new InvalidInputException($"write failed ({e.Message})", _file.FinalPath, e);
         }
         RowCount++;
+    }
+
+    private void SetLength(long length)
+    {
+        try
+        {
+            _file.Stream.SetLength(length);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidInputException($"write failed ({e.Message})", _file.FinalPath, e);
+        }
     }
 
     private void WriteHeader(long rows)
