@@ -26,26 +26,7 @@ measure() {
   echo "$wall $(calc "$user + $sys") $((rss / 1024))"
 }
 
-calc() { awk "BEGIN { printf \"%.1f\", $1 }"; }
-
-audio_seconds() { # total seconds of the WAVs listed in a csv (first column), from their data size
-  python3 - "$1" "$2" <<'PY'
-import csv, struct, sys, os
-total = 0.0
-for row in csv.DictReader(open(sys.argv[2])):
-    with open(os.path.join(sys.argv[1], row['fname']), 'rb') as f:
-        data = f.read()
-    i, rate, align = 12, 44100, 2
-    while i + 8 <= len(data):
-        cid, size = data[i:i+4], struct.unpack('<I', data[i+4:i+8])[0]
-        if cid == b'fmt ':
-            rate, align = struct.unpack('<I', data[i+12:i+16])[0], struct.unpack('<H', data[i+20:i+22])[0]
-        if cid == b'data':
-            total += min(size, len(data) - i - 8) / align / rate; break
-        i += 8 + size + (size & 1)
-print(f"{total:.1f}")
-PY
-}
+. "$root/tests/Benchmarks/lib.sh"
 
 case "$what" in
   inputs)
@@ -55,14 +36,8 @@ case "$what" in
     read -r wall cpu rss < <(measure "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv")
     echo "inputs x1: $n clips, ${secs} audio-s: wall ${wall}s, cpu ${cpu}s, $(calc "$secs / $wall") audio-s/wall-s, $(calc "$secs / $cpu") audio-s/cpu-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB"
     # The same corpus listed 4 times (links under new names): peak memory must not grow with N.
-    mkdir -p "$work/audio4" "$work/x4"
-    echo "fname,label,manually_verified" > "$work/train4.csv"
-    for k in 1 2 3 4; do
-      tail -n +2 "$corpus/train.csv" | while IFS=, read -r f label verified; do
-        ln -sf "$corpus/audio_train/$f" "$work/audio4/$k-$f"
-        echo "$k-$f,$label,$verified"
-      done >> "$work/train4.csv"
-    done
+    mkdir -p "$work/x4"
+    list_four_times "$corpus" "$work"
     cd "$work/x4"
     read -r wall cpu rss < <(measure "$bin/inputs" "$work/audio4" "$work/train4.csv")
     echo "inputs x4: $((n * 4)) clips, $(calc "$secs * 4") audio-s: wall ${wall}s, cpu ${cpu}s, $(calc "$secs * 4 / $wall") audio-s/wall-s, peak RSS ${rss} MB, samples.npy $(($(stat -c %s samples.npy) / 1048576)) MB"
@@ -70,14 +45,7 @@ case "$what" in
   sparse)
     secs=$(audio_seconds "$corpus/audio_train" "$corpus/train.csv")
     n=$(($(wc -l < "$corpus/train.csv") - 1))
-    mkdir -p "$work/audio4"
-    echo "fname,label,manually_verified" > "$work/train4.csv"
-    for k in 1 2 3 4; do
-      tail -n +2 "$corpus/train.csv" | while IFS=, read -r f label verified; do
-        ln -sf "$corpus/audio_train/$f" "$work/audio4/$k-$f"
-        echo "$k-$f,$label,$verified"
-      done >> "$work/train4.csv"
-    done
+    list_four_times "$corpus" "$work"
     echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $((n * 4)) clips, $(calc "$secs * 4") audio-s"
     for round in $(seq 1 "${ROUNDS:-4}"); do
       order="zeros holes"; [ $((round % 2)) = 0 ] && order="holes zeros"  # the second run of a pair finds more in the page cache

@@ -24,7 +24,7 @@ proxy="$cache/$(basename "$corpus")-$ntrain-$ntest"
 work=$(mktemp -d "${TMPDIR:-/tmp}/fst-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-calc() { awk "BEGIN { printf \"%.1f\", $1 }"; }
+. "$root/tests/Benchmarks/lib.sh"
 mb() { echo $(($1 / 1048576)); }
 
 # Runs a command under GNU time; samples its RssAnon and RssFile (/proc/PID/status) every 0.2 s.
@@ -47,25 +47,6 @@ measure() {
   cpu=$(calc "$user + $sys"); rss=$((rss / 1024)); anon=$((anon / 1024)); file=$((file / 1024))
 }
 
-audio_seconds() { # total seconds of the WAVs listed in a csv (first column), from their headers
-  python3 - "$1" "$2" <<'PY'
-import csv, struct, sys, os
-total = 0.0
-for row in csv.DictReader(open(sys.argv[2])):
-    path = os.path.join(sys.argv[1], row['fname'])
-    with open(path, 'rb') as f:
-        data = f.read(65536)
-    i, rate, align = 12, 44100, 2
-    while i + 8 <= len(data):
-        cid, size = data[i:i+4], struct.unpack('<I', data[i+4:i+8])[0]
-        if cid == b'fmt ':
-            rate, align = struct.unpack('<I', data[i+12:i+16])[0], struct.unpack('<H', data[i+20:i+22])[0]
-        if cid == b'data':
-            total += min(size, os.path.getsize(path) - i - 8) / align / rate; break
-        i += 8 + size + (size & 1)
-print(f"{total:.1f}")
-PY
-}
 
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
 full=""; [ "$ntrain" = 9473 ] && [ "$ntest" = 1600 ] || full=" (the reference is the full 9473/1600; this run is smaller)"

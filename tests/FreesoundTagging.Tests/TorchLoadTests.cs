@@ -37,7 +37,7 @@ public class TorchLoadTests
         try
         {
             TorchRuntime.Initialise(1);
-            TorchRuntime.ResolveDevice("cpu");
+            ComputeDevice.Resolve("cpu");
             TorchRuntime.Initialise();
             Assert.Equal(1, torch.get_num_threads());
         }
@@ -53,6 +53,6 @@ public class TorchLoadTests
     public void UnknownOrUnavailableDevicesAreUserErrors(string device)
     {
         if (device == "cuda" && torch.cuda.is_available()) return; // a GPU machine legitimately has it
-        Assert.Throws<InvalidInputException>(() => TorchRuntime.ResolveDevice(device));
+        Assert.Throws<InvalidInputException>(() => ComputeDevice.Resolve(device));
     }
 }

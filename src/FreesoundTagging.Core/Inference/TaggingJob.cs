@@ -168,7 +168,7 @@ public static class TaggingJob
         var features = loaded.Features;
         int cores = request.Threads > 0 ? request.Threads : Environment.ProcessorCount;
         TorchRuntime.Initialise(cores);
-        var device = TorchRuntime.ResolveDevice(request.Device);
+        var device = ComputeDevice.Resolve(request.Device).Device;
         var extractor = new LogMelExtractor(features);
         // The whole file: a timeline covers all of a long recording, so nothing is cut at MaxFrames here.
         var clip = ClipFeatures.Load(extractor, path, int.MaxValue, cancel);

@@ -40,7 +40,7 @@ public sealed partial record ComputeDevice(torch.Device Device, string Descripti
     public static ComputeDevice Resolve(string name, bool announce = true)
     {
         string key = name.Trim().ToLowerInvariant();
-        var device = Resolved.TryGetValue(key, out var known) ? known : Resolved.GetOrAdd(key, Resolve(key, CudaProbe, TorchBuild.IsCuda));
+        var device = Resolved.GetOrAdd(key, k => Resolve(k, CudaProbe, TorchBuild.IsCuda));
         if (announce && Announced.TryAdd(key, true)) Chosen?.Invoke(device);
         return device;
     }

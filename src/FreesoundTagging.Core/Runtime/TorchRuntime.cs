@@ -51,8 +51,4 @@ public static class TorchRuntime
             }
         }
     }
-
-    /// <summary>The device "auto", "cpu" or "cuda[:n]" names (<see cref="ComputeDevice.Resolve(string)"/>).</summary>
-    /// <exception cref="InvalidInputException">Unknown name, or CUDA asked for but not usable.</exception>
-    public static torch.Device ResolveDevice(string name) => ComputeDevice.Resolve(name).Device;
 }

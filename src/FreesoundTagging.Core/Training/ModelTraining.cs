@@ -259,7 +259,7 @@ public static class ModelTraining
         // Its held-out scores were not kept: score them again with the saved model, as predict would.
         Runtime.TorchRuntime.Initialise(fold.Options.Threads);
         using var loaded = ModelFile.Load(fold.SavePath);
-        var device = Runtime.TorchRuntime.ResolveDevice(fold.Options.Device);
+        var device = Runtime.ComputeDevice.Resolve(fold.Options.Device).Device;
         var scorer = Inference.ClipScorer.For(loaded, fold.Options.BatchSize);
         scorer.Model.to(device);
         loaded.Model.eval();

@@ -16,9 +16,11 @@ internal sealed class StepTotals : IDisposable
     private readonly Tensor _lossSum;
     private readonly Tensor _correct;
 
-    /// <summary>Totals continuing from <paramref name="lossSum"/> and <paramref name="correct"/> (a resumed epoch's).</summary>
-    public StepTotals(Device device, double lossSum, long correct)
+    /// <summary>Totals continuing from <paramref name="lossSum"/>, <paramref name="correct"/> and <paramref name="seen"/>
+    /// rows (a resumed epoch's; zeros for a new one).</summary>
+    public StepTotals(Device device, double lossSum, long correct, long seen)
     {
+        Seen = seen;
         _lossSum = tensor(lossSum, ScalarType.Float64, device);
         _correct = tensor(correct, ScalarType.Int64, device);
     }
@@ -42,9 +44,6 @@ internal sealed class StepTotals : IDisposable
         _correct.add_(count, OwnedScalars.One);
         Seen += rows;
     }
-
-    /// <summary>Starts from <paramref name="seen"/> rows (a resumed epoch's).</summary>
-    public void Continue(long seen) => Seen = seen;
 
     /// <summary>The loss sum and correct count, read back from the device (waits for the queued steps on a GPU).</summary>
     public (double LossSum, long Correct) Read() => (_lossSum.item<double>(), _correct.item<long>());

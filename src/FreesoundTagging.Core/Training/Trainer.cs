@@ -114,8 +114,7 @@ public sealed class Trainer
             bool continuing = saved is not null && saved.Epoch == epoch;
             int firstStep = continuing ? saved!.Step : 0;
             double priorSeconds = continuing ? saved!.EpochSeconds : 0;
-            using var totals = new StepTotals(device, continuing ? saved!.LossSum : 0, continuing ? saved!.Correct : 0);
-            totals.Continue(continuing ? saved!.Seen : 0);
+            using var totals = new StepTotals(device, continuing ? saved!.LossSum : 0, continuing ? saved!.Correct : 0, continuing ? saved!.Seen : 0);
             double lossSum = continuing ? saved!.LossSum : 0;
             long correct = continuing ? saved!.Correct : 0;
             saved = null;

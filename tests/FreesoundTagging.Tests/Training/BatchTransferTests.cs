@@ -54,8 +54,7 @@ public class BatchTransferTests
     public void TotalsSummedOnTheDeviceEqualTheHostsSumBitForBit()
     {
         var random = new Random(7);
-        using var totals = new StepTotals(CPU, lossSum: 1.25, correct: 3);
-        totals.Continue(10);
+        using var totals = new StepTotals(CPU, lossSum: 1.25, correct: 3, seen: 10);
         double hostSum = 1.25;
         long hostCorrect = 3;
         for (int step = 0; step < 200; step++)
