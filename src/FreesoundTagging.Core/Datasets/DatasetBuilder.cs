@@ -73,18 +73,14 @@ public static class DatasetBuilder
         var row = new float[features.MaxFrames * features.MelCount];
         var oneHot = new float[classCount];
         int done = 0;
-        // Progress in audio seconds, also while a long clip decodes (at most every 0.2 s).
+        // Progress in audio seconds, also while a long clip decodes (AudioSecondsMeter.ReportDue paces it).
         var meter = progress is null ? null : new AudioSecondsMeter(rows.Select(r => Path.Combine(request.AudioDir, r.Fname)).ToList(), features.SampleRate);
-        // Nothing from the decode threads in the first second: a short run (or one that fails at once) shows no
-        // progress line before its result, as before; after that every 0.2 s.
-        var reported = stopwatch.Elapsed + TimeSpan.FromSeconds(0.8);
         var gate = new object();
         void Report(bool always)
         {
-            if (!always && stopwatch.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
+            if (!always && !meter!.ReportDue()) return;
             lock (gate)
             {
-                reported = stopwatch.Elapsed;
                 double decoded = meter?.DecodedSeconds ?? 0;
                 progress!.Report(new ExtractionProgress(done, rows.Count, audioSeconds, stopwatch.Elapsed, decoded, done == rows.Count ? decoded : meter?.TotalSeconds ?? 0));
             }

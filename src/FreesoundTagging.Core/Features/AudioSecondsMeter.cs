@@ -18,6 +18,10 @@ public sealed class AudioSecondsMeter
     private readonly int _rate;
     private long _decoded;
     private double _correction;
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    // Nothing from the decode threads in the first second (a short run, or one that fails at once, shows no progress
+    // line before its result); after that at most every 0.2 s.
+    private long _nextReportTicks = TimeSpan.TicksPerSecond;
 
     /// <param name="sampleRate">The rate the clips are decoded at (the features' rate): what the counts are in.</param>
     public AudioSecondsMeter(IReadOnlyList<string> paths, int sampleRate)
@@ -26,6 +30,13 @@ public sealed class AudioSecondsMeter
         _expected = paths.Select(ExpectedSeconds).ToArray();
         _samples = new long[paths.Count];
         TotalAtStart = _expected.Sum();
+    }
+
+    /// <summary>Whether a report from a decode thread is due now (true for one caller at a time, at most every 0.2 s).</summary>
+    public bool ReportDue()
+    {
+        long now = _clock.Elapsed.Ticks, due = Interlocked.Read(ref _nextReportTicks);
+        return now >= due && Interlocked.CompareExchange(ref _nextReportTicks, now + TimeSpan.TicksPerSecond / 5, due) == due;
     }
 
     /// <summary>The expected audio seconds of all clips, before any was decoded.</summary>

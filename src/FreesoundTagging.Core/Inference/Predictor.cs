@@ -57,20 +57,13 @@ public sealed class Predictor
         double audioSeconds = 0;
         int done = 0;
         using var extractors = LogMelExtractor.PerThread(_features);
-        // Progress in audio seconds, reported while clips decode (at most every 0.2 s), not only per group of files.
+        // Progress in audio seconds, reported while clips decode (AudioSecondsMeter.ReportDue paces it), not only per
+        // group of files.
         var meter = progress is null ? null : new AudioSecondsMeter(paths, _features.SampleRate);
-        // Nothing from the decode threads in the first second (a short run shows no progress line before its result,
-        // as before); after that every 0.2 s.
-        var reported = clock.Elapsed + TimeSpan.FromSeconds(0.8);
         void Decoded(int n)
         {
-            if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
-            lock (results)
-            {
-                if (clock.Elapsed - reported < TimeSpan.FromSeconds(0.2)) return;
-                reported = clock.Elapsed;
-                progress!.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed, meter!.DecodedSeconds, meter.TotalSeconds));
-            }
+            if (!meter!.ReportDue()) return;
+            lock (results) progress!.Report(new PredictionProgress(done, paths.Count, audioSeconds, clock.Elapsed, meter.DecodedSeconds, meter.TotalSeconds));
         }
         const int chunk = 64;
         ClipFeatures[] Extract(int start)

@@ -63,4 +63,15 @@ public class AudioSecondsMeterTests
     {
         public void Report(PredictionProgress value) => report(value);
     }
+
+    [Fact]
+    public void DecodeThreadsReportAfterTheFirstSecondAndThenOneAtATime()
+    {
+        var meter = new AudioSecondsMeter([], 44100);
+        Assert.False(meter.ReportDue());
+        Thread.Sleep(1100);
+        var due = Enumerable.Range(0, 8).AsParallel().Select(_ => meter.ReportDue()).ToList();
+        Assert.Equal(1, due.Count(d => d));
+        Assert.False(meter.ReportDue());
+    }
 }
