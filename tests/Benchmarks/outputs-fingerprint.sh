@@ -56,7 +56,7 @@ for mean in arithmetic geometric; do
   "$bin/predict" "$models/cnn_1d_dropout.fstmodel" "$models/cnn_2d_vgg.fstmodel" "${test_set[@]}" "ens-$mean.csv" \
     --mean "$mean" --probabilities "ens-$mean.npy" >/dev/null 2>&1
   say "predict ensemble --mean $mean" "$(sha "ens-$mean.csv") $(sha "ens-$mean.npy")"
-  "$bin/predict" "$models/cnn_1d_dropout.fstmodel" "$models/cnn_2d_vgg_best.fstmodel" "$corpus/audio_test" \
+  "$bin/predict" "$models/cnn_1d_dropout.fstmodel" "$models/cnn_2d_vgg.fstmodel" "$corpus/audio_test" \
     --mean "$mean" --timeline 1 --format jsonl --all > "timeline-$mean.jsonl" 2>/dev/null
   say "tag timeline jsonl --mean $mean" "$(sha "timeline-$mean.jsonl")"
 done
