@@ -157,8 +157,8 @@ public class CommandLineValidationTests
     }
 
     [Theory]
-    [InlineData("\"WindowFrames\": 50", "\"WindowFrames\": 1000000000", "window length must be 1 to 1000000 frames")]
-    [InlineData("\"MaxFrames\": 120", "\"MaxFrames\": 2147483647", "MaxFrames must be 1 to 1000000")]
+    [InlineData("\"window_frames\": 50", "\"window_frames\": 1000000000", "window length must be 1 to 1000000 frames")]
+    [InlineData("\"max_frames\": 120", "\"max_frames\": 2147483647", "MaxFrames must be 1 to 1000000")]
     public void AModelWhoseMetadataAsksForAbsurdSizesIsRefused(string from, string to, string expected)
     {
         using var f = new Fixture();
