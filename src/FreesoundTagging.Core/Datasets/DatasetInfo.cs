@@ -83,6 +83,7 @@ public sealed record DatasetInfo
         if (info.SourceRows is not null && info.SourceRows.Count != info.Fnames.Count)
             throw new InvalidInputException($"{FileName} lists {info.Fnames.Count} files but {info.SourceRows.Count} source rows", path);
         info.Features.EnsureValid();
+        // Whatever spelling it was read from, the record is the current format: written back, it is written as one.
         return info with { Format = CurrentFormat };
     }
 
