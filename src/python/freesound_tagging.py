@@ -32,7 +32,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-FORMAT = "freesound-tagging-pytorch/1"
+FORMAT = "freesound-tagging-pytorch/2"
+# Exports of earlier builds differ only in spelling log_reference "clip_peak" (read below either way).
+READABLE_FORMATS = ("freesound-tagging-pytorch/1", FORMAT)
 ALIGNMENT = 16  # conv channels padded to a multiple of this, as ChannelAlignedConv does (see aligned_conv1d)
 
 _DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64, "I32": np.int32}
@@ -160,7 +162,7 @@ def load(description_path):
     """The exported model (eval mode) with .classes and .description (the JSON) attached."""
     with open(description_path, encoding="utf-8") as f:
         description = json.load(f)
-    if description.get("format") != FORMAT:
+    if description.get("format") not in READABLE_FORMATS:
         raise ValueError(f"{description_path}: not a {FORMAT} description")
     features = description["features"]
     model = build(description["variant"], features["n_mels"], len(description["classes"]), description.get("members", 1))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The scale benchmark (issue 32): every stage, whole process, on an FSDKaggle2018-sized proxy, each figure printed
-# beside the issue's reference. Run after ./build.sh.
+# The scale benchmark: every stage, whole process, on an FSDKaggle2018-sized proxy, each figure printed
+# beside its reference (the last column of the scale table in docs/performance.md). Run after ./build.sh.
 #   tests/Benchmarks/scale.sh [corpus]
 # corpus defaults to ../shared/corpus-dev. The proxy (make_scale.py, needs sox: `apt-get install sox`) is made from
 # its clips once and cached under $SCALE_CACHE (default artifacts/scale/); a second run reuses it.
@@ -66,7 +66,7 @@ mkdir -p "$work/data"
 measure "$bin/inputs" "$proxy/audio_train" "$proxy/train.csv" -o "$work/data"
 size=$(stat -c %s "$work/data/samples.npy"); alloc=$(($(stat -c %b "$work/data/samples.npy") * $(stat -c %B "$work/data/samples.npy")))
 echo "inputs: wall ${wall} s, cpu ${cpu} s, $(calc "$train_secs / $wall") audio-s/wall-s, peak RSS ${rss} MB; samples.npy $(mb "$size") MB long, $(mb "$alloc") MB on disk (du)"
-echo "        reference (issue 32): 163 s, 322 audio-s/s, peak 91 MB, samples.npy 6.8 GB"
+echo "        reference: 163 s, 322 audio-s/s, peak 91 MB, samples.npy 6.8 GB"
 
 # --- one epoch of the original recipe, and the PyTorch padded step it is compared with
 measure "$bin/model" cnn_1d_dropout "$work/c1d.fstmodel" --data "$work/data" --epochs 1 --seed 1
@@ -88,7 +88,7 @@ if [ "${SKIP_TORCH:-0}" != 1 ] && /usr/bin/python3 -c 'import torch' 2> /dev/nul
 else
   echo "        PyTorch padded: skipped (SKIP_TORCH=1 or no torch under /usr/bin/python3: apt-get install python3-torch)"
 fi
-echo "        reference (issue 32): epoch 101.5 s vs PyTorch padded 301.7 s"
+echo "        reference: epoch 101.5 s vs PyTorch padded 301.7 s"
 
 # --- one epoch of the deep recipe
 if [ "${SKIP_DEEP:-0}" != 1 ]; then
@@ -103,4 +103,4 @@ fi
 model=${MODEL:-$work/c1d.fstmodel}
 measure "$bin/predict" "$model" "$proxy/audio_test" "$proxy/sample_submission.csv" "$proxy/train.csv" "$work/sub.csv"
 echo "predict ($(basename "$model")), $ntest clips, $(calc "$test_secs") audio-s: wall ${wall} s, cpu ${cpu} s, $(calc "$ntest / $wall") clips/s, $(calc "$test_secs / $wall") audio-s/wall-s, peak RSS ${rss} MB"
-echo "        reference (issue 32): 26 s, 468 MB"
+echo "        reference: 26 s, 468 MB"

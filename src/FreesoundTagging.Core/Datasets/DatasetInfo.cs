@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FreesoundTagging.Features;
 using FreesoundTagging.IO;
 
@@ -16,7 +15,11 @@ public sealed record DatasetInfo
     public const string FileName = "dataset.json";
     public const string SamplesFileName = "samples.npy";
     public const string LabelsFileName = "labels.npy";
-    public const int CurrentFormat = 1;
+    /// <summary>2: snake_case keys (<see cref="JsonFormat"/>); 1: camelCase keys, still read.</summary>
+    public const int CurrentFormat = 2;
+
+    /// <summary>The format of files written before the one JSON policy.</summary>
+    public const int CamelCaseFormat = 1;
 
     public int Format { get; init; } = CurrentFormat;
 
@@ -31,7 +34,6 @@ public sealed record DatasetInfo
 
     public required IReadOnlyList<bool> Verified { get; init; }
 
-    [JsonConverter(typeof(JsonStringEnumConverter<NpyDtype>))]
     public NpyDtype Dtype { get; init; } = NpyDtype.Float32;
 
     /// <summary>"K/N" when this is shard K of N (inputs --shard), else null.</summary>
@@ -50,17 +52,7 @@ public sealed record DatasetInfo
 
     public int RowCount => Fnames.Count;
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        // A diverged run's history (and the checkpoint that carries it) may hold NaN or Infinity: JSON has no
-        // such numbers, so they are written as "NaN" / "Infinity" strings rather than crash the save.
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Write(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, JsonFormat.Options));
 
     /// <summary>The largest dataset.json read: about 100 bytes a clip, so room for millions of clips.</summary>
     public const long MaxFileBytes = 1L << 30;
@@ -75,19 +67,31 @@ public sealed record DatasetInfo
         DatasetInfo? info;
         try
         {
-            info = JsonSerializer.Deserialize<DatasetInfo>(text, Json);
+            // "format" is spelled alike in both key styles, so it says how to read the rest.
+            int format = FormatOf(text);
+            if (format is not (CurrentFormat or CamelCaseFormat))
+                throw new InvalidInputException($"{FileName} format {format} is not supported (this build reads formats {CamelCaseFormat} and {CurrentFormat})", path);
+            info = JsonSerializer.Deserialize<DatasetInfo>(text, format == CurrentFormat ? JsonFormat.Options : JsonFormat.Legacy);
         }
         catch (JsonException e)
         {
             throw new InvalidInputException($"unreadable {FileName} ({e.Message})", path, e);
         }
         if (info is null) throw new InvalidInputException($"empty {FileName}", path);
-        if (info.Format != CurrentFormat) throw new InvalidInputException($"{FileName} format {info.Format} is not supported (expected {CurrentFormat})", path);
         if (info.Frames.Count != info.Fnames.Count || info.Verified.Count != info.Fnames.Count)
             throw new InvalidInputException($"{FileName} lists {info.Fnames.Count} files but {info.Frames.Count} frame counts", path);
         if (info.SourceRows is not null && info.SourceRows.Count != info.Fnames.Count)
             throw new InvalidInputException($"{FileName} lists {info.Fnames.Count} files but {info.SourceRows.Count} source rows", path);
         info.Features.EnsureValid();
-        return info;
+        // Whatever spelling it was read from, the record is the current format: written back, it is written as one.
+        return info with { Format = CurrentFormat };
+    }
+
+    /// <summary>The top-level "format" number; 1 when absent (the first files all had it, but be lenient).</summary>
+    private static int FormatOf(string text)
+    {
+        using var document = JsonDocument.Parse(text);
+        if (document.RootElement.ValueKind != JsonValueKind.Object) throw new JsonException("the JSON is not an object");
+        return document.RootElement.TryGetProperty("format", out var format) && format.TryGetInt32(out int n) ? n : CamelCaseFormat;
     }
 }

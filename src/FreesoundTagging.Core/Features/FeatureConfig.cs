@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace FreesoundTagging.Features;
 
 /// <summary>How a clip becomes a log-mel matrix. Travels with the arrays and with the model, so no later stage
@@ -23,14 +21,12 @@ public sealed record FeatureConfig
     public double FMaxHz { get; init; } = 7500.0;
 
     /// <summary>How the signal is padded by FftSize/2 on both sides (librosa center=True).</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<StftPadMode>))]
     public StftPadMode PadMode { get; init; } = StftPadMode.Reflect;
 
     /// <summary>Features are ln(mel power / reference + LogOffset), the reference set by <see cref="LogReference"/>.</summary>
     public double LogOffset { get; init; } = 0.001;
 
     /// <summary>What the mel power is measured against before the log: 1 (the original), or the clip's own peak.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<LogReference>))]
     public LogReference LogReference { get; init; } = LogReference.Absolute;
 
     /// <summary>Rows per clip in the arrays: longer clips are truncated, shorter ones zero-padded. 3001 = 30 s.</summary>

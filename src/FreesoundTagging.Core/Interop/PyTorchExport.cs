@@ -25,7 +25,11 @@ public sealed record ExportPaths(string WeightsPath, string DescriptionPath)
 /// </summary>
 public static class PyTorchExport
 {
-    public const string Format = "freesound-tagging-pytorch/1";
+    /// <summary>2: enumeration values spelled as on the command line (log_reference "clip-peak").</summary>
+    public const string Format = "freesound-tagging-pytorch/2";
+
+    /// <summary>Exports of earlier builds: the same keys, with log_reference "clip_peak"; still imported.</summary>
+    public const string FirstFormat = "freesound-tagging-pytorch/1";
 
     /// <summary>The largest export description read: a few kilobytes of settings and class names.</summary>
     public const long MaxDescriptionBytes = 16 << 20;
@@ -63,7 +67,7 @@ public static class PyTorchExport
             };
         }
         Safetensors.Write(paths.WeightsPath, tensors, new Dictionary<string, string> { ["format"] = Format, ["variant"] = loaded.Variant.Name });
-        AtomicFile.WriteAllText(paths.DescriptionPath, Describe(loaded, Path.GetFileName(paths.WeightsPath)).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        AtomicFile.WriteAllText(paths.DescriptionPath, Describe(loaded, Path.GetFileName(paths.WeightsPath)).ToJsonString(JsonFormat.Options) + "\n");
         return paths;
     }
 
@@ -103,7 +107,7 @@ public static class PyTorchExport
         bool bucketed;
         try
         {
-            if (d["format"]?.GetValue<string>() != Format) throw new FormatException($"format is not {Format}");
+            if (d["format"]?.GetValue<string>() is not (Format or FirstFormat)) throw new FormatException($"format is not {Format}");
             weightsPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(descriptionPath))!, d["weights"]!.GetValue<string>());
             variant = ModelVariant.Parse(d["variant"]!.GetValue<string>());
             classes = d["classes"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
@@ -112,15 +116,10 @@ public static class PyTorchExport
             {
                 SampleRate = f["sr"]!.GetValue<int>(), FftSize = f["n_fft"]!.GetValue<int>(), HopLength = f["hop_length"]!.GetValue<int>(),
                 MelCount = f["n_mels"]!.GetValue<int>(), FMinHz = f["fmin"]!.GetValue<double>(), FMaxHz = f["fmax"]!.GetValue<double>(),
-                PadMode = f["pad_mode"]!.GetValue<string>() == "constant" ? StftPadMode.Constant : StftPadMode.Reflect,
+                PadMode = Spelled<StftPadMode>(f["pad_mode"]!.GetValue<string>(), "pad_mode"),
                 LogOffset = f["log_offset"]!.GetValue<double>(), MaxFrames = f["max_frames"]!.GetValue<int>(),
                 // Absent from descriptions written before the option existed, which were all absolute.
-                LogReference = (f["log_reference"]?.GetValue<string>() ?? "absolute") switch
-                {
-                    "absolute" => LogReference.Absolute,
-                    "clip_peak" => LogReference.ClipPeak,
-                    string other => throw new FormatException($"log_reference must be absolute or clip_peak (got {other})"),
-                },
+                LogReference = Spelled<LogReference>(f["log_reference"]?.GetValue<string>() ?? "absolute", "log_reference"),
             };
             window = d["window_frames"]?.GetValue<int?>();
             hop = d["window_hop_frames"]?.GetValue<int?>();
@@ -189,9 +188,9 @@ public static class PyTorchExport
             ["features"] = new JsonObject
             {
                 ["sr"] = f.SampleRate, ["n_fft"] = f.FftSize, ["hop_length"] = f.HopLength, ["n_mels"] = f.MelCount,
-                ["fmin"] = f.FMinHz, ["fmax"] = f.FMaxHz, ["pad_mode"] = f.PadMode == StftPadMode.Constant ? "constant" : "reflect",
+                ["fmin"] = f.FMinHz, ["fmax"] = f.FMaxHz, ["pad_mode"] = OptionSpellingEnumConverter.Spell(f.PadMode),
                 ["power"] = 2.0, ["mel_norm"] = "slaney", ["htk"] = false, ["log_offset"] = f.LogOffset, ["max_frames"] = f.MaxFrames,
-                ["log_reference"] = f.LogReference == LogReference.ClipPeak ? "clip_peak" : "absolute",
+                ["log_reference"] = OptionSpellingEnumConverter.Spell(f.LogReference),
                 ["log"] = f.LogReference == LogReference.ClipPeak ? "ln(mel / max(mel over the whole clip) + log_offset)" : "ln(mel + log_offset)",
                 ["input_layout"] = "(N, frames, n_mels)",
             },
@@ -208,6 +207,11 @@ public static class PyTorchExport
             ["recipe"] = m.History.Recipe,
         };
     }
+
+    /// <summary>An enumeration value in any of its spellings (an export of format 1 wrote "clip_peak").</summary>
+    private static TEnum Spelled<TEnum>(string text, string key) where TEnum : struct, Enum =>
+        OptionSpellingEnumConverter.Parse<TEnum>(text)
+        ?? throw new FormatException($"{key} must be {string.Join(" or ", Enum.GetValues<TEnum>().Select(v => OptionSpellingEnumConverter.Spell(v)))} (got {text})");
 
     private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 }

@@ -14,9 +14,10 @@ namespace FreesoundTagging.Models;
 /// Layout (integers little-endian):
 /// <code>
 /// "FSTMODEL"            8 bytes, magic
-/// format version        uint32 (= 1)
+/// format version        uint32 (= 2; 1 is still read)
 /// metadata length M     int64
-/// metadata              M bytes, UTF-8 JSON of ModelMetadata
+/// metadata              M bytes, UTF-8 JSON of ModelMetadata (version 2: snake_case keys, IO.JsonFormat;
+///                       version 1: PascalCase keys and stored copies of computed values)
 /// weights length W      int64
 /// weights               W bytes, TorchSharp state dict (Module.save)
 /// SHA-256               32 bytes, of every byte before it
@@ -28,7 +29,10 @@ public static class ModelFile
     /// <summary>Conventional extension; nothing depends on it.</summary>
     public const string Extension = ".fstmodel";
 
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+
+    /// <summary>The version of files written before the one JSON policy (pre_trained_models/ among them).</summary>
+    public const int PascalCaseVersion = 1;
 
     /// <summary>Most networks one file may hold (a sanity bound for descriptions read from disk).</summary>
     public const int MaxMembers = 64;
@@ -36,14 +40,6 @@ public static class ModelFile
     private static readonly byte[] Magic = "FSTMODEL"u8.ToArray();
     private const int HashLength = 32;
     private const int HeaderLength = 8 + 4 + 8; // magic, version, metadata length
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
 
     /// <summary>
     /// Writes <paramref name="model"/> and what describes it to <paramref name="path"/>. The file appears under
@@ -158,7 +154,7 @@ public static class ModelFile
         }
     }
 
-    internal static string SerializeMetadata(ModelMetadata metadata) => JsonSerializer.Serialize(metadata, Json);
+    internal static string SerializeMetadata(ModelMetadata metadata) => JsonSerializer.Serialize(metadata, IO.JsonFormat.Options);
 
     /// <summary>The container bytes around given metadata and weights (tests use it to forge consistent files).</summary>
     internal static byte[] Pack(string metadataJson, byte[] weights)
@@ -199,8 +195,8 @@ public static class ModelFile
 
         if (bytes.Length < HeaderLength) throw Truncated(path);
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8, 4));
-        if (version != FormatVersion)
-            throw new InvalidModelException($"model file format version {version} is not supported (this build reads version {FormatVersion})", path);
+        if (version is not (FormatVersion or PascalCaseVersion))
+            throw new InvalidModelException($"model file format version {version} is not supported (this build reads versions {PascalCaseVersion} and {FormatVersion})", path);
 
         long metaLength = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(12, 8));
         if (metaLength < 0 || metaLength > bytes.Length - HeaderLength - 8) throw Truncated(path);
@@ -214,16 +210,16 @@ public static class ModelFile
         if (!SHA256.HashData(bytes.AsSpan(0, hashAt)).AsSpan().SequenceEqual(bytes.AsSpan(hashAt, HashLength)))
             throw new InvalidModelException("the model file is corrupt (checksum mismatch)", path);
 
-        var metadata = ParseMetadata(bytes.AsSpan(HeaderLength, (int)metaLength), path);
+        var metadata = ParseMetadata(bytes.AsSpan(HeaderLength, (int)metaLength), version == FormatVersion ? IO.JsonFormat.Options : IO.JsonFormat.Legacy, path);
         return (metadata, bytes.AsSpan(weightsAt, (int)weightsLength).ToArray());
     }
 
-    private static ModelMetadata ParseMetadata(ReadOnlySpan<byte> json, string path)
+    private static ModelMetadata ParseMetadata(ReadOnlySpan<byte> json, JsonSerializerOptions format, string path)
     {
         ModelMetadata? metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<ModelMetadata>(json, Json);
+            metadata = JsonSerializer.Deserialize<ModelMetadata>(json, format);
         }
         catch (JsonException e)
         {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FreesoundTagging.Features;
 
 namespace FreesoundTagging.Models;
@@ -42,13 +41,6 @@ public sealed record ModelInfo(
     double? WindowSeconds = null,
     string? TrainedOn = null)
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     /// <exception cref="InvalidModelException">Not a model file, truncated or corrupt.</exception>
     public static ModelInfo Read(string path)
     {
@@ -66,7 +58,7 @@ public sealed record ModelInfo(
             m.ScoringBandShifts, window, h.TrainedOn);
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, IO.JsonFormat.Options);
 
     /// <summary>"half-window hop", or the hop in frames and as a share of the window.</summary>
     private string Hop() =>
@@ -85,7 +77,7 @@ public sealed record ModelInfo(
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
                      (f.LogReference == LogReference.ClipPeak ? $"ln(mel / the clip's peak + {FeatureConfig.FormatLogOffset(f.LogOffset)}), " : $"ln(mel + {FeatureConfig.FormatLogOffset(f.LogOffset)}), ") +
-                     $"{f.PadMode.ToString().ToLowerInvariant()} padding, {f.MaxFrames} frames per clip";
+                     $"{IO.OptionSpellingEnumConverter.Spell(f.PadMode)} padding, {f.MaxFrames} frames per clip";
         yield return $"scoring:      " + (WindowSeconds is { } w ? $"windows of {F(w)} s ({(CropSeconds is { } c && c != w ? $"its training crop is {F(c)} s" : "its training crop")}), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
             + (BandShifts > 0 ? $"; each also shifted by ±1{(BandShifts > 1 ? $"..±{BandShifts}" : "")} mel bands ({2 * BandShifts + 1} passes averaged)" : "");
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";

@@ -43,7 +43,10 @@ public sealed record CheckpointState
 /// </summary>
 public static class TrainingCheckpoint
 {
-    private static readonly byte[] Magic = "FSTCKPT1"u8.ToArray();
+    /// <summary>FSTCKPT2: the state in snake_case keys (<see cref="JsonFormat"/>); FSTCKPT1, camelCase keys, still resumes.</summary>
+    private static readonly byte[] Magic = "FSTCKPT2"u8.ToArray();
+
+    private static readonly byte[] CamelCaseMagic = "FSTCKPT1"u8.ToArray();
 
     /// <param name="bestWeights">With --keep best: the best epoch's weights (Module.save bytes), kept so a resumed run
     /// can still save them; an optional section, absent in checkpoints of earlier builds (empty when there are none but
@@ -54,7 +57,7 @@ public static class TrainingCheckpoint
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
-            byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, Datasets.DatasetInfo.Json);
+            byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, JsonFormat.Options);
             writer.Write(json.Length);
             writer.Write(json);
             WriteSection(writer, w => model.save(w));
@@ -108,7 +111,8 @@ public static class TrainingCheckpoint
     {
         if (!File.Exists(path)) throw new InvalidModelException("checkpoint not found (nothing to resume)", path);
         byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        bool camelCase = bytes.Length >= CamelCaseMagic.Length && bytes.AsSpan(0, CamelCaseMagic.Length).SequenceEqual(CamelCaseMagic);
+        if (bytes.Length < Magic.Length + 32 || !(camelCase || bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)))
             throw new InvalidModelException("not a training checkpoint", path);
         var body = bytes.AsSpan(Magic.Length, bytes.Length - Magic.Length - 32);
         if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - 32)))
@@ -117,7 +121,7 @@ public static class TrainingCheckpoint
         {
             using var reader = new BinaryReader(new MemoryStream(body.ToArray()));
             byte[] json = reader.ReadBytes(reader.ReadInt32());
-            var state = JsonSerializer.Deserialize<CheckpointState>(json, Datasets.DatasetInfo.Json)
+            var state = JsonSerializer.Deserialize<CheckpointState>(json, camelCase ? JsonFormat.Legacy : JsonFormat.Options)
                 ?? throw new InvalidModelException("empty checkpoint state", path);
             byte[] weights = reader.ReadBytes(reader.ReadInt32());
             byte[] moments = reader.ReadBytes(reader.ReadInt32());

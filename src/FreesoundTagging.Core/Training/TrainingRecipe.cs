@@ -94,9 +94,11 @@ public sealed record TrainingRecipe
         ["best"] = Best,
     };
 
-    private static readonly JsonSerializerOptions Json = new()
+    /// <summary>The one JSON policy (<see cref="IO.JsonFormat"/>: enumeration values as typed on the command line),
+    /// except that the keys are the option names themselves and a recipe lists only what it sets.</summary>
+    private static readonly JsonSerializerOptions Json = new(IO.JsonFormat.Options)
     {
-        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.Strict,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         ReadCommentHandling = JsonCommentHandling.Skip,

@@ -68,7 +68,7 @@ public class ConsoleOutputTests
     [Fact]
     public void TheProbabilitiesLineSaysHowManyClasses()
     {
-        using var f = new Reliability.Fixture();
+        using var f = new TinyRun();
         var r = CommandProcess.Run("predict", Patience, f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv"), "--probabilities", f.Dir.File("p.npy"));
         Assert.True(r.Exit == 0, r.Err);
         Assert.Contains($"wrote {f.Dir.File("p.npy")} ({f.Rows.Count} x 3 softmax probabilities, NaN rows for fallbacks)", r.Out);

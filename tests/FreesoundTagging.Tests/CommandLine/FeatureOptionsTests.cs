@@ -111,10 +111,18 @@ public class FeatureOptionsTests
         var export = ConsoleCapture.Run(ModelCommand.Run, "export", dir.File("m.fstmodel"), dir.File("e"));
         Assert.True(export.Exit == 0, export.Err);
         using (var json = JsonDocument.Parse(File.ReadAllText(dir.File("e.json"))))
-            Assert.Equal("clip_peak", json.RootElement.GetProperty("features").GetProperty("log_reference").GetString());
+            Assert.Equal("clip-peak", json.RootElement.GetProperty("features").GetProperty("log_reference").GetString());
         var import = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("e.json"), dir.File("back.fstmodel"));
         Assert.True(import.Exit == 0, import.Err);
         Assert.Equal(ModelFile.ReadMetadata(dir.File("m.fstmodel")).Features, ModelFile.ReadMetadata(dir.File("back.fstmodel")).Features);
+        // An export of format 1 spelled the value clip_peak: it still imports as the same features.
+        string first = File.ReadAllText(dir.File("e.json")).Replace(FreesoundTagging.Interop.PyTorchExport.Format, FreesoundTagging.Interop.PyTorchExport.FirstFormat)
+            .Replace("\"clip-peak\"", "\"clip_peak\"");
+        Assert.Contains("\"clip_peak\"", first);
+        File.WriteAllText(dir.File("first.json"), first);
+        var importFirst = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("first.json"), dir.File("first.fstmodel"));
+        Assert.True(importFirst.Exit == 0, importFirst.Err);
+        Assert.Equal(ModelFile.ReadMetadata(dir.File("m.fstmodel")).Features, ModelFile.ReadMetadata(dir.File("first.fstmodel")).Features);
         var scored = ConsoleCapture.Run(PredictCommand.Run, dir.File("back.fstmodel"), audio, template, train, dir.File("submission.csv"));
         Assert.True(scored.Exit == 0, scored.Err);
     }
@@ -124,14 +132,11 @@ public class FeatureOptionsTests
     public void ADatasetJsonWithoutALogReferenceReadsAsAbsolute()
     {
         using var dir = new TempDir();
-        var (audio, train, _) = TinyCorpus.Write(dir.Path, perClass: 1);
-        var inputs = ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", dir.Path, "--max-frames", "50");
-        Assert.True(inputs.Exit == 0, inputs.Err);
-        string json = File.ReadAllText(dir.File("dataset.json"));
-        Assert.Contains("\"logReference\": \"Absolute\",", json);
-        File.WriteAllText(dir.File("dataset.json"), json.Replace("\"logReference\": \"Absolute\",", ""));
+        string json = File.ReadAllText(Golden.PathOf("format-1/dataset.json"));
+        Assert.Contains("\"logReference\": \"ClipPeak\",", json);
+        string path = dir.Write("dataset.json", json.Replace("\"logReference\": \"ClipPeak\",", ""));
 
-        Assert.Equal(FreesoundTagging.Features.FeatureConfig.Original with { MaxFrames = 50 }, DatasetInfo.Read(dir.File("dataset.json")).Features);
+        Assert.Equal(FreesoundTagging.Features.FeatureConfig.Original with { MaxFrames = 100 }, DatasetInfo.Read(path).Features);
     }
 
     /// <summary>Too many bands for the FFT: inputs says how many are empty, and those are exactly the bands that come out

@@ -12,7 +12,7 @@ using static TorchSharp.torch;
 namespace FreesoundTagging.Tests.CommandLine;
 
 /// <summary>
-/// Issue 15, scale-out: three real `inputs --shard auto/3` processes, K taken from a Slurm array's or a Kubernetes
+/// Scale-out: three real `inputs --shard auto/3` processes, K taken from a Slurm array's or a Kubernetes
 /// Indexed Job's variables, add up to a single run: the same rows, byte for byte, in the same order once
 /// TrainingSet merges them; and `model` refuses an incomplete or duplicated set of shards.
 /// </summary>

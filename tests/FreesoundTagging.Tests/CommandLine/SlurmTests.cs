@@ -5,7 +5,7 @@ using Xunit;
 namespace FreesoundTagging.Tests.CommandLine;
 
 /// <summary>
-/// Issue 32, item 6: docs/scale-out.md's Slurm recipe on a real Slurm. tests/ScaleOut/slurm-check.sh starts a
+/// docs/scale-out.md's Slurm recipe on a real Slurm. tests/ScaleOut/slurm-check.sh starts a
 /// one-node cluster on this machine, runs the documented `sbatch --array` of `inputs --shard auto/4` and
 /// `model --data shard-*` as a dependent job, and checks the model against one trained on a single `inputs` run;
 /// here the shards' rows are then compared with that run's, byte for byte. Skipped, with the script's reason, where

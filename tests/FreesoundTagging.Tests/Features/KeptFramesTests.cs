@@ -6,7 +6,7 @@ using Xunit;
 namespace FreesoundTagging.Tests.Features;
 
 /// <summary>
-/// Issue 35: a clip costs the rows kept (inputs' --max-frames), not its length. The kept rows are the bits of the
+/// A clip costs the rows kept (inputs' --max-frames), not its length. The kept rows are the bits of the
 /// whole clip's first rows; with the clip-peak reference the rest is still read, for the peak alone.
 /// </summary>
 public class KeptFramesTests

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace FreesoundTagging.Tests.IO;
 
-/// <summary>Issue 35: `predict DIR -r` over links that lead back up, to themselves, or into /proc.</summary>
+/// <summary>`predict DIR -r` over links that lead back up, to themselves, or into /proc.</summary>
 public class FolderWalkTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);

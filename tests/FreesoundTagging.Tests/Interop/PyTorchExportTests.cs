@@ -122,7 +122,7 @@ public class PyTorchExportTests
         AssertImportRefused(dir, exported.Replace("\"band_shifts\": 0", "\"band_shifts\": 9"), "the scoring band shifts must be 0 to 8 (got 9)");
         // A log reference we do not know; a description written before the option existed has none and is absolute.
         Assert.Contains("\"log_reference\": \"absolute\",", exported);
-        AssertImportRefused(dir, exported.Replace("\"log_reference\": \"absolute\"", "\"log_reference\": \"loudest\""), "log_reference must be absolute or clip_peak (got loudest)");
+        AssertImportRefused(dir, exported.Replace("\"log_reference\": \"absolute\"", "\"log_reference\": \"loudest\""), "log_reference must be absolute or clip-peak (got loudest)");
         File.WriteAllText(dir.File("old.json"), exported.Replace("\"log_reference\": \"absolute\",", ""));
         var old = ConsoleCapture.Run(ModelCommand.Run, "import", dir.File("old.json"), dir.File("old.fstmodel"));
         Assert.True(old.Exit == 0, old.Err);

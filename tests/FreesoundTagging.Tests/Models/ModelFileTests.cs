@@ -141,9 +141,9 @@ public sealed class ModelFileTests : IDisposable
         TorchRuntime.Initialise();
         string path = SaveSmallModel();
         byte[] bytes = File.ReadAllBytes(path);
-        bytes[8] = 2;
+        bytes[8] = ModelFile.FormatVersion + 1;
         File.WriteAllBytes(path, bytes);
-        Assert.Contains("format version 2", Assert.Throws<InvalidModelException>(() => ModelFile.Load(path)).Message);
+        Assert.Contains($"format version {ModelFile.FormatVersion + 1}", Assert.Throws<InvalidModelException>(() => ModelFile.Load(path)).Message);
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public sealed class ModelFileTests : IDisposable
     public void WeightsForAnotherInputSizeAreRefused()
     {
         TorchRuntime.Initialise();
-        string path = Forge(json => json.Replace("\"MelCount\": 8", "\"MelCount\": 9"));
+        string path = Forge(json => json.Replace("\"mel_count\": 8", "\"mel_count\": 9"));
         AssertDoesNotFit(Assert.Throws<InvalidModelException>(() => ModelFile.Load(path)));
     }
 
@@ -196,8 +196,8 @@ public sealed class ModelFileTests : IDisposable
             (json => "{", "not valid"),
             (json => "null", "empty"),
             (json => json.Replace("\"Bark\"", "\"Cello\""), "more than once"),
-            (json => json.Replace("\"MelCount\": 8", "\"MelCount\": -1"), "MelCount"),
-            (json => json.Replace("\"Classes\"", "\"Labels\""), "not valid"),
+            (json => json.Replace("\"mel_count\": 8", "\"mel_count\": -1"), "MelCount"),
+            (json => json.Replace("\"classes\"", "\"labels\""), "not valid"),
         })
         {
             string path = Forge(edit, "broken.fstmodel");

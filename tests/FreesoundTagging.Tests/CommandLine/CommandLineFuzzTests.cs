@@ -6,12 +6,12 @@ using FreesoundTagging.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.CommandLine;
 
 /// <summary>
-/// Issue 12's property test: random option lists and values for each command (fixed seeds, a few seconds each),
-/// run in-process on tiny real data. Whatever the arguments, the outcome is a success, a usage error (2), bad
-/// input (3) - never an internal error (1) and never a stack trace.
+/// Random option lists and values for each command (fixed seeds, a few seconds each), run in-process on tiny real
+/// data. Whatever the arguments, the outcome is a success, a usage error (2), bad input (3) - never an internal
+/// error (1) and never a stack trace.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public class CommandLineFuzzTests(ITestOutputHelper output)
@@ -99,7 +99,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
     [Fact]
     public void InputsNeverFailsInternally()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string outDir = f.Dir.File("out");
         Directory.CreateDirectory(outDir);
         string[] folders = [f.Audio, f.Dir.File("missing"), f.TrainCsv, outDir];
@@ -128,7 +128,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
     [Fact]
     public void ModelNeverFailsInternally()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string data = f.Dir.File("data");
         Directory.CreateDirectory(data);
         SyntheticDataset.Write(data, rows: 12, classes: 3, maxFrames: 24, verified: i => i % 3 != 0);
@@ -162,7 +162,7 @@ public class CommandLineFuzzTests(ITestOutputHelper output)
     [Fact]
     public void PredictNeverFailsInternally()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string[] models = [f.Model, f.Model, f.Dir.File("missing.fstmodel"), f.TrainCsv, f.Audio];
         string[] paths = [f.Audio, f.Template, f.TrainCsv, "-", f.Dir.File("s.csv"), f.Dir.File("s.csv"), Path.Combine(f.Audio, f.Rows[0].Fname), f.Model, f.Dir.File("missing"), f.Dir.File("nodir/s.csv")];
         (string, string[]?)[] options =

@@ -4,10 +4,10 @@ using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.BadInput;
 
-/// <summary>Issue 12, item 2: FIFOs, devices, folders and /proc files are named for what they are, never opened
-/// for reading (a FIFO would block forever); symlinks to regular files still work.</summary>
+/// <summary>FIFOs, devices, folders and /proc files are named for what they are, never opened for reading (a FIFO
+/// would block forever); symlinks to regular files still work.</summary>
 [Collection(TorchCollection.Name)]
 public class NonRegularFileTests
 {
@@ -16,8 +16,8 @@ public class NonRegularFileTests
     [Fact]
     public void AFifoListedInTrainCsvIsAnErrorNotAHang()
     {
-        using var f = new Fixture();
-        Fixture.MkFifo(Path.Combine(f.Audio, "p.wav"));
+        using var f = new TinyRun();
+        TinyRun.MkFifo(Path.Combine(f.Audio, "p.wav"));
         File.AppendAllText(f.TrainCsv, "p.wav,Low,1\n");
         var r = CommandProcess.Run("inputs", Patience, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path);
         Assert.False(r.TimedOut, "inputs blocked on the FIFO");
@@ -33,9 +33,9 @@ public class NonRegularFileTests
     [Fact]
     public void AFifoAsTrainCsvOrModelIsAnErrorNotAHang()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string fifo = f.Dir.File("t.csv");
-        Fixture.MkFifo(fifo);
+        TinyRun.MkFifo(fifo);
         var r = CommandProcess.Run("inputs", Patience, f.Audio, fifo, "--out-dir", f.Dir.Path);
         Assert.False(r.TimedOut, "inputs blocked on the FIFO");
         Assert.Equal(3, r.Exit);
@@ -50,9 +50,9 @@ public class NonRegularFileTests
     [Fact]
     public void AFifoGivenToTaggingOrInASubmissionIsAnErrorNotAHang()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string fifo = Path.Combine(f.Audio, "x.wav");
-        Fixture.MkFifo(fifo);
+        TinyRun.MkFifo(fifo);
         var tag = CommandProcess.Run("predict", Patience, f.Model, fifo);
         Assert.False(tag.TimedOut, "predict blocked on the FIFO");
         Assert.Equal(3, tag.Exit);
@@ -69,8 +69,8 @@ public class NonRegularFileTests
     [Fact]
     public void AFifoInAFolderBeingTaggedIsSkippedWithItsReasonNotAHang()
     {
-        using var f = new Fixture();
-        Fixture.MkFifo(Path.Combine(f.Audio, "pipe.wav"));
+        using var f = new TinyRun();
+        TinyRun.MkFifo(Path.Combine(f.Audio, "pipe.wav"));
         var tag = CommandProcess.Run("predict", Patience, f.Model, f.Audio, "--format", "csv");
         Assert.False(tag.TimedOut, "predict blocked on the FIFO while walking the folder");
         Assert.Equal(0, tag.Exit);
@@ -84,7 +84,7 @@ public class NonRegularFileTests
     [InlineData("/proc/self/status", "kernel pseudo-file")]
     public void DevicesAndProcFilesAreNamedForWhatTheyAre(string path, string expected)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         var r = ConsoleCapture.Run(PredictCommand.Run, f.Model, path);
         Assert.Equal(3, r.Exit);
         Assert.Contains(expected, r.Err);
@@ -93,7 +93,7 @@ public class NonRegularFileTests
     [Fact]
     public void AFolderNamedLikeAClipIsAFolderNotMissing()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         Directory.CreateDirectory(Path.Combine(f.Audio, "dir.wav"));
         File.AppendAllText(f.TrainCsv, "dir.wav,Low,1\n");
         var r = ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path);
@@ -104,7 +104,7 @@ public class NonRegularFileTests
     [Fact]
     public void SymlinksToRegularFilesStillWork()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         File.CreateSymbolicLink(Path.Combine(f.Audio, "link.wav"), Path.Combine(f.Audio, f.Rows[0].Fname));
         File.AppendAllText(f.TrainCsv, "link.wav,Low,1\n");
         string csvLink = f.Dir.File("train-link.csv");
@@ -112,30 +112,5 @@ public class NonRegularFileTests
         var r = ConsoleCapture.Run(InputsCommand.Run, f.Audio, csvLink, "--out-dir", f.Dir.Path, "--max-frames", "130");
         Assert.True(r.Exit == 0, r.Err);
         Assert.Contains($"samples.npy ({f.Rows.Count + 1}, 130, 64)", r.Out);
-    }
-
-    [Fact]
-    public void PendingTemporaryFilesCanAllBeDeletedAtOnce()
-    {
-        // What a second Ctrl+C / SIGTERM does before the process ends: no .tmp file is left behind.
-        using var dir = new TempDir();
-        using var file = AtomicFile.Create(dir.File("out.bin"));
-        file.Stream.Write(new byte[100]);
-        Assert.Contains(file.TempPath, PendingTempFiles.Current);
-        PendingTempFiles.DeleteAll();
-        Assert.Empty(dir.Files());
-        Assert.DoesNotContain(file.TempPath, PendingTempFiles.Current);
-    }
-
-    [Fact]
-    public void ACommittedOrDisposedFileIsNoLongerPending()
-    {
-        using var dir = new TempDir();
-        var committed = AtomicFile.Create(dir.File("a.bin"));
-        committed.Commit();
-        var dropped = AtomicFile.Create(dir.File("b.bin"));
-        dropped.Dispose();
-        Assert.DoesNotContain(committed.TempPath, PendingTempFiles.Current);
-        Assert.DoesNotContain(dropped.TempPath, PendingTempFiles.Current);
     }
 }

@@ -5,17 +5,17 @@ using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.CommandLine;
 
-/// <summary>Issue 35: messages that gave a wrong or no reason - libtorch under `ulimit -v`, a path longer than the
-/// system resolves, a file without an audio stream, a timeline on a whole-clip model.</summary>
+/// <summary>Errors give the real reason: libtorch under `ulimit -v`, a path longer than the system resolves, a file
+/// without an audio stream, a timeline on a whole-clip model.</summary>
 [Collection(TorchCollection.Name)]
-public class MessageTests
+public class ErrorMessageTests
 {
     [Fact]
     public void AnAddressSpaceLimitTooSmallForLibtorchIsNamed()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string predict = Path.Combine(AppContext.BaseDirectory, "predict");
         // 2 GiB: LibTorchSharp cannot even be mapped (3 and 4 GiB fail later, in allocations, also named).
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -36,12 +36,12 @@ public class MessageTests
     [Fact]
     public void AFolderPathLongerThanTheSystemResolvesIsNotCalledMissing()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         // 22 names of 200 characters: each name is fine, the whole path (about 4,450 bytes) is beyond PATH_MAX.
         string name = new('d', 200);
         string relative = string.Join('/', Enumerable.Repeat(name, 22));
         // mkdir -p walks the names one by one, so it can make what a single path cannot reach.
-        Fixture.Run("mkdir", "-p", Path.Combine(f.Dir.Path, relative));
+        TinyRun.Run("mkdir", "-p", Path.Combine(f.Dir.Path, relative));
         string longPath = Path.Combine(f.Dir.Path, relative);
         try
         {
@@ -59,7 +59,7 @@ public class MessageTests
         finally
         {
             // Deleting by the long path fails the same way; rm walks the tree.
-            Fixture.Run("rm", "-rf", Path.Combine(f.Dir.Path, name));
+            TinyRun.Run("rm", "-rf", Path.Combine(f.Dir.Path, name));
         }
     }
 
@@ -69,10 +69,10 @@ public class MessageTests
         using var dir = new TempDir();
         // A PNG renamed .wav, and an MP4 holding only video: ffmpeg's last line was its hint about "-map".
         string image = dir.File("picture.wav");
-        Fixture.Run(EncodedClips.Ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=8x8", "-frames:v", "1", dir.File("picture.png"));
+        TinyRun.Run(EncodedClips.Ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "color=c=red:s=8x8", "-frames:v", "1", dir.File("picture.png"));
         File.Move(dir.File("picture.png"), image);
         string video = dir.File("silent.mp4");
-        Fixture.Run(EncodedClips.Ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=0.2:size=32x32:rate=10", "-c:v", "mpeg4", video);
+        TinyRun.Run(EncodedClips.Ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=0.2:size=32x32:rate=10", "-c:v", "mpeg4", video);
         foreach (string path in new[] { image, video })
         {
             var e = Assert.Throws<InvalidAudioException>(() => AudioLoader.LoadMono(path, 44100));

@@ -9,18 +9,18 @@ using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.BadInput;
 
-/// <summary>Issue 12, items 3 and 4: non-finite features are never written or scored; a diverging run stops at
-/// the first non-finite loss, keeping the last good checkpoint.</summary>
+/// <summary>Non-finite features are never written or scored; a diverging run stops at the first non-finite loss,
+/// keeping the last good checkpoint.</summary>
 [Collection(TorchCollection.Name)]
 public class NonFiniteTests
 {
     [Fact]
     public void HugeFloatSamplesAreAnInvalidClipInInputs()
     {
-        using var f = new Fixture();
-        File.WriteAllBytes(Path.Combine(f.Audio, "huge.wav"), Fixture.HugeFloatWav());
+        using var f = new TinyRun();
+        File.WriteAllBytes(Path.Combine(f.Audio, "huge.wav"), TinyRun.HugeFloatWav());
         File.AppendAllText(f.TrainCsv, "huge.wav,Low,1\n");
         var r = ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path, "--max-frames", "130");
         Assert.Equal(3, r.Exit);
@@ -44,8 +44,8 @@ public class NonFiniteTests
     [Fact]
     public void HugeFloatSamplesAreNeverScored()
     {
-        using var f = new Fixture();
-        File.WriteAllBytes(Path.Combine(f.Audio, "huge.wav"), Fixture.HugeFloatWav());
+        using var f = new TinyRun();
+        File.WriteAllBytes(Path.Combine(f.Audio, "huge.wav"), TinyRun.HugeFloatWav());
         File.AppendAllText(f.Template, "huge.wav,Mid\n");
         var r = ConsoleCapture.Run(PredictCommand.Run, f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv"));
         Assert.True(r.Exit == 0, r.Err);
@@ -64,8 +64,8 @@ public class NonFiniteTests
     {
         // Any float32 sample squared and summed over a window stays far below float64's range, so such a clip is
         // written (its features are finite); only float64 WAVs can overflow, and those are refused above.
-        using var f = new Fixture();
-        File.WriteAllBytes(Path.Combine(f.Audio, "loud.wav"), Fixture.LoudFloat32Wav());
+        using var f = new TinyRun();
+        File.WriteAllBytes(Path.Combine(f.Audio, "loud.wav"), TinyRun.LoudFloat32Wav());
         File.AppendAllText(f.TrainCsv, "loud.wav,Low,1\n");
         var r = ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.TrainCsv, "--out-dir", f.Dir.Path, "--max-frames", "130");
         Assert.True(r.Exit == 0, r.Err);

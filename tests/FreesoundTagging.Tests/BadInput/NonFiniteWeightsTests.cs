@@ -7,11 +7,11 @@ using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.BadInput;
 
-/// <summary>Issue 35: weights are checked when they are read, not only the seal: an import or a re-sealed model file
-/// with NaN weights would make every probability NaN (a submission of the first three classes, JSON that cannot be
-/// written). A safetensors header whose tensors share bytes is refused.</summary>
+/// <summary>Weights are checked when they are read, not only the seal: an import or a re-sealed model file with NaN
+/// weights would make every probability NaN (a submission of the first three classes, JSON that cannot be written).
+/// A safetensors header whose tensors share bytes is refused.</summary>
 [Collection(TorchCollection.Name)]
 public class NonFiniteWeightsTests
 {
@@ -23,7 +23,7 @@ public class NonFiniteWeightsTests
     }
 
     /// <summary>The fixture's model exported: the description, and the safetensors' header and where its data starts.</summary>
-    private static (string Description, string Weights, JsonObject Header, int DataStart) Export(Fixture f)
+    private static (string Description, string Weights, JsonObject Header, int DataStart) Export(TinyRun f)
     {
         var r = ConsoleCapture.Run(ModelCommand.Run, "export", f.Model, f.Dir.File("own"));
         Assert.True(r.Exit == 0, r.Err);
@@ -38,7 +38,7 @@ public class NonFiniteWeightsTests
     [InlineData(float.PositiveInfinity, "holds infinity at element 3")]
     public void ImportRefusesNonFiniteWeights(float value, string expected)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         var (description, weights, header, dataStart) = Export(f);
         long begin = header["conv1.weight"]!["data_offsets"]![0]!.GetValue<long>();
         byte[] bytes = File.ReadAllBytes(weights);
@@ -51,7 +51,7 @@ public class NonFiniteWeightsTests
     [Fact]
     public void ImportRefusesTensorsThatShareBytes()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         var (description, weights, header, dataStart) = Export(f);
         // Point conv1.bias at the start of conv1.weight's bytes: each range alone fits its shape.
         var bias = header["conv1.bias"]!["data_offsets"]!.AsArray();
@@ -74,7 +74,7 @@ public class NonFiniteWeightsTests
     [Fact]
     public void AModelFileSealedOverNaNWeightsIsRefusedOnLoad()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         // Edited and sealed again with a fresh SHA-256: the container is consistent, the weights are not numbers.
         using (var loaded = ModelFile.Load(f.Model))
         {

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using FreesoundTagging.Tests.Audio;
-using FreesoundTagging.Tests.Support;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.Support;
 
-/// <summary>A tiny corpus, its submission template and an untrained model: what the hostile-input tests attack.</summary>
-internal sealed class Fixture : IDisposable
+/// <summary>A tiny corpus, its submission template and an untrained model: what the process-level tests run the
+/// commands on (and feed broken variants of).</summary>
+internal sealed class TinyRun : IDisposable
 {
-    public Fixture()
+    public TinyRun()
     {
         (Audio, TrainCsv, Rows) = TinyCorpus.Write(Dir.Path, perClass: 1);
         Template = Dir.Write("sample_submission.csv", "fname,label\n" + string.Join("\n", Rows.Select(r => $"{r.Fname},Low Mid High")) + "\n");
@@ -26,7 +26,6 @@ internal sealed class Fixture : IDisposable
 
     public string Model { get; }
 
-    /// <summary>A 32-bit float WAV whose samples are finite but ~1e30: the power spectrum overflows.</summary>
     /// <summary>A float64 WAV of finite samples around 1e200, beyond what the float32 samples of the front end hold.</summary>
     public static byte[] HugeFloatWav() =>
         new WavBuilder().Fmt(WavBuilder.IeeeFloat, 1, 44100, 64).Data(WavBuilder.Float64(Enumerable.Range(0, 8000).Select(i => 1e200 * Math.Sin(i * 0.1)).ToArray())).ToArray();

@@ -3,9 +3,9 @@ using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.OutputSafety;
 
-/// <summary>Issue 12, item 9: two runs writing the same output at once - the second is refused.</summary>
+/// <summary>Two runs writing the same output at once: the second is refused.</summary>
 [Collection(TorchCollection.Name)]
 public class OutputLockTests
 {
@@ -26,7 +26,7 @@ public class OutputLockTests
     [Fact]
     public void ASecondWriterOfTheSameOutputIsRefused()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string output = f.Dir.File("s.csv");
         using (OutputLock.Acquire([output]))
         {

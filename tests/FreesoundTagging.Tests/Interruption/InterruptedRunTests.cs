@@ -6,11 +6,11 @@ using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using Xunit;
 
-namespace FreesoundTagging.Tests.CommandLine;
+namespace FreesoundTagging.Tests.Interruption;
 
-/// <summary>The real executables, killed mid-run: nothing partial under a final name, and training resumes.</summary>
+/// <summary>The real executables, killed or stopped mid-run: nothing partial under a final name, and training resumes.</summary>
 [Collection(TorchCollection.Name)]
-public class InterruptionTests
+public class InterruptedRunTests
 {
     private static Process Start(string command, string workDir, params string[] args) => CommandProcess.Start(command, args, workDir);
 
@@ -117,50 +117,5 @@ public class InterruptionTests
         Assert.Equal(0, Finish(Start("model", dir.Path, [.. args, "--resume"])));
         using var loaded = ModelFile.Load(model);
         Assert.Equal(12, loaded.History.Epochs.Count);
-    }
-
-    [Theory]
-    // samples.npy's padding left as holes: 32 KB cannot hold the clips' own frames (9 clips of 0.2-1.2 s).
-    [InlineData("size=32k", true)]
-    // The padding written as zeros: 256 KB cannot hold the first 768 KB row.
-    [InlineData("size=256k", false)]
-    public void AFullDiskIsReportedAndLeavesNoPartialFile(string mountOptions, bool sparse)
-    {
-        var (exit, stdout, stderr) = RunInputsOnPrivateTmpfs(mountOptions, sparse);
-        Assert.Equal(3, exit);
-        Assert.Contains("No space left", stderr);
-        Assert.Single(stderr.Trim().Split('\n'));
-        Assert.Contains("left: \n", stdout + "\n");
-    }
-
-    [Fact]
-    public void AnOutputFolderThatCannotBeWrittenIsOneClearError()
-    {
-        var (exit, stdout, stderr) = RunInputsOnPrivateTmpfs("ro,size=64k");
-        Assert.Equal(3, exit);
-        Assert.Contains("cannot write here", stderr);
-        Assert.Single(stderr.Trim().Split('\n'));
-        Assert.Contains("left: \n", stdout + "\n");
-    }
-
-    /// <summary>
-    /// Runs the real inputs with its output folder on a tmpfs mounted with <paramref name="mountOptions"/>, in a
-    /// private user + mount namespace (no root needed, nothing outside is touched). stdout ends with
-    /// "left: &lt;files in the folder afterwards&gt;", listed inside the namespace where the tmpfs is visible.
-    /// </summary>
-    private static (int Exit, string Stdout, string Stderr) RunInputsOnPrivateTmpfs(string mountOptions, bool sparse = true)
-    {
-        using var dir = new TempDir();
-        var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 3);
-        string outDir = dir.File("out");
-        Directory.CreateDirectory(outDir);
-        string script = $"mount -t tmpfs -o {mountOptions} tmpfs \"$0\" || exit 99; cd \"$0\"; \"$1\" \"$2\" \"$3\"; code=$?; echo \"left: $(ls -A)\"; exit $code";
-        var info = new ProcessStartInfo("unshare") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.Environment["FREESOUND_SPARSE_NPY"] = sparse ? "1" : "0";
-        foreach (string a in new[] { "-rm", "sh", "-c", script, outDir, Path.Combine(AppContext.BaseDirectory, "inputs"), audio, csv }) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout, stderr);
     }
 }

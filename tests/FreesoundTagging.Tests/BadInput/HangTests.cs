@@ -4,11 +4,11 @@ using FreesoundTagging.Tests.Audio;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.BadInput;
 
 /// <summary>
-/// Issue 35, hangs and time: inputs that made a run spin, block or ignore a SIGTERM, run as the real commands. A hang
-/// is a failure after a deadline (the process is then killed), never a stuck suite.
+/// Inputs that made a run spin, block or ignore a SIGTERM, run as the real commands. A hang is a failure after a
+/// deadline (the process is then killed), never a stuck suite.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public class HangTests(EncodedClips clips) : IClassFixture<EncodedClips>
@@ -39,7 +39,7 @@ public class HangTests(EncodedClips clips) : IClassFixture<EncodedClips>
     {
         using var dir = new TempDir();
         string audio = Audio(dir, (name, System.Text.Encoding.ASCII.GetBytes(text)));
-        Fixture.MkFifo(Path.Combine(audio, "seg.ts"));
+        TinyRun.MkFifo(Path.Combine(audio, "seg.ts"));
 
         var r = CommandProcess.Run("inputs", [audio, TrainCsv(dir, name), "-o", dir.Path, "--threads", "1"], Deadline);
 

@@ -4,12 +4,12 @@ using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.OutputSafety;
 
-/// <summary>Issue 12, item 1 (and item 6's folders in the way): no output is ever written over an input or over
-/// another output, however the path is spelled; the run is refused before any work, exit 3, one line.</summary>
+/// <summary>No output is ever written over an input or over another output, however the path is spelled, nor over a
+/// folder in the way: the run is refused before any work, exit 3, one line.</summary>
 [Collection(TorchCollection.Name)]
-public class OutputSafetyTests
+public class OverwriteTests
 {
     private static void AssertRefused((int Exit, string Out, string Err) r, string fragment = "same file")
     {
@@ -19,7 +19,7 @@ public class OutputSafetyTests
         Assert.DoesNotContain("wrote", r.Out);
     }
 
-    private static string Spell(Fixture f, string target, string spelling)
+    private static string Spell(TinyRun f, string target, string spelling)
     {
         string name = Path.GetFileName(target);
         switch (spelling)
@@ -34,7 +34,7 @@ public class OutputSafetyTests
             case "symlink":
                 return File.CreateSymbolicLink(f.Dir.File("link.out"), target).FullName;
             case "hardlink":
-                Fixture.Run("ln", target, f.Dir.File("hard.out"));
+                TinyRun.Run("ln", target, f.Dir.File("hard.out"));
                 return f.Dir.File("hard.out");
             case "linkedfolder":
                 Directory.CreateSymbolicLink(f.Dir.File("alias"), Path.GetDirectoryName(target)!);
@@ -53,7 +53,7 @@ public class OutputSafetyTests
     [InlineData("linkedfolder")]
     public void PredictNeverWritesTheSubmissionOverTheModel(string spelling)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         byte[] before = File.ReadAllBytes(f.Model);
         var r = ConsoleCapture.Run(PredictCommand.Run, f.Model, f.Audio, f.Template, "-", Spell(f, f.Model, spelling));
         AssertRefused(r);
@@ -66,7 +66,7 @@ public class OutputSafetyTests
     [InlineData("clip")]
     public void PredictNeverWritesTheSubmissionOverItsCsvsOrClips(string what)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string target = what switch
         {
             "sample_submission" => f.Template,
@@ -81,7 +81,7 @@ public class OutputSafetyTests
     [Fact]
     public void PredictProbabilitiesNeverGoOverTheModelOrTheSubmission()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         byte[] model = File.ReadAllBytes(f.Model);
         AssertRefused(ConsoleCapture.Run(PredictCommand.Run, f.Model, f.Audio, f.Template, "-", f.Dir.File("s.csv"), "--probabilities", Spell(f, f.Model, "symlink")));
         Assert.Equal(model, File.ReadAllBytes(f.Model));
@@ -96,7 +96,7 @@ public class OutputSafetyTests
     [InlineData("dataset.json", "linkedfolder")]
     public void ModelNeverWritesOverItsTrainingData(string file, string spelling)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string data = f.Dir.File("data");
         Directory.CreateDirectory(data);
         SyntheticDataset.Write(data, rows: 8, classes: 2, maxFrames: 20);
@@ -110,7 +110,7 @@ public class OutputSafetyTests
     [Fact]
     public void InputsNeverWritesOverItsCsv()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string outDir = f.Dir.File("out");
         Directory.CreateDirectory(outDir);
         string csv = Path.Combine(outDir, "dataset.json");
@@ -124,7 +124,7 @@ public class OutputSafetyTests
     [Fact]
     public void AFolderNamedLikeAnOutputIsRefusedBeforeAnyWork()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string outDir = f.Dir.File("out");
         Directory.CreateDirectory(Path.Combine(outDir, "dataset.json"));
         AssertRefused(ConsoleCapture.Run(InputsCommand.Run, f.Audio, f.TrainCsv, "--out-dir", outDir), "is a folder");
@@ -144,9 +144,9 @@ public class OutputSafetyTests
     public void AnExistingFifoIsNeverReplacedByAnOutput()
     {
         // (A FIFO rather than /dev/null: on today's code, running as root, the test must not replace a device.)
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string fifo = f.Dir.File("out.csv");
-        Fixture.MkFifo(fifo);
+        TinyRun.MkFifo(fifo);
         AssertRefused(ConsoleCapture.Run(PredictCommand.Run, f.Model, f.Audio, f.Template, "-", fifo), "FIFO");
         Assert.Equal(FreesoundTagging.IO.FileKind.Fifo, FreesoundTagging.IO.FileStatus.Of(fifo).Kind);
     }

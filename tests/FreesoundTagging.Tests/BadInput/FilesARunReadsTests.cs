@@ -3,13 +3,13 @@ using FreesoundTagging.Model;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.BadInput;
 
-/// <summary>Issue 35: every file a run reads (the recipe, an import's description and the weights it names, the
-/// data) is an input the output guard knows; none is opened unless it is a regular file of a sane size; a recipe
-/// file's values pass the command line's checks; a killed run's temporary files are removed by the next run.</summary>
+/// <summary>Every file a run reads (the recipe, an import's description and the weights it names, the data) is an
+/// input the output guard knows; none is opened unless it is a regular file of a sane size; a recipe file's values
+/// pass the command line's checks.</summary>
 [Collection(TorchCollection.Name)]
-public class RunInputsTests
+public class FilesARunReadsTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -21,14 +21,14 @@ public class RunInputsTests
     }
 
     /// <summary>model export of the fixture's model: own.json + own.safetensors in <paramref name="f"/>'s folder.</summary>
-    private static string Export(Fixture f)
+    private static string Export(TinyRun f)
     {
         var r = ConsoleCapture.Run(ModelCommand.Run, "export", f.Model, f.Dir.File("own"));
         Assert.True(r.Exit == 0, r.Err);
         return f.Dir.File("own.json");
     }
 
-    private static string Data(Fixture f)
+    private static string Data(TinyRun f)
     {
         string data = f.Dir.File("data");
         Directory.CreateDirectory(data);
@@ -39,7 +39,7 @@ public class RunInputsTests
     [Fact]
     public void ImportNeverWritesTheModelOverTheWeightsItReads()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string description = Export(f);
         string weights = f.Dir.File("own.safetensors");
         byte[] before = File.ReadAllBytes(weights);
@@ -53,7 +53,7 @@ public class RunInputsTests
     [Fact]
     public void ModelNeverWritesOverItsRecipeFile()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string data = Data(f);
         string recipe = f.Dir.Write("r.json", "{\"epochs\": 1}");
         var r = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", recipe, "--data", data, "--recipe", recipe, "--device", "cpu");
@@ -69,7 +69,7 @@ public class RunInputsTests
     [InlineData("{\"schedule\": \"linear\"}", "\"schedule\": must be one of constant, cosine (got linear)")]
     public void RecipeFileValuesPassTheCommandLinesChecks(string recipe, string expected)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string data = Data(f);
         string path = f.Dir.Write("r.json", recipe);
         // A process, so that a recipe taken as it is (a billion epochs) fails by the time limit instead of training on.
@@ -83,7 +83,7 @@ public class RunInputsTests
     [Fact]
     public void DevicesAreNeverReadAsARecipeOrAsWeights()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string data = Data(f);
         AssertOneError(ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", f.Dir.File("x.fstmodel"), "--data", data, "--recipe", "/dev/zero", "--device", "cpu"),
             "/dev/zero: is a character device, not a regular file; expected a recipe file");
@@ -105,25 +105,25 @@ public class RunInputsTests
     [InlineData("weights")]
     public void AFifoAmongTheFilesARunReadsIsAnErrorNotAHang(string which)
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string data = Data(f);
         string[] args;
         if (which == "weights")
         {
             string description = Export(f);
             File.Delete(f.Dir.File("own.safetensors"));
-            Fixture.MkFifo(f.Dir.File("own.safetensors"));
+            TinyRun.MkFifo(f.Dir.File("own.safetensors"));
             args = ["import", description, f.Dir.File("x.fstmodel")];
         }
         else if (which == "recipe")
         {
-            Fixture.MkFifo(f.Dir.File("r.json"));
+            TinyRun.MkFifo(f.Dir.File("r.json"));
             args = ["cnn_1d", f.Dir.File("x.fstmodel"), "--data", data, "--recipe", f.Dir.File("r.json"), "--device", "cpu"];
         }
         else
         {
             File.Delete(Path.Combine(data, which));
-            Fixture.MkFifo(Path.Combine(data, which));
+            TinyRun.MkFifo(Path.Combine(data, which));
             args = ["cnn_1d", f.Dir.File("x.fstmodel"), "--data", data, "--epochs", "1", "--device", "cpu"];
         }
         var r = CommandProcess.Run("model", args, Patience);
@@ -132,25 +132,5 @@ public class RunInputsTests
         Assert.Contains("is a FIFO (named pipe), not a regular file", r.Err);
         Assert.Single(r.Err.Trim().Split('\n'));
         Assert.False(File.Exists(f.Dir.File("x.fstmodel")));
-    }
-
-    [Fact]
-    public void TheNextRunRemovesTheTemporaryFilesOfAKilledOne()
-    {
-        using var f = new Fixture();
-        string data = Data(f);
-        string model = f.Dir.File("x.fstmodel");
-        // A process that has ended: its PID names a run that can no longer be writing.
-        using var gone = Process.Start(new ProcessStartInfo("true"))!;
-        gone.WaitForExit();
-        string stale = f.Dir.File($".x.fstmodel.ckpt.{gone.Id}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(stale, "half a checkpoint");
-        // One of a process still running (here this one, as another run writing the same model would be) is left alone.
-        string live = f.Dir.File($".x.fstmodel.ckpt.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(live, "being written");
-        var r = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", model, "--data", data, "--epochs", "1", "--device", "cpu", "--threads", "1");
-        Assert.True(r.Exit == 0, r.Err);
-        Assert.False(File.Exists(stale), "the dead run's temporary checkpoint is still there");
-        Assert.True(File.Exists(live));
     }
 }

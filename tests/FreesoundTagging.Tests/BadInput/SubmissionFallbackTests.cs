@@ -1,9 +1,8 @@
 using FreesoundTagging.Tests.Audio;
-using FreesoundTagging.Tests.Reliability;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 
-namespace FreesoundTagging.Tests.CommandLine;
+namespace FreesoundTagging.Tests.BadInput;
 
 /// <summary>A submission made of placeholders (the wrong audio folder, most clips unreadable) is refused, not written.</summary>
 [Collection(TorchCollection.Name)]
@@ -14,7 +13,7 @@ public class SubmissionFallbackTests
     [Fact]
     public void TheWrongAudioFolderIsOneErrorLineExit3AndNoFile()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         string wrong = Directory.CreateDirectory(f.Dir.File("other_audio")).FullName;
         File.Copy(Path.Combine(f.Audio, f.Rows[0].Fname), Path.Combine(wrong, "other.wav"));
         string output = f.Dir.File("sub.csv");
@@ -34,7 +33,7 @@ public class SubmissionFallbackTests
     [Fact]
     public void MoreThanASmallShareOfFallbacksIsRefusedUnlessAllowed()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         // Two of three clips empty: they decode, but to nothing.
         foreach (var row in f.Rows.Take(2))
             File.WriteAllBytes(Path.Combine(f.Audio, row.Fname), new WavBuilder().Fmt(WavBuilder.Pcm, 1, 44100, 16).Data([]).ToArray());
@@ -56,7 +55,7 @@ public class SubmissionFallbackTests
     [Fact]
     public void OneUnreadableClipStillGivesASubmission()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         File.Delete(Path.Combine(f.Audio, f.Rows[0].Fname));
         string output = f.Dir.File("sub.csv");
         var r = CommandProcess.Run("predict", Patience, f.Model, f.Audio, f.Template, "-", output);
@@ -67,7 +66,7 @@ public class SubmissionFallbackTests
     [Fact]
     public void NoClipScoredIsRefusedEvenWithAllowFallbacks()
     {
-        using var f = new Fixture();
+        using var f = new TinyRun();
         foreach (var row in f.Rows)
             File.WriteAllBytes(Path.Combine(f.Audio, row.Fname), new WavBuilder().Fmt(WavBuilder.Pcm, 1, 44100, 16).Data([]).ToArray());
         string output = f.Dir.File("sub.csv");

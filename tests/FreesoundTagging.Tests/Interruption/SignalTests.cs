@@ -3,9 +3,9 @@ using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Reliability;
+namespace FreesoundTagging.Tests.Interruption;
 
-/// <summary>Issue 12, items 2 and 11: SIGTERM is handled like Ctrl+C, and a second signal leaves no .tmp files.</summary>
+/// <summary>SIGTERM is handled like Ctrl+C, and a second signal leaves no .tmp files.</summary>
 [Collection(TorchCollection.Name)]
 public class SignalTests
 {
