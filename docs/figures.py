@@ -105,9 +105,14 @@ def render(table, header, figures):
     for row in rows:
         values = [cell.get((row, c), "") for c in columns]
         tail = ([f"`{first[row]['command']}`"] if len(commands) > 1 else []) + ([first[row]["cpu"]] if len(cpus) > 1 else [])
-        lines.append("| " + " | ".join([row] + values + tail) + " |")
+        lines.append("| " + " | ".join(escape_pipes(text) for text in [row] + values + tail) + " |")
     under = ([f"Command: `{commands[0]}`."] if len(commands) == 1 else []) + ([f"CPU: {cpus[0]}."] if len(cpus) == 1 else [])
     return "\n".join(lines) + "\n\n" + " ".join(under) + "\n"
+
+
+def escape_pipes(cell):
+    """A | inside a table cell, even in a code span, would end the cell."""
+    return cell.replace("|", "\\|")
 
 
 def markdown_files(root):
