@@ -71,7 +71,7 @@ public sealed class VggModel : TaggingModel
 
     // On the default NCHW layout oneDNN reorders every convolution's input and output to and from its blocked
     // layout, forward and backward; on NHWC it runs directly, which makes a training step 1.4x faster on one thread
-    // (docs/performance.md §12). The switch comes after the first convolution: its input has one channel, for which
+    // (docs/performance.md, channels-last). The switch comes after the first convolution: its input has one channel, for which
     // the permutation leaves the NCHW strides as they are, so only its output can be made channels-last.
     internal Tensor ForwardFirstBlock(Tensor x)
     {
