@@ -10,10 +10,9 @@ namespace FreesoundTagging.Model;
 internal static class TrainingDisplay
 {
     /// <param name="runs">Models the run trains one after another (K with --folds, else 1).</param>
-    /// <param name="work">Gets the progress sink, the end-of-epoch callback, a fold-starting callback (k, K) and a
-    /// resuming callback (1-based epoch, step).</param>
+    /// <param name="work">Trains, telling the observer it is given.</param>
     /// <param name="runName">What each run is called in the progress lines ("fold", "member").</param>
-    public static T Run<T>(int epochs, int runs, Func<IProgress<TrainingProgress>, Action<EpochRecord>, Action<int, int>, Action<int, int>, T> work, string runName = "fold")
+    public static T Run<T>(int epochs, int runs, Func<ITrainingObserver, T> work, string runName = "fold")
     {
         var clock = new RunClock(epochs, runs);
         // Ensemble members may train side by side, each on a thread of its own that reports its own steps and
@@ -31,13 +30,15 @@ internal static class TrainingDisplay
         int Current() => Math.Max(run.Value, 0);
         if (!Terminal.StdoutIsInteractive)
             // Steps count too (RunClock): the "left" of members finishing epochs at one moment agree.
-            return work(new InlineProgress<TrainingProgress>(p => clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1))), e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e))),
+            return work(new Observer(
                 (k, n) =>
                 {
                     Starting(k, n);
                     Console.WriteLine($"{runName} {k + 1}/{n}");
                 },
-                (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)));
+                (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)),
+                p => clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1)),
+                e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e)))));
         T result = default!;
         AnsiConsole.Progress().AutoClear(false).HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = EpochLine.BarWidth }, new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -46,7 +47,7 @@ internal static class TrainingDisplay
                 using var notices = ProgressDisplay.LiveNotices();
                 var whole = ctx.AddTask(Markup.Escape(EpochLine.Fit("whole run", EpochLine.Budget(Width))), maxValue: (double)epochs * runs);
                 using var bars = new ThreadLocal<(ProgressTask? Bar, int Epoch, int Run)>(() => (null, 0, -1));
-                var progress = new InlineProgress<TrainingProgress>(p =>
+                void Progress(TrainingProgress p)
                 {
                     var (bar, barEpoch, barRun) = bars.Value;
                     if (bar is null || barEpoch != p.Epoch || barRun != Current())
@@ -58,18 +59,28 @@ internal static class TrainingDisplay
                     bar.Value = p.Step;
                     bar.Description = Markup.Escape(EpochLine.Running(stage.Value!, p, EpochLine.Budget(Width)));
                     whole.Value = clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1));
-                });
-                result = work(progress, e =>
+                }
+                result = work(new Observer(Starting, (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)), Progress, e =>
                 {
                     clock.EpochDone(Current(), e);
                     if (bars.Value.Bar is { } bar) bar.Description = Markup.Escape(EpochLine.Finished(stage.Value!, e, epochs, EpochLine.Budget(Width)));
-                },
-                Starting,
-                (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)));
+                }));
                 whole.Value = whole.MaxValue;
             });
         return result;
     }
 
     private static int Width => AnsiConsole.Profile.Width;
+
+    /// <summary>The display's reactions, as the trainer's observer.</summary>
+    private sealed class Observer(Action<int, int> runStarting, Action<int, int> resuming, Action<TrainingProgress> progress, Action<EpochRecord> epoch) : ITrainingObserver
+    {
+        public void OnRunStarting(int run, int runs) => runStarting(run, runs);
+
+        public void OnResuming(int epoch, int step) => resuming(epoch, step);
+
+        public void OnProgress(TrainingProgress p) => progress(p);
+
+        public void OnEpoch(EpochRecord e) => epoch(e);
+    }
 }

@@ -1,5 +1,6 @@
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Training;
 
 namespace FreesoundTagging.Model;
@@ -38,7 +39,7 @@ internal static class TrainingSummary
         string first = r.History.MemberElapsedSeconds is { Count: > 1 } ? "member 1, " : "";
         Console.WriteLine($"  {first}{Kept(r.History)}: loss {kept.TrainLoss:0.000}, accuracy {kept.TrainAccuracy:0.000}");
         if (r.History.MemberElapsedSeconds is { Count: > 1 } times)
-            Console.WriteLine($"  {times.Count} members (seeds {string.Join(", ", Enumerable.Range(0, times.Count).Select(k => TrainingOptions.MemberSeed(r.History.Seed ?? 0, k)))}), {string.Join(" + ", times.Select(t => $"{t:0} s"))}");
+            Console.WriteLine($"  {times.Count} members (seeds {string.Join(", ", Enumerable.Range(0, times.Count).Select(k => TrainingRun.MemberSeed(r.History.Seed ?? 0, k)))}), {string.Join(" + ", times.Select(t => $"{t:0} s"))}");
         if (r.History.EnsembleValidationMap3 is { } ensembleMap)
             Console.WriteLine($"  validation MAP@3: ensemble {ensembleMap:0.000}; members {string.Join(", ", r.History.MemberValidationMap3!.Select(m => m.ToString("0.000")))}");
         else if (kept.MeanAveragePrecisionAt3 is { } map)

@@ -43,6 +43,8 @@ public static class ModelFile
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // The training options' enumerations as the command line spells them ("cosine", "best"), as files always held them.
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(Recipes.OptionNames.Policy) },
     };
 
     /// <summary>

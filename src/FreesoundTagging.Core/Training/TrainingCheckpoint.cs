@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FreesoundTagging.IO;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
@@ -11,6 +12,9 @@ namespace FreesoundTagging.Training;
 public sealed record CheckpointState
 {
     public required TrainingOptions Options { get; init; }
+
+    /// <summary>Which run this is (null in checkpoints of earlier builds, whose options held it).</summary>
+    public TrainingRun? Run { get; init; }
 
     public required int Seed { get; init; }
 
@@ -45,6 +49,12 @@ public static class TrainingCheckpoint
 {
     private static readonly byte[] Magic = "FSTCKPT1"u8.ToArray();
 
+    // The dataset files' JSON conventions, with the options' enumerations spelled as on the command line ("cosine").
+    private static readonly JsonSerializerOptions Json = new(Datasets.DatasetInfo.Json)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(OptionNames.Policy) },
+    };
+
     /// <param name="bestWeights">With --keep best: the best epoch's weights (Module.save bytes), kept so a resumed run
     /// can still save them; an optional section, absent in checkpoints of earlier builds (empty when there are none but
     /// an average follows).</param>
@@ -54,7 +64,7 @@ public static class TrainingCheckpoint
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
-            byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, Datasets.DatasetInfo.Json);
+            byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, Json);
             writer.Write(json.Length);
             writer.Write(json);
             WriteSection(writer, w => model.save(w));
@@ -117,7 +127,7 @@ public static class TrainingCheckpoint
         {
             using var reader = new BinaryReader(new MemoryStream(body.ToArray()));
             byte[] json = reader.ReadBytes(reader.ReadInt32());
-            var state = JsonSerializer.Deserialize<CheckpointState>(json, Datasets.DatasetInfo.Json)
+            var state = JsonSerializer.Deserialize<CheckpointState>(json, Json)
                 ?? throw new InvalidModelException("empty checkpoint state", path);
             byte[] weights = reader.ReadBytes(reader.ReadInt32());
             byte[] moments = reader.ReadBytes(reader.ReadInt32());
