@@ -138,7 +138,7 @@ public class ShardOptionTests
     private static (bool Ok, (int, int) Shard, string Error) Parse(string text, params (string Name, string Value)[] variables)
     {
         var environment = variables.ToDictionary(v => v.Name, v => v.Value);
-        bool ok = InputsCommand.TryParseShard(text, name => environment.GetValueOrDefault(name), out var shard, out string error);
+        bool ok = ShardOption.TryParse(text, name => environment.GetValueOrDefault(name), out var shard, out string error);
         return (ok, shard, error);
     }
 
