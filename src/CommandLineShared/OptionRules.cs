@@ -25,9 +25,6 @@ internal static partial class OptionRules
         option.Check<double>(v => double.IsFinite(v) && v >= min && (maxExclusive ? v < max : v <= max),
             $"must be a number from {Number(min)} to {Number(max)}{(maxExclusive ? " (exclusive)" : "")}");
 
-    public static Option<double> Positive(this Option<double> option) =>
-        option.Check<double>(v => double.IsFinite(v) && v > 0, "must be a positive number");
-
     public static Option<double?> PositiveAtMost(this Option<double?> option, double max, string unit) =>
         option.Check<double?>(v => v is null || (double.IsFinite(v.Value) && v > 0 && v <= max), $"must be more than 0 and at most {Number(max)} {unit}");
 

@@ -19,7 +19,7 @@ namespace FreesoundTagging.Models;
 /// <param name="TrainedOn">The device and libtorch build that trained the model, e.g. "cpu (libtorch 2.10.0, CPU build)"
 /// (null in files of earlier builds).</param>
 public sealed record TrainingHistory(IReadOnlyList<EpochRecord> Epochs, int? Seed, double ElapsedSeconds, bool LengthBucketed = false, string? Recipe = null,
-    int? DatasetClips = null, int? KeptEpoch = null, bool StoppedEarly = false, Training.TrainingOptions? Options = null, string? RecipeName = null,
+    int? DatasetClips = null, int? KeptEpoch = null, bool StoppedEarly = false, Recipes.TrainingOptions? Options = null, string? RecipeName = null,
     IReadOnlyList<double>? MemberElapsedSeconds = null, IReadOnlyList<double>? MemberValidationMap3 = null, double? EnsembleValidationMap3 = null, string? TrainedOn = null)
 {
     /// <summary>The record of the epoch the weights come from (the last one for files that do not say).</summary>

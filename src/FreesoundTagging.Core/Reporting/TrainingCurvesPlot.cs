@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Models;
 using FreesoundTagging.Training;
 using ScottPlot;
@@ -84,7 +85,7 @@ public static class TrainingCurvesPlot
     private static double[]? LearningRates(TrainingHistory history)
     {
         if (history.Options is not { } o || o.Schedule == LearningRateSchedule.Constant) return null;
-        return history.Epochs.Select(e => LearningRateSchedule.At(o.Schedule, o.LearningRate, e.Epoch - 1, o.Epochs)).ToArray();
+        return history.Epochs.Select(e => o.Schedule.RateAt(o.LearningRate, e.Epoch - 1, o.Epochs)).ToArray();
     }
 
     private static ScottPlot.Plottables.Scatter? AddLine(Plot plot, double[] x, IEnumerable<double?> values, string label, Color color, LinePattern? pattern = null)

@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using System.Globalization;
 using System.Text;
 using FreesoundTagging.IO;
@@ -22,7 +23,7 @@ public static class TrainingHistoryCsv
         var text = new StringBuilder(Header).Append('\n');
         foreach (var e in epochs)
         {
-            double lr = LearningRateSchedule.At(options.Schedule, options.LearningRate, e.Epoch - 1, options.Epochs);
+            double lr = options.Schedule.RateAt(options.LearningRate, e.Epoch - 1, options.Epochs);
             text.AppendJoin(',', e.Epoch.ToString(CultureInfo.InvariantCulture), Number(e.TrainLoss), Number(e.TrainAccuracy), Number(e.ValidationLoss),
                 Number(e.ValidationAccuracy), Number(e.MeanAveragePrecisionAt3), Number(lr), Number(Math.Round(e.Seconds, 3))).Append('\n');
         }

@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Features;
 
 namespace FreesoundTagging.Training;

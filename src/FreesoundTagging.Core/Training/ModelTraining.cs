@@ -2,6 +2,7 @@ using FreesoundTagging.IO;
 using TorchSharp;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Reporting;
 
 namespace FreesoundTagging.Training;
@@ -14,6 +15,9 @@ public sealed record TrainRequest
 
     /// <summary>The model file to write (the original's save_name); with folds, each fold's file is named after it.</summary>
     public required string SavePath { get; init; }
+
+    /// <summary>The network to train (the command's first argument).</summary>
+    public ModelVariant Variant { get; init; } = ModelVariant.Cnn1dDropout;
 
     public TrainingOptions Options { get; init; } = new();
 
@@ -87,19 +91,19 @@ public sealed record CrossValidationResult(IReadOnlyList<TrainResult> Folds, Cla
 /// <summary>The <c>model</c> command's core: datasets → trained network(s) → self-describing model file(s).</summary>
 public static class ModelTraining
 {
-    /// <param name="resuming">Told the 1-based epoch and step a resumed run continues at.</param>
-    /// <param name="memberStarting">Told (k, K) as member k (0-based) of an ensemble run (--members K) starts.</param>
-    public static TrainResult Run(TrainRequest request, IProgress<TrainingProgress>? progress = null, Action<EpochRecord>? epochDone = null, CancellationToken cancel = default,
-        Action<int, int>? resuming = null, Action<int, int>? memberStarting = null)
+    /// <summary>Trains one network, or an ensemble of them with --members, and writes the model file, its curves,
+    /// history and (with validation) per-class report.</summary>
+    public static TrainResult Run(TrainRequest request, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
+        observer ??= TrainingObserver.None;
         CheckRequest(request);
         using var data = OpenData(request);
         var result = request.Options.Members >= 2
-            ? TrainMembers(data, request, memberStarting, progress, epochDone, cancel, resuming)
-            : Train(data, request, progress, epochDone, cancel, resuming);
+            ? TrainMembers(data, request, observer, cancel)
+            : Train(data, request, new TrainingRun(request.Variant.Name), observer, cancel);
         if (result.Validation is not { } held) return result;
         var report = ClassReport.Compute(held.Scores, data.Classes, held.Rows.Select(r => data.Labels[r]).ToList());
-        ClassReportFiles.Write(request.ReportPaths, report, $"{request.Options.Variant}, epoch {result.History.KeptEpoch} ({result.ValidationRows} validation clips)");
+        ClassReportFiles.Write(request.ReportPaths, report, $"{request.Variant.Name}, epoch {result.History.KeptEpoch} ({result.ValidationRows} validation clips)");
         return result with { Report = request.ReportPaths };
     }
 
@@ -108,9 +112,9 @@ public static class ModelTraining
     /// drawn with one seed. With <see cref="TrainRequest.Resume"/>, folds already finished are kept and an
     /// interrupted one continues from its checkpoint.
     /// </summary>
-    public static CrossValidationResult RunFolds(TrainRequest request, Action<int, int>? foldStarting = null, IProgress<TrainingProgress>? progress = null,
-        Action<EpochRecord>? epochDone = null, CancellationToken cancel = default, Action<int, int>? resuming = null)
+    public static CrossValidationResult RunFolds(TrainRequest request, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
+        observer ??= TrainingObserver.None;
         int folds = request.Options.Folds;
         if (folds < 2) throw new InvalidInputException($"folds must be at least 2 (got {folds})");
         CheckRequest(request);
@@ -121,28 +125,29 @@ public static class ModelTraining
         var results = new List<TrainResult>();
         for (int k = 0; k < folds; k++)
         {
-            foldStarting?.Invoke(k, folds);
-            var foldRequest = request with { SavePath = request.FoldPath(k), Options = request.Options with { Fold = k, Seed = seed } };
-            results.Add(request.Resume && Finished(foldRequest, data) is { } done ? done : Train(data, foldRequest with { Resume = request.Resume && File.Exists(foldRequest.CheckpointPath) }, progress, epochDone, cancel, resuming));
+            observer.OnRunStarting(k, folds);
+            var foldRequest = request with { SavePath = request.FoldPath(k), Options = request.Options with { Seed = seed } };
+            var fold = new TrainingRun(request.Variant.Name, Fold: k);
+            results.Add(request.Resume && Finished(foldRequest, fold, data) is { } done ? done
+                : Train(data, foldRequest with { Resume = request.Resume && File.Exists(foldRequest.CheckpointPath) }, fold, observer, cancel));
         }
         // Out-of-fold: every row scored by the one model that did not train on it.
         var rows = results.SelectMany(r => r.Validation!.Rows).ToList();
         var scores = results.SelectMany(r => r.Validation!.Scores).ToArray();
         var truth = rows.Select(r => data.Labels[r]).ToList();
         var report = ClassReport.Compute(scores, data.Classes, truth);
-        ClassReportFiles.Write(request.ReportPaths, report, $"{request.Options.Variant}, {folds} folds, out-of-fold ({rows.Count} clips)");
+        ClassReportFiles.Write(request.ReportPaths, report, $"{request.Variant.Name}, {folds} folds, out-of-fold ({rows.Count} clips)");
         return new CrossValidationResult(results, request.ReportPaths, RankingMetrics.MeanAveragePrecisionAt3(scores, data.Classes.Count, truth));
     }
 
     /// <summary>
-    /// An ensemble run: K networks trained on the same rows with member seeds (<see cref="TrainingOptions.MemberSeed"/>),
+    /// An ensemble run: K networks trained on the same rows with member seeds (<see cref="TrainingRun.MemberSeed"/>),
     /// each kept as its own file until all are done, then joined into one model file (<see cref="MemberAverage"/>)
     /// and the member files removed. On the CPU with --threads T ≥ 2, members train side by side, each on
     /// max(1, T / width) threads (<see cref="ParallelMembers"/> gives the width). With <see cref="TrainRequest.Resume"/>, finished members
     /// are kept and interrupted ones continue from their checkpoints.
     /// </summary>
-    private static TrainResult TrainMembers(TrainingSet data, TrainRequest request, Action<int, int>? memberStarting, IProgress<TrainingProgress>? progress,
-        Action<EpochRecord>? epochDone, CancellationToken cancel, Action<int, int>? resuming)
+    private static TrainResult TrainMembers(TrainingSet data, TrainRequest request, ITrainingObserver observer, CancellationToken cancel)
     {
         int count = request.Options.Members;
         int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request.Runs[0]) : null) ?? Random.Shared.Next();
@@ -150,12 +155,13 @@ public static class ModelTraining
         var memberOptions = request.Options with { Seed = seed, Threads = Math.Max(1, request.Options.Threads / parallel) };
         TrainResult TrainMember(int k, CancellationToken token)
         {
-            var member = request.Runs[k] with { Options = memberOptions with { Member = k } };
-            return request.Resume && Finished(member, data) is { } done ? done
-                : Train(data, member with { Resume = request.Resume && File.Exists(member.CheckpointPath) }, progress, epochDone, token, resuming);
+            var member = request.Runs[k] with { Options = memberOptions };
+            var run = new TrainingRun(request.Variant.Name, Member: k);
+            return request.Resume && Finished(member, run, data) is { } done ? done
+                : Train(data, member with { Resume = request.Resume && File.Exists(member.CheckpointPath) }, run, observer, token);
         }
-        var members = parallel > 1 ? ConcurrentRuns.Run(count, parallel, TrainMember, memberStarting, cancel)
-            : [.. Enumerable.Range(0, count).Select(k => { memberStarting?.Invoke(k, count); return TrainMember(k, cancel); })];
+        var members = parallel > 1 ? ConcurrentRuns.Run(count, parallel, TrainMember, observer.OnRunStarting, cancel)
+            : [.. Enumerable.Range(0, count).Select(k => { observer.OnRunStarting(k, count); return TrainMember(k, cancel); })];
 
         using var outputLock = OutputLock.Acquire([request.SavePath]);
         var loaded = members.Select(m => ModelFile.Load(m.ModelPath)).ToList();
@@ -163,19 +169,19 @@ public static class ModelTraining
         var first = members[0];
         var held = first.Validation is null ? null : AverageScores(members.Select(m => m.Validation!).ToList());
         double? map = held is null ? null : RankingMetrics.MeanAveragePrecisionAt3(held.Scores, data.Classes.Count, held.Rows.Select(r => data.Labels[r]).ToList());
-        var options = request.Options with { Seed = seed, Member = 0 };
+        var options = request.Options with { Seed = seed };
         var history = first.History with
         {
             // Members trained side by side overlap: their times shared out over the threads that trained them
             // (each member's time includes any earlier process's part, so this holds for resumed runs too).
             ElapsedSeconds = members.Sum(m => m.History.ElapsedSeconds) / parallel,
-            Options = options, Recipe = options.Describe(),
+            Options = options, Recipe = options.Describe(request.Variant.Name),
             MemberElapsedSeconds = [.. members.Select(m => m.History.ElapsedSeconds)], EnsembleValidationMap3 = map,
             MemberValidationMap3 = held is null ? null : [.. members.Select(m => m.History.Kept?.MeanAveragePrecisionAt3 ?? double.NaN)],
         };
         ModelFile.Save(request.SavePath, ensemble, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
-        TrainingCurvesPlot.Save(request.PlotPath, history, $"{request.Options.Variant}, member 1 of {count}, trained on {first.TrainRows} clips");
+        TrainingCurvesPlot.Save(request.PlotPath, history, $"{request.Variant.Name}, member 1 of {count}, trained on {first.TrainRows} clips");
         TrainingHistoryCsv.Write(request.HistoryPath, first.History.Epochs, options);
         // The joined file holds every member: the separate files were only there to resume from.
         foreach (var (m, k) in members.Select((m, k) => (m, k)))
@@ -216,28 +222,20 @@ public static class ModelTraining
         return new HeldOutScores(rows, mean);
     }
 
-    private static TrainResult Train(TrainingSet data, TrainRequest request, IProgress<TrainingProgress>? progress, Action<EpochRecord>? epochDone, CancellationToken cancel,
-        Action<int, int>? resuming)
+    private static TrainResult Train(TrainingSet data, TrainRequest request, TrainingRun run, ITrainingObserver observer, CancellationToken cancel)
     {
-        var variant = ModelVariant.Parse(request.Options.Variant);
+        var variant = request.Variant;
         int channels = data.Features.MelCount, classes = data.Classes.Count;
         using var outputLock = OutputLock.Acquire([request.SavePath]);
-        var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath);
+        var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath, run);
         // The history CSV follows the run epoch by epoch; a resumed run starts from the checkpoint's epochs.
         var epochs = request.Resume && File.Exists(request.CheckpointPath) ? TrainingCheckpoint.ReadState(request.CheckpointPath).History.ToList() : [];
-        void EpochDone(EpochRecord e)
-        {
-            epochs.RemoveAll(x => x.Epoch >= e.Epoch);
-            epochs.Add(e);
-            TrainingHistoryCsv.Write(request.HistoryPath, epochs, request.Options);
-            epochDone?.Invoke(e);
-        }
-        var outcome = trainer.Run(request.Resume, progress, EpochDone, cancel, resuming);
+        var outcome = trainer.Run(request.Resume, new HistoryCsvWriter(request, epochs, observer), cancel);
         TrainingHistoryCsv.Write(request.HistoryPath, outcome.History, request.Options);
         using var model = (TaggingModel)outcome.Model;
         var options = request.Options with { Seed = outcome.Seed };
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
-            options.Describe(), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName,
+            options.Describe(variant.Name, run.Fold), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName,
             TrainedOn: outcome.TrainedOn);
         ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
@@ -250,12 +248,12 @@ public static class ModelTraining
     }
 
     /// <summary>A fold or member whose model was saved and whose checkpoint says it ran all its epochs, or null.</summary>
-    private static TrainResult? Finished(TrainRequest fold, TrainingSet data)
+    private static TrainResult? Finished(TrainRequest fold, TrainingRun run, TrainingSet data)
     {
         if (!File.Exists(fold.SavePath) || !File.Exists(fold.CheckpointPath)) return null;
         var state = TrainingCheckpoint.ReadState(fold.CheckpointPath);
         if (state.Epoch < fold.Options.Epochs && !state.StoppedEarly) return null;
-        var (trainRows, validationRows) = StratifiedSplit.ForRun(fold.Options, data.Labels, data.Verified, state.Seed);
+        var (trainRows, validationRows) = StratifiedSplit.ForRun(fold.Options, run.Fold, data.Labels, data.Verified, state.Seed);
         // Its held-out scores were not kept: score them again with the saved model, as predict would.
         Runtime.TorchRuntime.Initialise(fold.Options.Threads);
         using var loaded = ModelFile.Load(fold.SavePath);
@@ -278,7 +276,6 @@ public static class ModelTraining
     /// <summary>Settings and save path checked before any data is opened, so a typo is reported first.</summary>
     private static void CheckRequest(TrainRequest request)
     {
-        ModelVariant.Parse(request.Options.Variant);
         var problems = request.Options.Problems();
         if (problems.Count > 0) throw new InvalidSettingsException(problems, "training options");
         string? folder = Path.GetDirectoryName(Path.GetFullPath(request.SavePath));
@@ -303,6 +300,24 @@ public static class ModelTraining
         // A run killed while writing (kill -9) leaves its .NAME.PID.*.tmp files; those of dead processes go now.
         foreach (var beside in outputs.GroupBy(o => Path.GetDirectoryName(Path.GetFullPath(o.Path))!))
             StaleTempFiles.Remove(beside.Key, [.. beside.Select(o => Path.GetFileName(o.Path))]);
+    }
+
+    /// <summary>Passes everything on, writing the history CSV after each epoch first.</summary>
+    private sealed class HistoryCsvWriter(TrainRequest request, List<EpochRecord> epochs, ITrainingObserver inner) : ITrainingObserver
+    {
+        public void OnRunStarting(int run, int runs) => inner.OnRunStarting(run, runs);
+
+        public void OnResuming(int epoch, int step) => inner.OnResuming(epoch, step);
+
+        public void OnProgress(TrainingProgress progress) => inner.OnProgress(progress);
+
+        public void OnEpoch(EpochRecord epoch)
+        {
+            epochs.RemoveAll(x => x.Epoch >= epoch.Epoch);
+            epochs.Add(epoch);
+            TrainingHistoryCsv.Write(request.HistoryPath, epochs, request.Options);
+            inner.OnEpoch(epoch);
+        }
     }
 
     private static TrainingSet OpenData(TrainRequest request) => TrainingSet.Open(request.DataDirs.Select(DatasetFiles.In).ToList());

@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 namespace FreesoundTagging.Training;
 
 /// <summary>A train/validation split that keeps each class's share (as sklearn's stratified split).</summary>
@@ -43,11 +44,11 @@ public static class StratifiedSplit
         return (train.ToArray(), validation.ToArray());
     }
 
-    /// <summary>The train/validation rows of a run with these options: its fold, or its held-out share (of the
-    /// verified rows only, with <see cref="TrainingOptions.ValidateVerifiedOnly"/>).</summary>
-    public static (int[] Train, int[] Validation) ForRun(TrainingOptions options, IReadOnlyList<int> labels, IReadOnlyList<bool> verified, int seed) =>
+    /// <summary>The train/validation rows of a run with these options: fold <paramref name="fold"/> with --folds, or
+    /// its held-out share (of the verified rows only, with <see cref="TrainingOptions.ValidateVerifiedOnly"/>).</summary>
+    public static (int[] Train, int[] Validation) ForRun(TrainingOptions options, int fold, IReadOnlyList<int> labels, IReadOnlyList<bool> verified, int seed) =>
         options.Folds >= 2
-            ? Fold(labels, options.Folds, options.Fold, seed)
+            ? Fold(labels, options.Folds, fold, seed)
             : Split(labels, options.ValidationFraction, seed, options.ValidateVerifiedOnly ? verified : null);
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FreesoundTagging.IO;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
@@ -11,6 +12,9 @@ namespace FreesoundTagging.Training;
 public sealed record CheckpointState
 {
     public required TrainingOptions Options { get; init; }
+
+    /// <summary>Which run this is (null in checkpoints of earlier builds, whose options held it).</summary>
+    public TrainingRun? Run { get; init; }
 
     public required int Seed { get; init; }
 
@@ -47,6 +51,7 @@ public static class TrainingCheckpoint
     private static readonly byte[] Magic = "FSTCKPT2"u8.ToArray();
 
     private static readonly byte[] CamelCaseMagic = "FSTCKPT1"u8.ToArray();
+
 
     /// <param name="bestWeights">With --keep best: the best epoch's weights (Module.save bytes), kept so a resumed run
     /// can still save them; an optional section, absent in checkpoints of earlier builds (empty when there are none but

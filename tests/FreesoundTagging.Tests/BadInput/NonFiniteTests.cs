@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Inputs;
 using FreesoundTagging.IO;

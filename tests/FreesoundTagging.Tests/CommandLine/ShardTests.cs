@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Inputs;
 using FreesoundTagging.Model;
@@ -118,7 +119,7 @@ public class ShardTests : IClassFixture<ShardTests.Runs>
     public void TrainingOnTheShardsGivesTheSingleRunsFirstEpochLoss()
     {
         TorchRuntime.Initialise(1);
-        var options = new TrainingOptions { Variant = "tiny", Epochs = 1, BatchSize = 4, Seed = 11, Device = "cpu", Threads = 1, LearningRate = 0.05 };
+        var options = new TrainingOptions { Epochs = 1, BatchSize = 4, Seed = 11, Device = "cpu", Threads = 1, LearningRate = 0.05 };
         double Loss(IReadOnlyList<string> folders, string checkpoint)
         {
             using var data = TrainingSet.Open(folders.Select(f => DatasetFiles.In(_runs.Folder(f))).ToList());
@@ -137,7 +138,7 @@ public class ShardOptionTests
     private static (bool Ok, (int, int) Shard, string Error) Parse(string text, params (string Name, string Value)[] variables)
     {
         var environment = variables.ToDictionary(v => v.Name, v => v.Value);
-        bool ok = InputsCommand.TryParseShard(text, name => environment.GetValueOrDefault(name), out var shard, out string error);
+        bool ok = ShardOption.TryParse(text, name => environment.GetValueOrDefault(name), out var shard, out string error);
         return (ok, shard, error);
     }
 

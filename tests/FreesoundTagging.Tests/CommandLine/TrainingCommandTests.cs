@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inputs;
 using FreesoundTagging.Model;
@@ -136,8 +137,9 @@ public class TrainingCommandTests
     {
         Assert.Equal(new TrainingOptions(), TrainingRecipe.Resolve("original").Apply(new TrainingOptions()));
         var deep = TrainingRecipe.Deep.Apply(new TrainingOptions());
-        Assert.Equal((80, 32, 1.28, 0.4, "cosine"), (deep.Epochs, deep.BatchSize, deep.CropSeconds, deep.MixupAlpha, deep.Schedule));
-        Assert.Equal(TrainingRecipe.Deep with { Epochs = null }, TrainingRecipe.Deep.Without(["epochs"]));
+        Assert.Equal((80, 32, 1.28, 0.4, LearningRateSchedule.Cosine), (deep.Epochs, deep.BatchSize, deep.CropSeconds, deep.MixupAlpha, deep.Schedule));
+        Assert.Equal(new SpecAugmentOptions(2, 12, 2, 8), deep.SpecAugment);
+        Assert.Equal(["epochs", "batch-size", "crop", "mixup", "time-masks", "time-mask-frames", "freq-masks", "freq-mask-bands", "schedule"], TrainingRecipe.Deep.Keys);
         var best = TrainingRecipe.Resolve("best").Apply(new TrainingOptions());
         Assert.Equal(deep with { Members = 3, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 }, best);
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using Xunit;
@@ -18,11 +19,11 @@ public class TrainingFilesTests
         var rowsSeen = new List<int>();
         var request = new TrainRequest
         {
-            DataDirs = [dir.Path], SavePath = save,
+            Variant = FreesoundTagging.Models.ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = save,
             Options = FreesoundTagging.Tests.Training.RecipeTests.Recipe(epochs: 3) with { ValidationFraction = 0.5, Schedule = LearningRateSchedule.Cosine },
         };
 
-        ModelTraining.Run(request, epochDone: e => rowsSeen.Add(File.ReadAllLines(save + ".history.csv").Length - 1));
+        ModelTraining.Run(request, new FreesoundTagging.Tests.Training.TestObserver { Epoch = e => rowsSeen.Add(File.ReadAllLines(save + ".history.csv").Length - 1) });
 
         Assert.Equal([1, 2, 3], rowsSeen);
         string[] lines = File.ReadAllLines(save + ".history.csv");
@@ -34,7 +35,7 @@ public class TrainingFilesTests
             Assert.Equal(i + 1, int.Parse(cells[0], CultureInfo.InvariantCulture));
             Assert.Equal(history[i].TrainLoss, double.Parse(cells[1], CultureInfo.InvariantCulture));
             Assert.Equal(history[i].MeanAveragePrecisionAt3!.Value, double.Parse(cells[5], CultureInfo.InvariantCulture));
-            Assert.Equal(LearningRateSchedule.At(LearningRateSchedule.Cosine, request.Options.LearningRate, i, 3), double.Parse(cells[6], CultureInfo.InvariantCulture));
+            Assert.Equal(LearningRateSchedule.Cosine.RateAt(request.Options.LearningRate, i, 3), double.Parse(cells[6], CultureInfo.InvariantCulture));
         }
     }
 

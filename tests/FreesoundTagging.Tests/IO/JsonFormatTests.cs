@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Features;
 using FreesoundTagging.IO;

@@ -142,9 +142,9 @@ public class BandShiftTests
     public void TheShiftOptionsAreChecked()
     {
         var recipe = RecipeTests.Recipe();
-        Assert.Contains((recipe with { BandShift = -1 }).Problems(), p => p.Contains("band shift"));
-        Assert.Contains((recipe with { TtaBandShifts = 9 }).Problems(), p => p.Contains("test-time band shifts"));
-        Assert.Contains("band shifts ±2", (recipe with { BandShift = 2 }).Describe());
-        Assert.Contains("scored at band shifts 0..±1", (recipe with { TtaBandShifts = 1 }).Describe());
+        Assert.Contains((recipe with { BandShift = -1 }).Problems(), p => p.Contains("--band-shift: must be 0 to 64 bands"));
+        Assert.Contains((recipe with { TtaBandShifts = 9 }).Problems(), p => p.Contains("--tta-shifts: must be 0 to 8 bands (got 9)"));
+        Assert.Contains("band shifts ±2", (recipe with { BandShift = 2 }).Describe("cnn_2d_vgg"));
+        Assert.Contains("scored at band shifts 0..±1", (recipe with { TtaBandShifts = 1 }).Describe("cnn_2d_vgg"));
     }
 }

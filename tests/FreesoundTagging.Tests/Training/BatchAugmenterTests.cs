@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Training;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Models;
 using FreesoundTagging.Training;
 using FreesoundTagging.Tests.Support;
@@ -31,9 +32,12 @@ public sealed class CheckpointFormatTests
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            // The earlier build held the schedule and the kept epoch as strings ("constant", "last").
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
         };
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(state, earlier);
         Assert.Contains("\"validates\"", System.Text.Encoding.UTF8.GetString(json));
+        Assert.Contains("\"schedule\":\"constant\"", System.Text.Encoding.UTF8.GetString(json));
         using var body = new MemoryStream();
         using (var writer = new BinaryWriter(body, System.Text.Encoding.UTF8, leaveOpen: true))
         {

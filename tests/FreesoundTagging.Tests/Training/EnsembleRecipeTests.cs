@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
@@ -93,10 +94,10 @@ public class EnsembleRecipeTests
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 32, classes: 4);
         var options = Recipe() with { ValidationFraction = 0.25, WindowsPerCrop = 5 };
-        var single = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("single.fstmodel"), Options = options });
-        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = options with { Members = 3 } };
+        var single = ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("single.fstmodel"), Options = options });
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = options with { Members = 3 } };
         var started = new List<(int, int)>();
-        var joined = ModelTraining.Run(request, memberStarting: (k, n) => started.Add((k, n)));
+        var joined = ModelTraining.Run(request, new TestObserver { RunStarting = (k, n) => started.Add((k, n)) });
 
         Assert.Equal([(0, 3), (1, 3), (2, 3)], started);
         // Only the joined file is left of the members' files.
@@ -129,17 +130,17 @@ public class EnsembleRecipeTests
     {
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
-        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = Recipe() with { Members = 2 } };
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = Recipe() with { Members = 2 } };
         using var cancel = new CancellationTokenSource();
         // Cancel as member 2 starts its first step: member 1 is finished and must not be trained again.
         int epochsSeen = 0;
-        Assert.Throws<OperationCanceledException>(() => ModelTraining.Run(request, new InlineProgress(() => { if (epochsSeen >= 2) cancel.Cancel(); }),
-            _ => epochsSeen++, cancel.Token));
+        Assert.Throws<OperationCanceledException>(() => ModelTraining.Run(request, new TestObserver { Progress = _ => { if (epochsSeen >= 2) cancel.Cancel(); }, Epoch = _ => epochsSeen++ },
+            cancel.Token));
         Assert.True(File.Exists(request.MemberPath(0)));
         byte[] member1 = File.ReadAllBytes(request.MemberPath(0));
 
         var trainedAgain = new List<int>();
-        var result = ModelTraining.Run(request with { Resume = true }, memberStarting: (k, _) => trainedAgain.Add(k), epochDone: _ => trainedAgain.Add(-1));
+        var result = ModelTraining.Run(request with { Resume = true }, new TestObserver { RunStarting = (k, _) => trainedAgain.Add(k), Epoch = _ => trainedAgain.Add(-1) });
         Assert.Equal(2, ModelFile.ReadMetadata(result.ModelPath).Members);
         // Member 1 started (and was found finished: no epochs ran for it), member 2 ran its remaining epochs.
         Assert.Equal(0, trainedAgain[0]);
@@ -179,7 +180,7 @@ public class EnsembleRecipeTests
         Assert.Equal(128, (crop with { ScoringWindowSeconds = 5.12, WindowsPerCrop = 4 }).WindowHopFrames(features));
         Assert.Null(new TrainingOptions().ScoringWindowFrames(features));
         Assert.Contains((new TrainingOptions { ScoringWindowSeconds = 2 }).Problems(), p => p.Contains("--score-window needs --crop"));
-        Assert.Contains((crop with { ScoringWindowSeconds = 0 }).Problems(), p => p.Contains("scoring window must be more than 0"));
+        Assert.Contains((crop with { ScoringWindowSeconds = 0 }).Problems(), p => p.Contains("--score-window: must be more than 0 and at most 600 seconds (got 0)"));
         // A pass holds as many frames whatever the window (predict's memory does not grow with it), at least one window.
         Assert.Equal((64, 32, 16, 64, 1), (ClipScorer.WindowsPerPass(32, 128), ClipScorer.WindowsPerPass(32, 256), ClipScorer.WindowsPerPass(32, 512),
             ClipScorer.WindowsPerPass(32, 64), ClipScorer.WindowsPerPass(1, 100_000)));
@@ -193,7 +194,7 @@ public class EnsembleRecipeTests
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 32, classes: 4);
         var options = Recipe(epochs: 6) with { ValidationFraction = 0.25, ScoringWindowSeconds = 0.3 };
-        var result = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("m.fstmodel"), Options = options });
+        var result = ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("m.fstmodel"), Options = options });
 
         var metadata = ModelFile.ReadMetadata(result.ModelPath);
         Assert.Equal((30, 15), (metadata.WindowFrames, metadata.WindowHopFrames));
@@ -222,14 +223,14 @@ public class EnsembleRecipeTests
     [Fact]
     public void TheOptionsOfTheNewIngredientsAreChecked()
     {
-        Assert.Contains(Recipe() with { Members = 0 } is var o ? o.Problems() : [], p => p.Contains("members must be 1 to 64"));
+        Assert.Contains(Recipe() with { Members = 0 } is var o ? o.Problems() : [], p => p.Contains("--members: must be 1 to 64 networks (got 0)"));
         Assert.Contains((Recipe() with { Members = 2, Folds = 3 }).Problems(), p => p.Contains("--members and --folds do not combine"));
-        Assert.Contains((Recipe() with { LabelSmoothing = 1 }).Problems(), p => p.Contains("label smoothing"));
-        Assert.Contains((Recipe() with { WindowsPerCrop = 0 }).Problems(), p => p.Contains("windows per crop"));
+        Assert.Contains((Recipe() with { LabelSmoothing = 1 }).Problems(), p => p.Contains("--label-smoothing:"));
+        Assert.Contains((Recipe() with { WindowsPerCrop = 0 }).Problems(), p => p.Contains("--windows-per-crop: must be 1 to 64 windows"));
     }
 
-    private sealed class InlineProgress(Action report) : IProgress<TrainingProgress>
+    private sealed class InlineProgress(Action report) : ITrainingObserver
     {
-        public void Report(TrainingProgress value) => report();
+        public void OnProgress(TrainingProgress value) => report();
     }
 }

@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
@@ -53,8 +54,8 @@ public class ParallelMembersTests
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 32, classes: 4);
         var options = Recipe() with { ValidationFraction = 0.25, Members = members };
-        var oneAfterAnother = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("seq.fstmodel"), Options = options with { Threads = 1 } });
-        var sideBySide = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("par.fstmodel"), Options = options with { Threads = 2 } });
+        var oneAfterAnother = ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("seq.fstmodel"), Options = options with { Threads = 1 } });
+        var sideBySide = ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("par.fstmodel"), Options = options with { Threads = 2 } });
 
         AssertSameWeights(oneAfterAnother.ModelPath, sideBySide.ModelPath);
         Assert.Equal(oneAfterAnother.Validation!.Scores, sideBySide.Validation!.Scores);
@@ -69,9 +70,9 @@ public class ParallelMembersTests
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
         var options = Recipe(3) with { Threads = 2 };
-        var whole = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("whole.fstmodel"), Options = options });
+        var whole = ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("whole.fstmodel"), Options = options });
 
-        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("cut.fstmodel"), Options = options };
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("cut.fstmodel"), Options = options };
         using var cancel = new CancellationTokenSource();
         int steps = 0;
         // Both members are under way when the run is cancelled, in their first or second epoch.
@@ -96,9 +97,9 @@ public class ParallelMembersTests
             Assert.Equal(value.to_type(ScalarType.Float64).data<double>().ToArray(), actualWeights[name].to_type(ScalarType.Float64).data<double>().ToArray());
     }
 
-    private sealed class CountingProgress(Action report) : IProgress<TrainingProgress>
+    private sealed class CountingProgress(Action report) : ITrainingObserver
     {
-        public void Report(TrainingProgress value) => report();
+        public void OnProgress(TrainingProgress value) => report();
     }
 }
 

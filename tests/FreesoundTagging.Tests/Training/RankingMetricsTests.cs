@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Training;
 using Xunit;
 
@@ -80,8 +81,8 @@ public class RankingMetricsTests
         int[] labels = Enumerable.Range(0, 40).Select(i => i % 4).ToArray();
         bool[] verified = Enumerable.Range(0, 40).Select(i => i % 3 == 0).ToArray();
         var options = new TrainingOptions { ValidationFraction = 0.5 };
-        AssertSameSplit(StratifiedSplit.Split(labels, 0.5, 7), StratifiedSplit.ForRun(options, labels, verified, 7));
-        var checkedOnly = StratifiedSplit.ForRun(options with { ValidateVerifiedOnly = true }, labels, verified, 7);
+        AssertSameSplit(StratifiedSplit.Split(labels, 0.5, 7), StratifiedSplit.ForRun(options, 0, labels, verified, 7));
+        var checkedOnly = StratifiedSplit.ForRun(options with { ValidateVerifiedOnly = true }, 0, labels, verified, 7);
         AssertSameSplit(StratifiedSplit.Split(labels, 0.5, 7, verified), checkedOnly);
         Assert.All(checkedOnly.Validation, i => Assert.True(verified[i]));
         Assert.Contains("--val-verified-only needs --val-fraction", string.Join("\n", new TrainingOptions { ValidateVerifiedOnly = true }.Problems()));

@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
@@ -18,7 +19,7 @@ public class RecipeTests
     /// <summary>The full recipe on the synthetic datasets' 16 bands (EnsembleRecipeTests starts from it too).</summary>
     internal static TrainingOptions Recipe(int epochs = 3) => new()
     {
-        Variant = ModelVariant.Vgg2d.Name, Epochs = epochs, BatchSize = 8, Seed = 5, Device = "cpu", Threads = 1, LearningRate = 3e-3,
+        Epochs = epochs, BatchSize = 8, Seed = 5, Device = "cpu", Threads = 1, LearningRate = 3e-3,
         // 10 frames at the original hop.
         CropSeconds = 0.1, MixupAlpha = 0.4, SpecAugment = new SpecAugmentOptions(1, 3, 1, 2), UnverifiedWeight = 0.5,
         Schedule = LearningRateSchedule.Cosine,
@@ -54,7 +55,7 @@ public class RecipeTests
     {
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 48, classes: 4, verified: i => i % 3 != 0);
-        var result = ModelTraining.Run(new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("vgg.fstmodel"), Options = Recipe(6) with { ValidationFraction = 0.25 } });
+        var result = ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("vgg.fstmodel"), Options = Recipe(6) with { ValidationFraction = 0.25 } });
 
         var history = result.History.Epochs;
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss, $"loss {history[0].TrainLoss} → {history[^1].TrainLoss}");
@@ -137,9 +138,9 @@ public class RecipeTests
     {
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 30, classes: 3);
-        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("cv.fstmodel"), Options = Recipe(2) with { Folds = 3, Seed = null } };
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("cv.fstmodel"), Options = Recipe(2) with { Folds = 3, Seed = null } };
         var started = new List<int>();
-        var result = ModelTraining.RunFolds(request, (k, _) => started.Add(k));
+        var result = ModelTraining.RunFolds(request, new TestObserver { RunStarting = (k, _) => started.Add(k) });
 
         Assert.Equal([0, 1, 2], started);
         Assert.Equal(["cv.fold1.fstmodel", "cv.fold2.fstmodel", "cv.fold3.fstmodel"], result.Folds.Select(f => Path.GetFileName(f.ModelPath)));
@@ -160,11 +161,14 @@ public class RecipeTests
     {
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 30, classes: 3);
-        var request = new TrainRequest { DataDirs = [dir.Path], SavePath = dir.File("cv.fstmodel"), Options = Recipe(2) with { Folds = 3 } };
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("cv.fstmodel"), Options = Recipe(2) with { Folds = 3 } };
         using var cancel = new CancellationTokenSource();
         int fold = -1;
-        Assert.Throws<OperationCanceledException>(() => ModelTraining.RunFolds(request, (k, _) => fold = k,
-            new Progress(p => { if (fold == 1 && p.Epoch == 2 && p.Step == 1) cancel.Cancel(); }), cancel: cancel.Token));
+        Assert.Throws<OperationCanceledException>(() => ModelTraining.RunFolds(request, new TestObserver
+        {
+            RunStarting = (k, _) => fold = k,
+            Progress = p => { if (fold == 1 && p.Epoch == 2 && p.Step == 1) cancel.Cancel(); },
+        }, cancel.Token));
         Assert.True(File.Exists(request.FoldPath(0)));
         Assert.False(File.Exists(request.FoldPath(1)));
         Assert.Equal((1, 1), (TrainingCheckpoint.ReadState(request.FoldPath(1) + ".ckpt").Epoch, TrainingCheckpoint.ReadState(request.FoldPath(1) + ".ckpt").Step));
@@ -200,10 +204,10 @@ public class RecipeTests
     [Fact]
     public void CosineScheduleStartsAtTheRateAndEndsAtZero()
     {
-        Assert.Equal(1e-3, LearningRateSchedule.At(LearningRateSchedule.Cosine, 1e-3, 0, 100), 12);
-        Assert.Equal(5e-4, LearningRateSchedule.At(LearningRateSchedule.Cosine, 1e-3, 50, 100), 12);
-        Assert.Equal(0, LearningRateSchedule.At(LearningRateSchedule.Cosine, 1e-3, 100, 100), 12);
-        Assert.Equal(1e-3, LearningRateSchedule.At(LearningRateSchedule.Constant, 1e-3, 70, 100));
+        Assert.Equal(1e-3, LearningRateSchedule.Cosine.RateAt(1e-3, 0, 100), 12);
+        Assert.Equal(5e-4, LearningRateSchedule.Cosine.RateAt(1e-3, 50, 100), 12);
+        Assert.Equal(0, LearningRateSchedule.Cosine.RateAt(1e-3, 100, 100), 12);
+        Assert.Equal(1e-3, LearningRateSchedule.Constant.RateAt(1e-3, 70, 100));
     }
 
     [Theory]
@@ -214,7 +218,6 @@ public class RecipeTests
     [InlineData("unverified")]
     [InlineData("schedule")]
     [InlineData("folds")]
-    [InlineData("fold")]
     [InlineData("folds+val")]
     public void BadRecipeSettingsAreNamed(string what)
     {
@@ -225,17 +228,16 @@ public class RecipeTests
             "mixup" => Recipe() with { MixupAlpha = -1 },
             "masks" => Recipe() with { SpecAugment = new SpecAugmentOptions(-1, 3, 0, 0) },
             "unverified" => Recipe() with { UnverifiedWeight = 1.5 },
-            "schedule" => Recipe() with { Schedule = "step" },
+            "schedule" => Recipe() with { Schedule = (LearningRateSchedule)7 },
             "folds" => Recipe() with { Folds = 1 },
-            "fold" => Recipe() with { Folds = 3, Fold = 3 },
             _ => Recipe() with { Folds = 3, ValidationFraction = 0.2 },
         };
         Assert.Single(options.Problems());
     }
 
-    internal sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    internal sealed class Progress(Action<TrainingProgress> report) : ITrainingObserver
     {
-        public void Report(TrainingProgress value) => report(value);
+        public void OnProgress(TrainingProgress value) => report(value);
     }
 
     private sealed class BatchComparer : IEqualityComparer<Batch>

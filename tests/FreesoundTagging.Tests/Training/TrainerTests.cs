@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
@@ -15,7 +16,7 @@ public class TrainerTests
 
     private static TrainingOptions Options(int epochs = 4) => new()
     {
-        Variant = "tiny", Epochs = epochs, BatchSize = 8, Seed = 7, Device = "cpu", Threads = 1, LearningRate = 0.05,
+        Epochs = epochs, BatchSize = 8, Seed = 7, Device = "cpu", Threads = 1, LearningRate = 0.05,
     };
 
     [Fact]
@@ -136,7 +137,7 @@ public class TrainerTests
         var progress = new SynchronousProgress<TrainingProgress>(p => { if (p.Epoch == 7 && p.Step == 1) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() => new Trainer(data, options, () => new MaxLinearModel(16, 4), dir.File("b.ckpt")).Run(resume: false, progress, cancel: cancel.Token));
         (int Epoch, int Step) resumedAt = default;
-        var resumed = new Trainer(data, options, () => new MaxLinearModel(16, 4), dir.File("b.ckpt")).Run(resume: true, resuming: (e, s) => resumedAt = (e, s));
+        var resumed = new Trainer(data, options, () => new MaxLinearModel(16, 4), dir.File("b.ckpt")).Run(resume: true, new TestObserver { Resuming = (e, s) => resumedAt = (e, s) });
 
         Assert.Equal((7, 1), resumedAt);
         Assert.Equal(straight.KeptEpoch, resumed.KeptEpoch);
@@ -163,9 +164,9 @@ public class TrainerTests
     }
 
     [Theory]
-    [InlineData("best", 0)]
-    [InlineData("last", 3)]
-    public void KeepBestAndPatienceNeedAValidationSet(string keep, int patience)
+    [InlineData(KeepEpoch.Best, 0)]
+    [InlineData(KeepEpoch.Last, 3)]
+    public void KeepBestAndPatienceNeedAValidationSet(KeepEpoch keep, int patience)
     {
         var problems = (Options() with { Keep = keep, Patience = patience }).Problems();
         Assert.Contains(problems, p => p.Contains("needs a validation set"));
@@ -173,8 +174,8 @@ public class TrainerTests
         Assert.Empty((Options() with { Keep = keep, Patience = patience, Folds = 3 }).Problems());
     }
 
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    private sealed class SynchronousProgress<T>(Action<TrainingProgress> report) : ITrainingObserver
     {
-        public void Report(T value) => report(value);
+        public void OnProgress(TrainingProgress value) => report(value);
     }
 }

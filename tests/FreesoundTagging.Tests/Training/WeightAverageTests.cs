@@ -1,3 +1,4 @@
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
@@ -73,7 +74,7 @@ public class WeightAverageTests
         // ...but the network returned (and validated) is another one.
         Assert.NotEqual(Values(plain.Model.parameters().First()), Values(averaged.Model.parameters().First()));
         Assert.NotEqual(plain.History[^1].ValidationLoss, averaged.History[^1].ValidationLoss);
-        Assert.Contains("weight average 0.9", options.Describe());
+        Assert.Contains("weight average 0.9", options.Describe("cnn_2d_vgg"));
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public class WeightAverageTests
     [Fact]
     public void TheDecayIsChecked()
     {
-        Assert.Contains((Recipe() with { EmaDecay = 1 }).Problems(), p => p.Contains("EMA decay"));
+        Assert.Contains((Recipe() with { EmaDecay = 1 }).Problems(), p => p.Contains("--ema: must be a number from 0 to 1 (exclusive) (got 1)"));
         Assert.Empty((Recipe() with { EmaDecay = 0 }).Problems());
     }
 }

@@ -1,11 +1,16 @@
-namespace FreesoundTagging.Training;
+namespace FreesoundTagging.Recipes;
 
 /// <summary>How to train. Defaults are the original model.py recipe: Adam 1e-3 (ε 1e-7, as Keras), 30 epochs,
 /// batch 64, all rows, every clip padded to the full frame count, no augmentation, every label trusted. The
-/// recipe options (crops, mixup, masking, label weights, schedule, folds) are off by default and combine freely.</summary>
+/// recipe options (crops, mixup, masking, label weights, schedule, folds) are off by default and combine freely.
+/// What a run trains (the network, and which fold or member it is) is not an option: the job says it.</summary>
 public sealed record TrainingOptions
 {
-    public string Variant { get; init; } = "cnn_1d_dropout";
+    /// <summary>Networks an ensemble file may hold (the model file's own limit).</summary>
+    public const int MaxMembers = 64;
+
+    /// <summary>Mel-band shifts a model file may ask predict to score at (the model file's own limit).</summary>
+    public const int MaxTtaBandShifts = 8;
 
     public int Epochs { get; init; } = 30;
 
@@ -51,21 +56,14 @@ public sealed record TrainingOptions
     public double UnverifiedWeight { get; init; } = 1;
 
     /// <summary>constant (the original) or cosine: decay from LearningRate to 0 over the run, step by step.</summary>
-    public string Schedule { get; init; } = LearningRateSchedule.Constant;
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
-    /// <summary>K of K-fold cross-validation (0 = none); the rows of fold <see cref="Fold"/> are held out.</summary>
+    /// <summary>K of K-fold cross-validation (0 = none): K models, each holding out its own fold.</summary>
     public int Folds { get; init; }
-
-    /// <summary>0-based fold held out for validation when <see cref="Folds"/> ≥ 2.</summary>
-    public int Fold { get; init; }
 
     /// <summary>Networks trained one after another with different seeds on the same rows (and validation split) and
     /// saved as one ensemble file whose probabilities predict averages; 1 = a single network.</summary>
     public int Members { get; init; } = 1;
-
-    /// <summary>0-based member being trained when <see cref="Members"/> ≥ 2: it sets the seed of initialisation,
-    /// shuffling, augmentation and dropout (<see cref="MemberSeed"/>), not of the validation split.</summary>
-    public int Member { get; init; }
 
     /// <summary>Training examples are shifted along the mel axis by up to this many bands either way (a rough pitch
     /// shift, <see cref="Features.BandShifter"/>); 0 = off.</summary>
@@ -79,7 +77,7 @@ public sealed record TrainingOptions
     public double LabelSmoothing { get; init; }
 
     /// <summary>Decay per step of an exponential moving average of the weights, which is then what is validated and
-    /// saved (<see cref="WeightAverage"/>); 0 = off, the trained weights themselves.</summary>
+    /// saved (the trainer keeps it beside the trained weights); 0 = off, the trained weights themselves.</summary>
     public double EmaDecay { get; init; }
 
     /// <summary>With crops: windows predict (and validation) score per window length, i.e. the windows slide by
@@ -93,7 +91,7 @@ public sealed record TrainingOptions
 
     /// <summary>Which epoch's weights the model file holds: the last (the original) or the one with the highest
     /// validation MAP@3 (<see cref="KeepEpoch.Best"/>; needs a validation set).</summary>
-    public string Keep { get; init; } = KeepEpoch.Last;
+    public KeepEpoch Keep { get; init; } = KeepEpoch.Last;
 
     /// <summary>Early stopping: end the run once this many epochs in a row bring no higher validation MAP@3; 0 = off
     /// (needs a validation set).</summary>
@@ -101,10 +99,6 @@ public sealed record TrainingOptions
 
     /// <summary>Whether the run holds rows out for validation (a fraction or a fold).</summary>
     public bool Validates => Folds >= 2 || ValidationFraction > 0;
-
-    /// <summary>The seed of member <paramref name="member"/> of a run seeded <paramref name="seed"/>: member 0 is the
-    /// run itself, so a one-member run and the first member of an ensemble are the same network.</summary>
-    public static int MemberSeed(int seed, int member) => unchecked(seed + member * 1_000_003);
 
     /// <summary>Frames between scoring windows for these features; null without crops.</summary>
     public int? WindowHopFrames(Features.FeatureConfig features) =>
@@ -120,10 +114,11 @@ public sealed record TrainingOptions
     private static int FramesOf(double seconds, Features.FeatureConfig features) =>
         Math.Max(1, (int)Math.Round(seconds * features.SampleRate / features.HopLength));
 
-    /// <summary>The settings in words, e.g. "cnn_2d_vgg, 40 epochs, batch 64, Adam 0.001 cosine, crop 2 s, mixup 0.4".</summary>
-    public string Describe()
+    /// <summary>The settings of a run of network <paramref name="variant"/> (holding out fold <paramref name="fold"/>
+    /// with --folds) in words, e.g. "cnn_2d_vgg, 40 epochs, batch 64, Adam 0.001 cosine, crop 2 s, mixup 0.4".</summary>
+    public string Describe(string variant, int fold = 0)
     {
-        var parts = new List<string> { Variant, $"{Epochs} epochs", $"batch {BatchSize}", $"Adam {LearningRate:G4} {Schedule}" };
+        var parts = new List<string> { variant, $"{Epochs} epochs", $"batch {BatchSize}", $"Adam {LearningRate:G4} {OptionNames.Of(Schedule)}" };
         if (Bucket) parts.Add("length-bucketed");
         if (CropSeconds is { } crop) parts.Add($"crop {crop:G4} s");
         if (MixupAlpha > 0) parts.Add($"mixup {MixupAlpha:G4}");
@@ -136,7 +131,7 @@ public sealed record TrainingOptions
         if (CropSeconds is not null && ScoringWindowSeconds is { } window) parts.Add($"scored on {window:G4} s windows");
         if (CropSeconds is not null && WindowsPerCrop != 2) parts.Add($"{WindowsPerCrop} windows per crop");
         if (Members >= 2) parts.Add($"{Members} members");
-        if (Folds >= 2) parts.Add($"fold {Fold + 1}/{Folds}");
+        if (Folds >= 2) parts.Add($"fold {fold + 1}/{Folds}");
         else if (ValidationFraction > 0) parts.Add(ValidateVerifiedOnly ? $"validation {ValidationFraction:G4} of verified rows" : $"validation {ValidationFraction:G4}");
         if (Keep == KeepEpoch.Best) parts.Add("keep best");
         if (Patience > 0) parts.Add($"patience {Patience}");
@@ -144,85 +139,24 @@ public sealed record TrainingOptions
         return string.Join(", ", parts);
     }
 
+    /// <summary>Every value outside its option's rule (<see cref="TrainingOptionTable"/>) and every combination that
+    /// does not work, all at once; empty when the options can train.</summary>
     public IReadOnlyList<string> Problems()
     {
         var p = new List<string>();
-        if (Epochs < 1) p.Add($"epochs must be at least 1 (got {Epochs})");
-        if (BatchSize < 1) p.Add($"batch size must be at least 1 (got {BatchSize})");
-        if (!(LearningRate > 0)) p.Add($"learning rate must be positive (got {LearningRate})");
+        foreach (var option in TrainingOptionTable.All)
+            if (option.Problem(this) is { } problem) p.Add(problem);
         if (!(AdamEpsilon > 0)) p.Add($"Adam epsilon must be positive (got {AdamEpsilon})");
-        if (ValidationFraction is < 0 or >= 1) p.Add($"validation fraction must be in [0, 1) (got {ValidationFraction})");
         if (Threads < 1) p.Add($"threads must be at least 1 (got {Threads})");
-        if (CropSeconds is { } crop && !(crop > 0 && crop <= 600)) p.Add($"crop must be more than 0 and at most 600 seconds (got {crop})");
-        if (ScoringWindowSeconds is { } window && !(window > 0 && window <= 600)) p.Add($"scoring window must be more than 0 and at most 600 seconds (got {window})");
         if (ScoringWindowSeconds is not null && CropSeconds is null) p.Add("--score-window needs --crop (without crops predict scores whole clips)");
         if (CropSeconds is not null && Bucket) p.Add("crops and --bucket do not combine (crops already fix each batch's length)");
-        if (!(MixupAlpha >= 0 && MixupAlpha <= 100)) p.Add($"mixup alpha must be in [0, 100] (got {MixupAlpha})");
-        p.AddRange(SpecAugment.Problems());
-        if (!(UnverifiedWeight >= 0 && UnverifiedWeight <= 1)) p.Add($"unverified weight must be in [0, 1] (got {UnverifiedWeight})");
-        if (!LearningRateSchedule.All.Contains(Schedule)) p.Add($"unknown learning-rate schedule '{Schedule}' (valid: {string.Join(", ", LearningRateSchedule.All)})");
-        if (!(LabelSmoothing >= 0 && LabelSmoothing < 1)) p.Add($"label smoothing must be in [0, 1) (got {LabelSmoothing})");
-        if (BandShift is < 0 or > 64) p.Add($"band shift must be 0 to 64 bands (got {BandShift})");
-        if (TtaBandShifts is < 0 or > Models.ModelMetadata.MaxBandShifts) p.Add($"test-time band shifts must be 0 to {Models.ModelMetadata.MaxBandShifts} (got {TtaBandShifts})");
-        if (!(EmaDecay >= 0 && EmaDecay < 1)) p.Add($"EMA decay must be in [0, 1) (got {EmaDecay})");
-        if (WindowsPerCrop is < 1 or > 64) p.Add($"windows per crop must be 1 to 64 (got {WindowsPerCrop})");
-        if (Members is < 1 or > Models.ModelFile.MaxMembers) p.Add($"members must be 1 to {Models.ModelFile.MaxMembers} (got {Members})");
-        if (Members >= 2 && (Member < 0 || Member >= Members)) p.Add($"member must be in [0, {Members}) (got {Member})");
         if (Members >= 2 && Folds >= 2) p.Add("--members and --folds do not combine (train the folds, then predict with all of them)");
-        if (Folds is < 0 or 1 or > 100) p.Add($"folds must be 0 (none) or 2 to 100 (got {Folds})");
-        if (Folds >= 2 && (Fold < 0 || Fold >= Folds)) p.Add($"fold must be in [0, {Folds}) (got {Fold})");
         if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");
         if (ValidateVerifiedOnly && Folds >= 2) p.Add("--val-verified-only and --folds do not combine (every row is in some fold's validation set)");
         else if (ValidateVerifiedOnly && ValidationFraction == 0) p.Add("--val-verified-only needs --val-fraction F (the share of each class's verified rows to hold out)");
-        if (!KeepEpoch.All.Contains(Keep)) p.Add($"unknown --keep '{Keep}' (valid: {string.Join(", ", KeepEpoch.All)})");
         if (Patience is < 0 or > 100_000) p.Add($"patience must be 0 (off) or a positive number of epochs (got {Patience})");
         if (!Validates && Keep == KeepEpoch.Best) p.Add("--keep best needs a validation set: add --val-fraction F or --folds K");
         if (!Validates && Patience > 0) p.Add("--patience needs a validation set: add --val-fraction F or --folds K");
         return p;
     }
-}
-
-/// <summary>The values <see cref="TrainingOptions.Keep"/> takes.</summary>
-public static class KeepEpoch
-{
-    public const string Last = "last";
-    public const string Best = "best";
-
-    public static IReadOnlyList<string> All { get; } = [Last, Best];
-}
-
-/// <summary>Where a training step is, for a progress bar.</summary>
-public readonly record struct TrainingProgress(
-    int Epoch, int Epochs, int Step, int Steps, double Loss, double Accuracy, double StepsPerSecond);
-
-/// <summary>SpecAugment-style masking: each training example gets <see cref="TimeMasks"/> bands of up to
-/// <see cref="TimeMaskFrames"/> frames and <see cref="FrequencyMasks"/> bands of up to
-/// <see cref="FrequencyMaskBands"/> mel bands set to the example's mean (widths uniform in [0, max]).</summary>
-public sealed record SpecAugmentOptions(int TimeMasks, int TimeMaskFrames, int FrequencyMasks, int FrequencyMaskBands)
-{
-    public static SpecAugmentOptions None { get; } = new(0, 0, 0, 0);
-
-    public bool Enabled => (TimeMasks > 0 && TimeMaskFrames > 0) || (FrequencyMasks > 0 && FrequencyMaskBands > 0);
-
-    public IReadOnlyList<string> Problems()
-    {
-        var p = new List<string>();
-        if (TimeMasks is < 0 or > 100 || FrequencyMasks is < 0 or > 100) p.Add($"mask counts must be in [0, 100] (got {TimeMasks} time, {FrequencyMasks} frequency)");
-        if (TimeMaskFrames < 0 || FrequencyMaskBands < 0) p.Add($"mask widths must not be negative (got {TimeMaskFrames} frames, {FrequencyMaskBands} bands)");
-        return p;
-    }
-}
-
-/// <summary>The learning-rate schedules <see cref="TrainingOptions.Schedule"/> takes.</summary>
-public static class LearningRateSchedule
-{
-    public const string Constant = "constant";
-    public const string Cosine = "cosine";
-
-    public static IReadOnlyList<string> All { get; } = [Constant, Cosine];
-
-    /// <summary>The rate for step <paramref name="step"/> of <paramref name="totalSteps"/> (a pure function, so a
-    /// resumed run continues on the same curve).</summary>
-    public static double At(string schedule, double baseRate, long step, long totalSteps) =>
-        schedule == Cosine ? baseRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, totalSteps) / Math.Max(totalSteps, 1))) : baseRate;
 }

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using FreesoundTagging.Model;
+using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
+using FreesoundTagging.Tests.Recipes;
+using Xunit;
+
+namespace FreesoundTagging.Tests.CommandLine;
+
+/// <summary>The training command's options come from the option table, typed values over the recipe over the defaults.</summary>
+public class TrainingCommandOptionsTests
+{
+    private static (TrainingCommandOptions Options, RootCommand Command) Command()
+    {
+        var options = new TrainingCommandOptions();
+        var command = new RootCommand();
+        options.AddTo(command);
+        return (options, command);
+    }
+
+    public static TheoryData<string> Names => [.. TrainingOptionTable.All.Select(o => o.Name)];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void EachDeclaredOptionIsTypedOnTheCommandLine(string name)
+    {
+        var declared = TrainingOptionTable.Find(name)!;
+        object value = TrainingOptionTableTests.Sample(declared);
+        var (options, command) = Command();
+        var parse = command.Parse(["cnn_2d_vgg", "m.fstmodel", "--" + name, declared.Format(value)]);
+        Assert.Empty(parse.Errors);
+
+        var request = options.Request(parse);
+
+        Assert.Equal(value, declared.ValueIn(request.Options));
+        Assert.Equal(declared.With(new TrainingOptions(), value), request.Options);
+        Assert.Same(ModelVariant.Vgg2d, request.Variant);
+    }
+
+    [Fact]
+    public void TypedOptionsOverrideTheNamedRecipe()
+    {
+        var (options, command) = Command();
+        var request = options.Request(command.Parse(["cnn_1d", "m.fstmodel", "--recipe", "deep", "--epochs", "3", "--threads", "1"]));
+        Assert.Equal(TrainingRecipe.Deep.Apply(new TrainingOptions()) with { Epochs = 3, Threads = 1 }, request.Options);
+        Assert.Equal("deep", request.RecipeName);
+    }
+
+    [Fact]
+    public void HelpListsTheOptionsInTheirUsualOrder()
+    {
+        var (_, command) = Command();
+        Assert.Equal(
+            ["--data", "--epochs", "--batch-size", "--lr", "--seed", "--val-fraction", "--val-verified-only", "--device", "--tf32", "--threads", "--bucket", "--resume",
+             "--crop", "--mixup", "--time-masks", "--time-mask-frames", "--freq-masks", "--freq-mask-bands", "--unverified-weight", "--schedule", "--folds",
+             "--keep", "--patience", "--members", "--label-smoothing", "--windows-per-crop", "--score-window", "--ema", "--band-shift", "--tta-shifts", "--recipe"],
+            command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal) && n != "--help" && n != "--version"));
+    }
+
+    [Fact]
+    public void ARuleBrokenOnTheCommandLineNamesTheOption()
+    {
+        var (_, command) = Command();
+        var errors = command.Parse(["cnn_1d", "m.fstmodel", "--members", "0", "--keep", "worst"]).Errors.Select(e => e.Message).ToList();
+        Assert.Contains("--members: must be 1 to 64 networks (got 0)", errors);
+        Assert.Contains("--keep: must be one of last, best (got worst)", errors);
+    }
+}
