@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using FreesoundTagging.Runtime;
 using NumSharp.IO;
 
 namespace FreesoundTagging.IO;
@@ -36,7 +37,7 @@ public sealed class NpyRowWriter : IDisposable
     public const int MinHoleBytes = 4096;
 
     /// <summary>Whether new writers leave zero tails as holes: yes unless FREESOUND_SPARSE_NPY=0 (benchmarks).</summary>
-    public static bool SparseByDefault { get; } = Environment.GetEnvironmentVariable("FREESOUND_SPARSE_NPY") != "0";
+    public static bool SparseByDefault { get; } = EnvironmentSwitches.Current.SparseNpy;
 
     public NpyDtype Dtype { get; }
 

@@ -1,3 +1,4 @@
+using FreesoundTagging.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,7 +27,7 @@ public static class ChannelAlignedConv
     private static readonly Lazy<bool> Probed = new(ConvDefectProbe.PlainConvIsDefective);
 
     /// <summary>Set by tests (or FREESOUND_CONV_ALIGN=1/0 for benchmarks) to force one path; null: the probe decides.</summary>
-    internal static bool? ForceAlignment { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_CONV_ALIGN") switch { "1" => true, "0" => false, _ => null };
+    internal static bool? ForceAlignment { get; set; } = EnvironmentSwitches.Current.ConvAlignment;
 
     /// <summary>Whether CPU convolutions here are run on aligned channels (the probe's verdict, run on first use).</summary>
     public static bool AlignsOnCpu => ForceAlignment ?? Probed.Value;

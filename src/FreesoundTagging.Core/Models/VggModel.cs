@@ -1,3 +1,4 @@
+using FreesoundTagging.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -63,7 +64,7 @@ public sealed class VggModel : TaggingModel
     /// on by default, FREESOUND_CHANNELS_LAST=0 switches it off for whole runs (benchmarks). The same arithmetic, so
     /// the outputs agree to float rounding.
     /// </summary>
-    public bool ChannelsLast { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_CHANNELS_LAST") != "0";
+    public bool ChannelsLast { get; set; } = EnvironmentSwitches.Current.ChannelsLast;
 
     /// <summary>An NCHW tensor's values with channels-last strides: the layout libtorch's CPU convolutions, batch
     /// norm and pooling keep from input to output.</summary>

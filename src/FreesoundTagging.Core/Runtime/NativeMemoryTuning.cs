@@ -30,7 +30,7 @@ public static partial class NativeMemoryTuning
     {
         if (IsApplied) return true;
         if (!OperatingSystem.IsLinux()) return false;
-        if (Environment.GetEnvironmentVariable("FREESOUND_MALLOC_TUNING") == "0") return false;
+        if (!EnvironmentSwitches.Current.MallocTuning) return false;
         try
         {
             bool ok = mallopt(M_MMAP_MAX, 0) == 1;

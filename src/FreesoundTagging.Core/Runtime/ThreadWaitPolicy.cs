@@ -21,7 +21,7 @@ public static partial class ThreadWaitPolicy
     /// <summary>Sets OMP_WAIT_POLICY=PASSIVE for the native side unless it is set; FREESOUND_OMP_PASSIVE=0 keeps libgomp's default.</summary>
     public static void Apply()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("FREESOUND_OMP_PASSIVE") == "0") return;
+        if (!OperatingSystem.IsLinux() || !EnvironmentSwitches.Current.PassiveThreadWait) return;
         if (Environment.GetEnvironmentVariable(Variable) is not null) return;
         try
         {
