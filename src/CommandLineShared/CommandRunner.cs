@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
+using FreesoundTagging.Runtime;
 
 namespace FreesoundTagging.CommandLine;
 
@@ -82,7 +83,7 @@ internal static partial class CommandRunner
             Error(FormattableString.Invariant($"{what} under the address-space limit (ulimit -v: {limit / 1073741824.0:0.#} GiB): libtorch reserves several GiB of address space; raise the limit (ulimit -v unlimited; 6 GiB ran the shipped models)"));
             return ExitCodes.InvalidInput;
         }
-        catch (Exception e) when (Environment.GetEnvironmentVariable("FREESOUND_DEBUG") != "1")
+        catch (Exception e) when (!EnvironmentSwitches.Current.Debug)
         {
             Error($"internal error ({e.GetType().Name}): {e.Message.Split('\n')[0]} - please report it; FREESOUND_DEBUG=1 shows details");
             return ExitCodes.InternalError;
