@@ -1,4 +1,5 @@
 using FreesoundTagging.Audio;
+using FreesoundTagging.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -6,13 +7,13 @@ namespace FreesoundTagging.Tests.Audio;
 
 public class WavReaderTests(ITestOutputHelper output)
 {
-    private static AudioClip Read(byte[] bytes) => WavReader.Read(new MemoryStream(bytes), "test.wav");
+    private static AudioClip Read(byte[] bytes) => WholeClipDecoder.ReadWav(new MemoryStream(bytes), "test.wav");
 
     [Theory]
     [MemberData(nameof(Golden.Wavs), MemberType = typeof(Golden))]
     public void DecodesGoldenWavsLikeSoundfile(string name, int sampleRate, int channels, int frames)
     {
-        var clip = WavReader.Read(Golden.PathOf($"wav/{name}.wav"));
+        var clip = WholeClipDecoder.ReadWav(Golden.PathOf($"wav/{name}.wav"));
 
         Assert.Equal(sampleRate, clip.SampleRate);
         Assert.Equal(channels, clip.ChannelCount);
@@ -157,15 +158,15 @@ public class WavReaderTests(ITestOutputHelper output)
     {
         byte[] wav = WavBuilder.MonoPcm16(1000, -1000);
         var prefixed = new MemoryStream([.. new byte[7], .. wav]) { Position = 7 };
-        Assert.Equal([1000 / 32768f, -1000 / 32768f], WavReader.Read(prefixed).Samples);
-        Assert.Equal([1000 / 32768f, -1000 / 32768f], WavReader.Read(new UnseekableStream(wav)).Samples);
+        Assert.Equal([1000 / 32768f, -1000 / 32768f], WholeClipDecoder.ReadWav(prefixed).Samples);
+        Assert.Equal([1000 / 32768f, -1000 / 32768f], WholeClipDecoder.ReadWav(new UnseekableStream(wav)).Samples);
     }
 
     [Fact]
     public void MissingFileIsInvalidAudioNamingThePath()
     {
         string path = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.wav");
-        var e = Assert.Throws<InvalidAudioException>(() => WavReader.Read(path));
+        var e = Assert.Throws<InvalidAudioException>(() => WholeClipDecoder.ReadWav(path));
         Assert.Equal(path, e.Path);
         Assert.Contains("cannot open", e.Message);
     }
