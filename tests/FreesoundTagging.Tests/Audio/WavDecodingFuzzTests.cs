@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace FreesoundTagging.Tests.Audio;
 
 /// <summary>Corrupted WAVs may only ever give a clip or <see cref="InvalidAudioException"/>, never another exception.</summary>
-public class WavReaderFuzzTests(ITestOutputHelper output)
+public class WavDecodingFuzzTests(ITestOutputHelper output)
 {
     private const int Seed = 20180101;
     private const int Iterations = 20000;

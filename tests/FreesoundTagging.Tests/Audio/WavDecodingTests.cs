@@ -5,7 +5,11 @@ using Xunit.Abstractions;
 
 namespace FreesoundTagging.Tests.Audio;
 
-public class WavReaderTests(ITestOutputHelper output)
+/// <summary>
+/// The WAV decoding (chunk scanner, fmt parser, data reader, sample scaling) read whole with its channels kept
+/// (<see cref="WholeClipDecoder.ReadWav(Stream, string?)"/>); <see cref="WavMonoSourceTests"/> checks the streamed source against it.
+/// </summary>
+public class WavDecodingTests(ITestOutputHelper output)
 {
     private static AudioClip Read(byte[] bytes) => WholeClipDecoder.ReadWav(new MemoryStream(bytes), "test.wav");
 
@@ -20,7 +24,7 @@ public class WavReaderTests(ITestOutputHelper output)
         Assert.Equal(frames, clip.FrameCount);
         Assert.False(clip.Truncated);
         double error = Golden.MaxAbsDifference(clip.ToMono(), Golden.LoadFloats($"{name}.y.npy"));
-        output.WriteLine($"{name}: max |WavReader - soundfile| = {error:G3}");
+        output.WriteLine($"{name}: max |WAV decode - soundfile| = {error:G3}");
         Assert.Equal(0.0, error);
     }
 
