@@ -1,10 +1,19 @@
 namespace FreesoundTagging.Audio;
 
 /// <summary>
-/// The one entry point for reading any audio file: the format is detected from the file's content and the
-/// matching decoder returns interleaved float32 at the file's own rate (WAV: ours; MP3: NLayer; Ogg Vorbis:
-/// NVorbis; anything else: ffmpeg when it is on PATH).
+/// The one entry point for decoding any audio file: the format is detected from the file's content
+/// (<see cref="AudioFormat.Detect"/>) and the matching source decodes it as it is read, averaged to mono at the
+/// file's own rate (WAV: ours; MP3: NLayer; Ogg Vorbis: NVorbis; anything else: ffmpeg when it is on PATH).
 /// </summary>
+/// <remarks>
+/// Adding a format with a managed decoder takes one folder and three edits: the folder holds its
+/// <see cref="IMonoSampleSource"/> (a block decoder derives from <see cref="BlockDecodedMonoSource"/>, which averages
+/// the channels and carries partial frames), <see cref="AudioDecoderKind"/> gets a member, <see cref="AudioFormat.Detect"/>
+/// recognises its first bytes, and <see cref="OpenMono(string, string?, CancellationToken)"/> opens its source.
+/// Resampling, the whole-clip read (<see cref="MonoSampleSourceExtensions.ReadToEnd"/>) and the features come with
+/// the source. A format only ffmpeg decodes needs only the <see cref="AudioFormat.Detect"/> line (and its demuxer
+/// in <see cref="FfmpegDecoder.Demuxers"/>).
+/// </remarks>
 public static class AudioDecoder
 {
     /// <summary>The format of the file at <paramref name="path"/>, from its first bytes.</summary>
@@ -15,40 +24,9 @@ public static class AudioDecoder
         return DetectFormat(stream, path);
     }
 
-    /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
-    public static AudioClip Read(string path) => Read(path, FfmpegDecoder.Executable);
-
-    /// <param name="ffmpeg">The ffmpeg executable for formats without a managed decoder; null = not installed.</param>
-    /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
-    public static AudioClip Read(string path, string? ffmpeg)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        AudioFormat format;
-        using (var stream = Open(path))
-        {
-            format = DetectFormat(stream, path);
-            try
-            {
-                switch (format.Decoder)
-                {
-                    case AudioDecoderKind.Wav: return WavReader.Read(stream, path);
-                    case AudioDecoderKind.Mpeg: return MpegDecoder.Read(stream, path);
-                    case AudioDecoderKind.Vorbis: return VorbisDecoder.Read(stream, path);
-                }
-            }
-            catch (IOException e)
-            {
-                throw new InvalidAudioException($"read failed: {e.Message}", path, e);
-            }
-            if (stream.Length == 0) throw new InvalidAudioException("file is empty (0 bytes)", path);
-        }
-        return FfmpegDecoder.Read(path, format, ffmpeg);
-    }
-
     /// <summary>
     /// The file's samples averaged to mono at its own rate, as a source decoded as it is read (WAV by us, MP3 by
-    /// NLayer, Ogg Vorbis by NVorbis, the rest by ffmpeg on a pipe), so memory does not grow with the clip. The
-    /// samples and errors are those of <see cref="Read(string)"/> then <see cref="AudioClip.ToMono"/>.
+    /// NLayer, Ogg Vorbis by NVorbis, the rest by ffmpeg on a pipe), so memory does not grow with the clip.
     /// </summary>
     /// <exception cref="InvalidAudioException">The file is missing, unreadable, or not audio we can decode.</exception>
     public static IMonoSampleSource OpenMono(string path) => OpenMono(path, FfmpegDecoder.Executable);
@@ -64,8 +42,8 @@ public static class AudioDecoder
         try
         {
             format = DetectFormat(stream, path);
-            // As in Read: the managed decoders say what an empty file is; ffmpeg is not started for one.
-            if (format.Decoder is not (AudioDecoderKind.Wav or AudioDecoderKind.Mpeg or AudioDecoderKind.Vorbis) && stream.Length == 0)
+            // The managed decoders say what an empty file is; ffmpeg is not started for one.
+            if (format.Decoder is AudioDecoderKind.Ffmpeg or AudioDecoderKind.Unknown && stream.Length == 0)
                 throw new InvalidAudioException("file is empty (0 bytes)", path);
         }
         catch (IOException e)

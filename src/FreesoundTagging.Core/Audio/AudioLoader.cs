@@ -9,26 +9,10 @@ public static class AudioLoader
     /// </summary>
     public const int MinFileSampleRate = 1000;
 
-    /// <summary>The whole clip in one array (the reference the streaming <see cref="OpenMono"/> is tested against).</summary>
-    /// <exception cref="InvalidAudioException">The file is not audio we can decode, or is too long to resample.</exception>
-    public static LoadedAudio LoadMono(string path, int sampleRate)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sampleRate);
-        CheckRegular(path);
-        var clip = AudioDecoder.Read(path);
-        CheckRate(clip.SampleRate, path);
-        float[] mono = clip.ToMono();
-        if (clip.SampleRate != sampleRate)
-        {
-            CheckResampledLength(clip.FrameCount, clip.SampleRate, sampleRate, path);
-            mono = Resampler.Resample(mono, clip.SampleRate, sampleRate);
-        }
-        return new LoadedAudio(mono, clip.SampleRate, clip.Truncated);
-    }
-
     /// <summary>
-    /// The same samples as <see cref="LoadMono"/>, read block by block: the file (any format) is decoded, averaged and
-    /// resampled as the caller reads, so a long clip costs a few blocks of memory instead of several copies of itself.
+    /// The file (any format) as mono samples at <paramref name="sampleRate"/>, decoded, averaged and resampled as the
+    /// caller reads, so a long clip costs a few blocks of memory instead of several copies of itself. The whole clip
+    /// in one array is this source read to its end (<see cref="MonoSampleSourceExtensions.ReadToEnd"/>).
     /// </summary>
     /// <exception cref="InvalidAudioException">The file is not audio we can decode, or is too long to resample.</exception>
     /// <param name="cancel">Stops an ffmpeg decode blocked on its pipe (see <see cref="AudioDecoder.OpenMono(string, string?, CancellationToken)"/>).</param>
@@ -54,7 +38,7 @@ public static class AudioLoader
 
     private static void CheckRegular(string path)
     {
-        // Every decoder sits behind these entry points, so one check keeps all of them (ffmpeg too) from opening a FIFO or device.
+        // Every decoder sits behind this entry point, so one check keeps all of them (ffmpeg too) from opening a FIFO or device.
         if (IO.RegularFile.Problem(path, "an audio file") is { } problem) throw new InvalidAudioException(problem, path);
     }
 

@@ -13,9 +13,6 @@ public sealed record LogMel(float[] Values, int Frames, int MelCount);
 /// clip cut off after the kept rows, at least Mel.Frames + 1, or its header's count when that is more.</param>
 public sealed record StreamedLogMel(LogMel Mel, int ClipFrames, bool Complete);
 
-/// <summary>|STFT|² of a clip: <see cref="Values"/> is (Frames, BinCount), row-major.</summary>
-public sealed record PowerSpectrogram(double[] Values, int Frames, int BinCount);
-
 /// <summary>
 /// Waveform → ln(mel power + offset), the original inputs.py recipe, on NWaves: librosa's centre padding, a
 /// periodic Hann window (float64), NWaves' float64 real FFT, |X|², the sparse Slaney filter bank, then the log
@@ -35,7 +32,6 @@ public sealed class LogMelExtractor
     private readonly double[] _im;
     private readonly double[] _power;
     private readonly double[] _mel;
-    private readonly float[] _edge;
     private StreamingFrames? _stream;
 
     public LogMelExtractor(FeatureConfig config)
@@ -48,7 +44,6 @@ public sealed class LogMelExtractor
         // point is the same window, but only in float32, which costs 6x the error against librosa (3.3e-6 vs 5e-7).
         _window = Enumerable.Range(0, n).Select(i => 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / n)).ToArray();
         _frame = new double[n];
-        _edge = new float[n];
         _re = new double[n / 2 + 1];
         _im = new double[n / 2 + 1];
         _power = new double[n / 2 + 1];
@@ -64,20 +59,10 @@ public sealed class LogMelExtractor
         return new ThreadLocal<LogMelExtractor>(() => new LogMelExtractor(config));
     }
 
-    /// <summary>Log-mel of a mono clip already at <see cref="FeatureConfig.SampleRate"/>: Frames = 1 + n / HopLength.</summary>
-    /// <exception cref="InvalidAudioException">The clip has no samples.</exception>
-    public LogMel Extract(ReadOnlySpan<float> samples)
-    {
-        int frames = FrameCount(samples);
-        var values = new float[frames * Config.MelCount];
-        ExtractInto(samples, values);
-        return new LogMel(values, frames, Config.MelCount);
-    }
-
     /// <summary>
-    /// Log-mel of a clip read block by block from <paramref name="source"/> (at <see cref="FeatureConfig.SampleRate"/>):
-    /// the same bits as <see cref="Extract(ReadOnlySpan{float})"/> on the whole clip, while holding only one window
-    /// plus one block of samples, so memory is the log-mel itself whatever the length.
+    /// Log-mel of a whole clip read block by block from <paramref name="source"/> (at <see cref="FeatureConfig.SampleRate"/>):
+    /// Frames = 1 + n / HopLength, while holding only one window plus one block of samples, so memory is the log-mel
+    /// itself whatever the length. A clip in memory is read through a source too: there is one framing, the streamed one.
     /// </summary>
     /// <exception cref="InvalidAudioException">The clip has no samples, or the source cannot be read.</exception>
     public LogMel Extract(IMonoSampleSource source) => Extract(source, int.MaxValue, CancellationToken.None).Mel;
@@ -168,83 +153,6 @@ public sealed class LogMelExtractor
         return joined;
     }
 
-    /// <summary>
-    /// Writes the first destination.Length / MelCount frames of the clip's log-mel (fewer if the clip is shorter)
-    /// into <paramref name="destination"/>, row-major, and returns how many frames the whole clip has. Values past
-    /// the frames written are left as they are.
-    /// </summary>
-    /// <exception cref="InvalidAudioException">The clip has no samples.</exception>
-    public int ExtractInto(ReadOnlySpan<float> samples, Span<float> destination)
-    {
-        int total = FrameCount(samples);
-        int frames = Math.Min(total, destination.Length / Config.MelCount);
-        if (frames == 0) return total;
-        int mels = Config.MelCount;
-        if (Config.LogReference == LogReference.ClipPeak && frames < total)
-        {
-            // The peak is the whole clip's, so the rows that do not fit are computed too.
-            Extract(samples).Values.AsSpan(0, frames * mels).CopyTo(destination);
-            return total;
-        }
-        for (int t = 0; t < frames; t++)
-        {
-            PowerOfFrame(samples, t);
-            FrameValues(_power, destination.Slice(t * mels, mels));
-        }
-        FinishClip(destination[..(frames * mels)]);
-        return total;
-    }
-
-    /// <summary>|STFT|² of a clip, centred with the configured padding (librosa center=True).</summary>
-    /// <exception cref="InvalidAudioException">The clip has no samples.</exception>
-    public PowerSpectrogram PowerSpectrogramOf(ReadOnlySpan<float> samples)
-    {
-        int frames = FrameCount(samples);
-        int bins = _power.Length;
-        var values = new double[frames * bins];
-        for (int t = 0; t < frames; t++)
-        {
-            PowerOfFrame(samples, t);
-            _power.CopyTo(values, t * bins);
-        }
-        return new PowerSpectrogram(values, frames, bins);
-    }
-
-    /// <summary>ln(mel filter bank · power + offset), (frames, mels): the same bits as <see cref="Extract"/>.</summary>
-    public LogMel LogMelOf(PowerSpectrogram power)
-    {
-        int mels = Config.MelCount;
-        var values = new float[power.Frames * mels];
-        for (int t = 0; t < power.Frames; t++)
-            FrameValues(power.Values.AsSpan(t * power.BinCount, power.BinCount), values.AsSpan(t * mels, mels));
-        FinishClip(values);
-        return new LogMel(values, power.Frames, mels);
-    }
-
-    private int FrameCount(ReadOnlySpan<float> samples)
-    {
-        if (samples.Length == 0) throw new InvalidAudioException("empty clip: no samples to analyse");
-        return Config.FrameCount(samples.Length);
-    }
-
-    /// <summary>
-    /// |FFT|² of frame <paramref name="frame"/> of the centre-padded signal. Frames inside the clip are read in place;
-    /// only the few that reach into the padding are assembled in a window-sized buffer, so no padded copy of the
-    /// whole clip is ever made (a 10-minute clip would need 106 MB for it).
-    /// </summary>
-    private void PowerOfFrame(ReadOnlySpan<float> samples, int frame)
-    {
-        int n = Config.FftSize;
-        long start = (long)frame * Config.HopLength - n / 2;
-        if (start >= 0 && start + n <= samples.Length)
-        {
-            PowerOf(samples.Slice((int)start, n));
-            return;
-        }
-        for (int i = 0; i < n; i++) _edge[i] = CenterPadding.SampleAt(samples, start + i, Config.PadMode);
-        PowerOf(_edge);
-    }
-
     /// <summary>|FFT|² of the window-length <paramref name="frame"/> (already padded) into _power.</summary>
     private void PowerOf(ReadOnlySpan<float> frame)
     {
@@ -253,24 +161,16 @@ public sealed class LogMelExtractor
         for (int k = 0; k < _power.Length; k++) _power[k] = _re[k] * _re[k] + _im[k] * _im[k];
     }
 
-    private void LogMelOfFrame(ReadOnlySpan<double> power, Span<float> destination)
-    {
-        _bank.Apply(power, _mel);
-        for (int m = 0; m < _mel.Length; m++) destination[m] = (float)Math.Log(_mel[m] + Config.LogOffset);
-    }
-
     // The clip's peak is known only once every frame is in, so ClipPeak keeps the mel powers (float32: 6e-8 relative,
     // far below the log's float32 rounding) and FinishClip takes the logs in a second pass over the log-mel's own
     // memory; the absolute reference takes them frame by frame, as the original did.
     private void FrameValues(ReadOnlySpan<double> power, Span<float> destination)
     {
-        if (Config.LogReference != LogReference.ClipPeak)
-        {
-            LogMelOfFrame(power, destination);
-            return;
-        }
         _bank.Apply(power, _mel);
-        for (int m = 0; m < _mel.Length; m++) destination[m] = (float)_mel[m];
+        if (Config.LogReference == LogReference.ClipPeak)
+            for (int m = 0; m < _mel.Length; m++) destination[m] = (float)_mel[m];
+        else
+            for (int m = 0; m < _mel.Length; m++) destination[m] = (float)Math.Log(_mel[m] + Config.LogOffset);
     }
 
     /// <summary>ClipPeak: mel powers → ln(power / peak + offset) in place; a silent clip (peak 0) is all floor.</summary>

@@ -3,8 +3,8 @@ using FreesoundTagging.Audio;
 namespace FreesoundTagging.Features;
 
 /// <summary>
-/// The centre-padded STFT frames of a clip read from a source, in order, each exactly the FftSize samples the
-/// whole-clip extractor reads for it: frames inside the clip are slices of a sliding window, the few that reach
+/// The centre-padded STFT frames of a clip read from a source, in order, each exactly the FftSize samples of the
+/// centre-padded clip (librosa center=True) it covers: frames inside the clip are slices of a sliding window, the few that reach
 /// into the padding are assembled with <see cref="CenterPadding"/>'s rule. The first frames wait for FftSize
 /// samples (their reflection reads up to FftSize - 2); the last ones, once the clip's length is known, read
 /// their reflection from the tail the window kept. Memory is FftSize plus one block of samples, reused from clip

@@ -6,8 +6,9 @@ using Xunit.Abstractions;
 namespace FreesoundTagging.Tests.Audio;
 
 /// <summary>
-/// The decoders behind <see cref="AudioDecoder"/> on the tiny clips of golden/formats (see make-formats.sh there):
-/// NLayer and NVorbis against ffmpeg's decode of the same files, the ffmpeg path against the lossless source.
+/// The decoders behind <see cref="AudioDecoder"/> on the tiny clips of golden/formats (see make-formats.sh there),
+/// read to their end: NLayer and NVorbis against ffmpeg's decode of the same files, the ffmpeg path against the
+/// lossless source.
 /// </summary>
 public class AudioDecoderTests(ITestOutputHelper output)
 {
@@ -35,19 +36,19 @@ public class AudioDecoderTests(ITestOutputHelper output)
     [InlineData("tone_11k_mono.ogg", "source_11k_mono.wav", 1e-6)]
     public void ManagedDecodersMatchFfmpegAndKeepTheSourceLength(string name, string sourceName, double tolerance)
     {
-        var clip = AudioDecoder.Read(Formats(name), ffmpeg: null);
-        var reference = WavReader.Read(Formats(name + ".ref.wav"));
-        var source = WavReader.Read(Formats(sourceName));
+        using var decoded = AudioDecoder.OpenMono(Formats(name), ffmpeg: null);
+        float[] mono = decoded.ReadToEnd();
+        float[] reference = WholeClipDecoder.ReadWav(Formats(name + ".ref.wav")).ToMono();
+        var source = WholeClipDecoder.ReadWav(Formats(sourceName));
 
-        Assert.Equal(source.SampleRate, clip.SampleRate);
-        Assert.Equal(source.ChannelCount, clip.ChannelCount);
-        Assert.False(clip.Truncated);
+        Assert.Equal(source.SampleRate, decoded.SampleRate);
+        Assert.False(decoded.Truncated);
         // MP3: the LAME header's delay and padding are trimmed (as ffmpeg does); Vorbis: the last page's granule
         // position ends the stream (ffmpeg keeps the whole last block, so its decode is longer).
-        Assert.Equal(source.FrameCount, clip.FrameCount);
-        int common = Math.Min(clip.Samples.Length, reference.Samples.Length);
-        double error = Golden.MaxAbsDifference(clip.Samples.AsSpan(0, common), reference.Samples.AsSpan(0, common));
-        output.WriteLine($"{name}: {clip.FrameCount} frames, max |ours - ffmpeg| = {error:G3}");
+        Assert.Equal(source.FrameCount, mono.Length);
+        int common = Math.Min(mono.Length, reference.Length);
+        double error = Golden.MaxAbsDifference(mono.AsSpan(0, common), reference.AsSpan(0, common));
+        output.WriteLine($"{name}: {mono.Length} frames, max |ours - ffmpeg| = {error:G3}");
         Assert.True(error < tolerance, $"max abs error {error}");
     }
 
@@ -56,13 +57,17 @@ public class AudioDecoderTests(ITestOutputHelper output)
     [InlineData("tone_11k_mono.aiff", "source_11k_mono.wav")]
     public void LosslessFormatsThroughFfmpegDecodeToTheSourceExactly(string name, string sourceName)
     {
-        var clip = AudioDecoder.Read(Formats(name), Ffmpeg);
-        var source = WavReader.Read(Formats(sourceName));
+        var clip = WholeClipDecoder.Read(Formats(name), Ffmpeg);
+        var source = WholeClipDecoder.ReadWav(Formats(sourceName));
+        using var decoded = AudioDecoder.OpenMono(Formats(name), Ffmpeg);
 
         Assert.Equal(source.SampleRate, clip.SampleRate);
         Assert.Equal(source.ChannelCount, clip.ChannelCount);
         Assert.False(clip.Truncated);
         Assert.Equal(source.Samples, clip.Samples);
+        Assert.Equal(source.SampleRate, decoded.SampleRate);
+        Assert.Equal(source.ToMono(), decoded.ReadToEnd());
+        Assert.False(decoded.Truncated);
     }
 
     [Theory]
@@ -70,8 +75,8 @@ public class AudioDecoderTests(ITestOutputHelper output)
     [InlineData("tone.m4a", 44100)]
     public void LossyFormatsThroughFfmpegKeepRateChannelsAndLength(string name, int rate)
     {
-        var clip = AudioDecoder.Read(Formats(name), Ffmpeg);
-        var source = WavReader.Read(Formats("source.wav"));
+        var clip = WholeClipDecoder.Read(Formats(name), Ffmpeg);
+        var source = WholeClipDecoder.ReadWav(Formats("source.wav"));
 
         Assert.Equal(rate, clip.SampleRate);
         Assert.Equal(2, clip.ChannelCount);
@@ -90,7 +95,7 @@ public class AudioDecoderTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         string path = dir.Write(disguise, File.ReadAllBytes(Formats(name)));
-        Assert.Equal(AudioDecoder.Read(Formats(name), Ffmpeg).Samples, AudioDecoder.Read(path, Ffmpeg).Samples);
+        Assert.Equal(Decode(Formats(name)), Decode(path));
     }
 
     [Fact]
@@ -99,13 +104,14 @@ public class AudioDecoderTests(ITestOutputHelper output)
         using var dir = new TempDir();
         byte[] whole = File.ReadAllBytes(Formats("tone.mp3"));
         string path = dir.Write("cut.mp3", whole[..(whole.Length / 2)]);
-        var full = AudioDecoder.Read(Formats("tone.mp3"), null);
+        float[] full = Decode(Formats("tone.mp3"), null);
 
-        var clip = AudioDecoder.Read(path, null);
+        using var cut = AudioDecoder.OpenMono(path, null);
+        float[] kept = cut.ReadToEnd();
 
-        Assert.True(clip.Truncated);
-        Assert.InRange(clip.FrameCount, 1, full.FrameCount - 1);
-        Assert.Equal(full.Samples.AsSpan(0, clip.Samples.Length / 2).ToArray(), clip.Samples.AsSpan(0, clip.Samples.Length / 2).ToArray());
+        Assert.True(cut.Truncated);
+        Assert.InRange(kept.Length, 1, full.Length - 1);
+        Assert.Equal(full.AsSpan(0, kept.Length / 2).ToArray(), kept.AsSpan(0, kept.Length / 2).ToArray());
     }
 
     [Theory]
@@ -121,8 +127,7 @@ public class AudioDecoderTests(ITestOutputHelper output)
             string path = dir.Write($"cut{length}{Path.GetExtension(name)}", whole[..length]);
             try
             {
-                var clip = AudioDecoder.Read(path, Ffmpeg);
-                Assert.InRange(clip.FrameCount, 0, AudioDecoder.Read(Formats(name), Ffmpeg).FrameCount);
+                Assert.InRange(Decode(path).Length, 0, Decode(Formats(name)).Length);
             }
             catch (InvalidAudioException e)
             {
@@ -141,7 +146,7 @@ public class AudioDecoderTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         string path = dir.Write("bad.wav", content);
-        var e = Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(path, Ffmpeg));
+        var e = Assert.Throws<InvalidAudioException>(() => Decode(path));
         output.WriteLine(e.Message);
         Assert.Equal(path, e.Path);
         Assert.Contains(format, e.Message);
@@ -153,19 +158,19 @@ public class AudioDecoderTests(ITestOutputHelper output)
     {
         using var dir = new TempDir();
         string path = dir.Write("notes.mp3", "just some text, not audio at all");
-        var e = Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(path, Ffmpeg));
+        var e = Assert.Throws<InvalidAudioException>(() => Decode(path));
         Assert.Contains("not a recognised audio format", e.Message);
-        Assert.Contains("not a recognised audio format", Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(path, null)).Message);
+        Assert.Contains("not a recognised audio format", Assert.Throws<InvalidAudioException>(() => Decode(path, null)).Message);
     }
 
     [Fact]
     public void WithoutFfmpegOneLineNamesTheFileTheFormatAndTheFix()
     {
-        var e = Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(Formats("tone.flac"), ffmpeg: null));
+        var e = Assert.Throws<InvalidAudioException>(() => Decode(Formats("tone.flac"), ffmpeg: null));
         Assert.Equal($"{Formats("tone.flac")}: FLAC audio needs ffmpeg, which is not on PATH: {FfmpegDecoder.InstallHint}", e.Message);
         Assert.Contains("apt-get install ffmpeg", e.Message);
         // MP3, Vorbis and WAV need no ffmpeg.
-        foreach (string name in new[] { "tone.mp3", "tone.ogg", "source.wav" }) Assert.True(AudioDecoder.Read(Formats(name), null).FrameCount > 0);
+        foreach (string name in new[] { "tone.mp3", "tone.ogg", "source.wav" }) Assert.True(Decode(Formats(name), null).Length > 0);
     }
 
     [Fact]
@@ -193,8 +198,7 @@ public class AudioDecoderTests(ITestOutputHelper output)
                 string path = dir.Write("fuzz" + Path.GetExtension(name), bytes);
                 try
                 {
-                    var clip = AudioDecoder.Read(path, null);
-                    Assert.All(clip.Samples, s => Assert.True(float.IsFinite(s)));
+                    Assert.All(Decode(path, null), s => Assert.True(float.IsFinite(s)));
                     clips++;
                 }
                 catch (InvalidAudioException)
@@ -205,4 +209,13 @@ public class AudioDecoderTests(ITestOutputHelper output)
         }
         output.WriteLine($"{clips} clips, {rejected} rejected");
     }
+
+    /// <summary>The file's mono samples at its own rate, read to the end through the production path.</summary>
+    private static float[] Decode(string path, string? ffmpeg)
+    {
+        using var source = AudioDecoder.OpenMono(path, ffmpeg);
+        return source.ReadToEnd();
+    }
+
+    private static float[] Decode(string path) => Decode(path, Ffmpeg);
 }

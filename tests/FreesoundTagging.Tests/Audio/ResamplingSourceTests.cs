@@ -26,7 +26,7 @@ public class ResamplingSourceTests
     {
         var random = new Random(length);
         float[] input = Enumerable.Range(0, length).Select(i => (float)(0.5 * Math.Sin(i * 0.03) + 0.2 * (random.NextDouble() - 0.5))).ToArray();
-        float[] expected = Resampler.Resample(input, sourceRate, targetRate);
+        float[] expected = WholeClipResampler.Resample(input, sourceRate, targetRate);
 
         using var source = new ResamplingSource(new RaggedSource(input, sourceRate, largestChunk), targetRate);
         float[] streamed = ReadAll(source, new Random(length + 1));

@@ -7,7 +7,7 @@ namespace FreesoundTagging.Tests.Audio;
 
 /// <summary>
 /// MP3 (NLayer), Ogg Vorbis (NVorbis) and the ffmpeg pipe decoded as they are read (<see cref="AudioDecoder.OpenMono(string, string?)"/>)
-/// give the whole-file path's mono samples (<see cref="AudioDecoder.Read(string, string?)"/> then <see cref="AudioClip.ToMono"/>)
+/// give the whole-file path's mono samples (<see cref="WholeClipDecoder.Read(string, string?)"/> then <see cref="AudioClip.ToMono"/>)
 /// bit for bit, with its truncation flag and its error messages. The clips are encoded by ffmpeg at test time.
 /// </summary>
 public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output) : IClassFixture<EncodedClips>
@@ -35,7 +35,7 @@ public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output)
     public void StreamedMonoIsTheWholeDecodesToMonoBitForBit(string format, int rate, int channels, int frames)
     {
         string path = clips.Get(format, rate, channels, frames);
-        var whole = AudioDecoder.Read(path, Ffmpeg);
+        var whole = WholeClipDecoder.Read(path, Ffmpeg);
 
         using var source = AudioDecoder.OpenMono(path, Ffmpeg);
         Assert.IsType(format switch { "ogg" => typeof(VorbisMonoSource), "flac" => typeof(FfmpegMonoSource), _ => typeof(MpegMonoSource) }, source);
@@ -82,7 +82,7 @@ public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output)
     public void WithoutFfmpegTheMessageIsTheWholePathsAndNoProcessIsStarted()
     {
         string flac = clips.Get("flac", 44100, 1, 1_000);
-        var expected = Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(flac, ffmpeg: null));
+        var expected = Assert.Throws<InvalidAudioException>(() => WholeClipDecoder.Read(flac, ffmpeg: null));
         var e = Assert.Throws<InvalidAudioException>(() => AudioDecoder.OpenMono(flac, ffmpeg: null));
         Assert.Equal(expected.Message, e.Message);
         Assert.Contains("needs ffmpeg, which is not on PATH", e.Message);
@@ -104,7 +104,7 @@ public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output)
         // The whole path judged ffmpeg's exit code before the samples; streamed, the samples come first.
         string fake = FakeFfmpeg("fails-late", PipeWav(Enumerable.Range(0, 50_000).Select(i => 0.1f * (i % 7)).ToArray()), "echo 'Error while decoding stream #0:0: Invalid data found' >&2; exit 1");
         string flac = clips.Get("flac", 44100, 1, 1_000);
-        var expected = Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(flac, fake));
+        var expected = Assert.Throws<InvalidAudioException>(() => WholeClipDecoder.Read(flac, fake));
 
         using var source = AudioDecoder.OpenMono(flac, fake);
         var e = Assert.Throws<InvalidAudioException>(() => SourceReading.ReadAll(source, new Random(2)));
@@ -120,7 +120,7 @@ public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output)
         var values = Enumerable.Range(0, 2 * 40_000).Select(i => i == 2 * 30_000 + 1 ? float.NaN : 0.25f).ToArray();
         string fake = FakeFfmpeg($"nan-{exitCode}", PipeWav(values, channels: 2), $"echo 'late failure' >&2; exit {exitCode}");
         string flac = clips.Get("flac", 44100, 1, 1_000);
-        var expected = Assert.Throws<InvalidAudioException>(() => AudioDecoder.Read(flac, fake));
+        var expected = Assert.Throws<InvalidAudioException>(() => WholeClipDecoder.Read(flac, fake));
 
         using var source = AudioDecoder.OpenMono(flac, fake);
         var e = Assert.Throws<InvalidAudioException>(() => SourceReading.ReadAll(source, new Random(3)));
@@ -202,7 +202,7 @@ public class StreamedDecodersTests(EncodedClips clips, ITestOutputHelper output)
         InvalidAudioException? wholeError = null;
         try
         {
-            whole = AudioDecoder.Read(path, Ffmpeg);
+            whole = WholeClipDecoder.Read(path, Ffmpeg);
         }
         catch (InvalidAudioException e)
         {

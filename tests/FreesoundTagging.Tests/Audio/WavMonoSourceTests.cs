@@ -5,7 +5,7 @@ using Xunit;
 namespace FreesoundTagging.Tests.Audio;
 
 /// <summary>Streamed WAV decoding averages each block to mono with the whole-clip arithmetic: the samples are
-/// WavReader.Read(...).ToMono()'s, bit for bit, at every block boundary.</summary>
+/// WholeClipDecoder.ReadWav(...).ToMono()'s, bit for bit, at every block boundary.</summary>
 public class WavMonoSourceTests
 {
     public static TheoryData<int, int, int> Cases()
@@ -28,7 +28,7 @@ public class WavMonoSourceTests
     public void StreamedMonoIsTheWholeClipsToMonoBitForBit(int bits, int channels, int frames)
     {
         byte[] wav = Wav(bits, channels, frames, new Random(frames + channels), declaredFrames: null);
-        float[] expected = WavReader.Read(new MemoryStream(wav)).ToMono();
+        float[] expected = WholeClipDecoder.ReadWav(new MemoryStream(wav)).ToMono();
 
         using var source = new WavMonoSource(new MemoryStream(wav), "x.wav");
         float[] streamed = SourceReading.ReadAll(source, new Random(frames));
@@ -45,7 +45,7 @@ public class WavMonoSourceTests
     public void CutShortFileGivesTheFramesPresentAndSaysSo(int channels)
     {
         byte[] wav = Wav(16, channels, 40_000, new Random(3), declaredFrames: 90_000);
-        var whole = WavReader.Read(new MemoryStream(wav));
+        var whole = WholeClipDecoder.ReadWav(new MemoryStream(wav));
 
         using var source = new WavMonoSource(new MemoryStream(wav), "x.wav");
         Assert.Equal(whole.ToMono(), SourceReading.ReadAll(source, new Random(4)));
@@ -58,7 +58,7 @@ public class WavMonoSourceTests
     {
         var values = Enumerable.Range(0, 2 * 40_000).Select(i => i == 2 * 30_000 + 1 ? float.PositiveInfinity : 0.25f).ToArray();
         byte[] wav = new WavBuilder().Fmt(WavBuilder.IeeeFloat, 2, 44100, 32).Data(WavBuilder.Float32(values)).ToArray();
-        var expected = Assert.Throws<InvalidAudioException>(() => WavReader.Read(new MemoryStream(wav), "x.wav"));
+        var expected = Assert.Throws<InvalidAudioException>(() => WholeClipDecoder.ReadWav(new MemoryStream(wav), "x.wav"));
 
         using var source = new WavMonoSource(new MemoryStream(wav), "x.wav");
         var e = Assert.Throws<InvalidAudioException>(() => SourceReading.ReadAll(source, new Random(1)));

@@ -75,7 +75,7 @@ public class ErrorMessageTests
         TinyRun.Run(EncodedClips.Ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=0.2:size=32x32:rate=10", "-c:v", "mpeg4", video);
         foreach (string path in new[] { image, video })
         {
-            var e = Assert.Throws<InvalidAudioException>(() => AudioLoader.LoadMono(path, 44100));
+            var e = Assert.Throws<InvalidAudioException>(() => SourceReading.LoadMono(path, 44100));
             Assert.Contains("it has no audio stream", e.Message);
             Assert.DoesNotContain("trailing '?'", e.Message);
         }

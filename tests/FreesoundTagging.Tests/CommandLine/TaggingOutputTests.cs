@@ -335,8 +335,8 @@ public class TaggingOutputTests
 
     private static byte[] Concatenate(byte[] a, byte[] b)
     {
-        var first = FreesoundTagging.Audio.WavReader.Read(new MemoryStream(a));
-        var second = FreesoundTagging.Audio.WavReader.Read(new MemoryStream(b));
+        var first = FreesoundTagging.Tests.Support.WholeClipDecoder.ReadWav(new MemoryStream(a));
+        var second = FreesoundTagging.Tests.Support.WholeClipDecoder.ReadWav(new MemoryStream(b));
         short[] samples = first.Samples.Concat(second.Samples).Select(x => (short)Math.Round(x * 32768)).ToArray();
         return new FreesoundTagging.Tests.Audio.WavBuilder().Fmt(FreesoundTagging.Tests.Audio.WavBuilder.Pcm, 1, 44100, 16)
             .Data(FreesoundTagging.Tests.Audio.WavBuilder.Pcm16(samples)).ToArray();

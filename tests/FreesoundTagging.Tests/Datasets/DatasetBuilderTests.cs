@@ -49,7 +49,7 @@ public class DatasetBuilderTests
         using var samples = MappedNpyArray.Open(result.SamplesPath);
         for (int i = 0; i < rows.Count; i++)
         {
-            var expected = extractor.Extract(FreesoundTagging.Audio.AudioLoader.LoadMono(Path.Combine(audio, rows[i].Fname), 44100).Samples);
+            var expected = SourceReading.LogMelOf(extractor, Path.Combine(audio, rows[i].Fname));
             Assert.Equal(expected.Frames, result.Dataset.Frames[i]);
             var row = new float[100 * 64];
             samples.ReadRow(i, row);

@@ -27,8 +27,8 @@ public class ClipFeaturesTests(EncodedClips clips) : IClassFixture<EncodedClips>
         using var dir = new TempDir();
         string path = dir.Write("clip.wav", Wav(rate, channels, frames, declaredFrames));
         var extractor = new LogMelExtractor(FeatureConfig.Original);
-        LoadedAudio whole = AudioLoader.LoadMono(path, 44100);
-        LogMel expected = extractor.Extract(whole.Samples);
+        var whole = WholeClipDecoder.LoadMono(path, 44100);
+        LogMel expected = new WholeClipLogMel(extractor.Config).Extract(whole.Samples);
 
         var streamed = ClipFeatures.Load(extractor, path);
 
@@ -49,7 +49,7 @@ public class ClipFeaturesTests(EncodedClips clips) : IClassFixture<EncodedClips>
     {
         string path = Golden.PathOf(golden);
         var extractor = new LogMelExtractor(FeatureConfig.Original);
-        LogMel expected = extractor.Extract(AudioLoader.LoadMono(path, 44100).Samples);
+        LogMel expected = new WholeClipLogMel(extractor.Config).Extract(WholeClipDecoder.LoadMono(path, 44100).Samples);
 
         Assert.Equal(expected.Values, ClipFeatures.Load(extractor, path).Mel!.Values);
     }
@@ -63,8 +63,8 @@ public class ClipFeaturesTests(EncodedClips clips) : IClassFixture<EncodedClips>
         // 48 kHz stereo over several decoder blocks: decoded, averaged, resampled and framed as it is read.
         string path = clips.Get(format, 48000, 2, 100_003);
         var extractor = new LogMelExtractor(FeatureConfig.Original);
-        LoadedAudio whole = AudioLoader.LoadMono(path, 44100);
-        LogMel expected = extractor.Extract(whole.Samples);
+        var whole = WholeClipDecoder.LoadMono(path, 44100);
+        LogMel expected = new WholeClipLogMel(extractor.Config).Extract(whole.Samples);
 
         var streamed = ClipFeatures.Load(extractor, path);
 
@@ -137,7 +137,7 @@ public class ClipFeaturesTests(EncodedClips clips) : IClassFixture<EncodedClips>
         var values = Enumerable.Range(0, 30_000).Select(i => i / 100 % 2 == 0 ? 3.3e38f : -3.3e38f).ToArray();
         string path = dir.Write("huge.wav", new WavBuilder().Fmt(WavBuilder.IeeeFloat, 1, 48000, 32).Data(WavBuilder.Float32(values)).ToArray());
         float peak = 0;
-        foreach (float x in AudioLoader.LoadMono(path, 44100).Samples) peak = Math.Max(peak, Math.Abs(x));
+        foreach (float x in WholeClipDecoder.LoadMono(path, 44100).Samples) peak = Math.Max(peak, Math.Abs(x));
 
         var features = ClipFeatures.Load(new LogMelExtractor(FeatureConfig.Original), path);
 

@@ -123,30 +123,18 @@ public class LogMelExtractorTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ThePowerThenLogMelLayersGiveTheSameBitsAsExtract()
-    {
-        var y = Golden.LoadFloats("original/chirp_44k_pcm16.y44100.npy");
-        var extractor = new LogMelExtractor(FeatureConfig.Original);
-        PowerSpectrogram power = extractor.PowerSpectrogramOf(y);
-        Assert.Equal(1025, power.BinCount);
-        Assert.All(power.Values, v => Assert.True(v >= 0));
-        Assert.Equal(extractor.Extract(y).Values, extractor.LogMelOf(power).Values);
-    }
-
-    [Fact]
-    public void ExtractIntoFillsOnlyTheRowsThatFitAndReportsTheWholeClip()
+    public void KeptRowsAreTheWholeClipsFirstRowsAndTheClipsFramesAreCounted()
     {
         var y = Golden.LoadFloats("original/noise_44k_pcm16.y44100.npy");
         var extractor = new LogMelExtractor(FeatureConfig.Original);
-        LogMel whole = extractor.Extract(y);
-        var row = new float[40 * 64 + 5];
-        Array.Fill(row, 123f);
+        LogMel whole = new WholeClipLogMel(FeatureConfig.Original).Extract(y);
 
-        int frames = extractor.ExtractInto(y, row);
+        var kept = extractor.Extract(new RaggedSource(y, 44100, 5_000), 40, CancellationToken.None);
 
-        Assert.Equal(whole.Frames, frames);
-        Assert.Equal(whole.Values.AsSpan(0, 40 * 64).ToArray(), row.AsSpan(0, 40 * 64).ToArray());
-        Assert.All(row.AsSpan(40 * 64).ToArray(), v => Assert.Equal(123f, v));
+        Assert.Equal(40, kept.Mel.Frames);
+        Assert.Equal(whole.Frames, kept.ClipFrames);
+        Assert.False(kept.Complete);
+        Assert.Equal(whole.Values.AsSpan(0, 40 * 64).ToArray(), kept.Mel.Values);
     }
 
     [Fact]
@@ -162,7 +150,7 @@ public class LogMelExtractorTests(ITestOutputHelper output)
     [Fact]
     public void EmptyClipIsRejected()
     {
-        Assert.Throws<InvalidAudioException>(() => new LogMelExtractor(FeatureConfig.Original).Extract(ReadOnlySpan<float>.Empty));
+        Assert.Throws<InvalidAudioException>(() => new LogMelExtractor(FeatureConfig.Original).Extract(Array.Empty<float>()));
     }
 
     [Theory]
@@ -177,7 +165,7 @@ public class LogMelExtractorTests(ITestOutputHelper output)
         // exact, or too long (a cut-short file's).
         var clip = Enumerable.Range(0, 1_900_003).Select(i => 0.5f * MathF.Sin(i * 0.0123f) + 0.01f * MathF.Sin(i * i % 977)).ToArray();
         var extractor = new LogMelExtractor(FeatureConfig.Original);
-        var whole = extractor.Extract(clip);
+        var whole = new WholeClipLogMel(FeatureConfig.Original).Extract(clip);
 
         using var source = new HintedSource(new RaggedSource(clip, 44100, 20_000), hint);
         var streamed = extractor.Extract(source);
@@ -253,49 +241,33 @@ public class LogMelExtractorTests(ITestOutputHelper output)
         Assert.All(silence.Values, v => Assert.Equal((float)Math.Log(ClipPeak.LogOffset), v));
     }
 
-    /// <summary>Guaranteed bit-equal: every path computes the same mel powers, then the same logs over the same peak.</summary>
+    /// <summary>Guaranteed bit-equal: both compute the same mel powers, then the same logs over the same peak.</summary>
     [Fact]
-    public void ClipPeakGivesTheSameBitsStreamedWholeOrThroughThePowerLayer()
+    public void ClipPeakStreamedGivesTheWholeClipsBits()
     {
         // Loudest near the end, past one 4,096-frame chunk when the hint is short.
         var clip = Enumerable.Range(0, 1_900_003).Select(i => (0.01f + i / 1_900_003f) * MathF.Sin(i * 0.0123f)).ToArray();
         var extractor = new LogMelExtractor(ClipPeak);
-        var whole = extractor.Extract(clip);
+        var whole = new WholeClipLogMel(ClipPeak).Extract(clip);
 
         using var source = new HintedSource(new RaggedSource(clip, 44100, 20_000), 0);
         Assert.Equal(whole.Values, extractor.Extract(source).Values);
-        Assert.Equal(whole.Values, extractor.LogMelOf(extractor.PowerSpectrogramOf(clip)).Values);
     }
 
     [Fact]
-    public void ClipPeakExtractIntoMeasuresAgainstTheWholeClipsPeak()
+    public void ClipPeakKeptRowsMeasureAgainstTheWholeClipsPeak()
     {
-        // Quiet for the 40 frames that fit, loud after them.
+        // Quiet for the 40 frames kept, loud after them.
         var y = Enumerable.Range(0, 44100).Select(i => (i < 30_000 ? 0.01f : 1f) * MathF.Sin(i * 0.05f)).ToArray();
         var extractor = new LogMelExtractor(ClipPeak);
-        LogMel whole = extractor.Extract(y);
-        var row = new float[40 * 64];
+        LogMel whole = new WholeClipLogMel(ClipPeak).Extract(y);
 
-        int frames = extractor.ExtractInto(y, row);
+        var kept = extractor.Extract(new RaggedSource(y, 44100, 5_000), 40, CancellationToken.None);
+        float[] row = kept.Mel.Values;
 
-        Assert.Equal(whole.Frames, frames);
+        Assert.Equal(whole.Frames, kept.ClipFrames);
+        Assert.True(kept.Complete);
         Assert.Equal(whole.Values.AsSpan(0, row.Length).ToArray(), row);
         Assert.True(row.Max() < -8, $"the first 40 frames are 40 dB below the clip's peak, got {row.Max()}");
-    }
-
-    /// <summary>A source whose length hint is wrong, as a cut-short file's or an unknown one's is.</summary>
-    private sealed class HintedSource(IMonoSampleSource inner, long hint) : IMonoSampleSource
-    {
-        public int SampleRate => inner.SampleRate;
-
-        public long LengthHint => hint;
-
-        public long Position => inner.Position;
-
-        public bool Truncated => inner.Truncated;
-
-        public int Read(Span<float> destination) => inner.Read(destination);
-
-        public void Dispose() => inner.Dispose();
     }
 }

@@ -33,7 +33,7 @@ public class PredictorTests
         var extractor = new LogMelExtractor(features);
         for (int i = 0; i < paths.Count; i++)
         {
-            var mel = extractor.Extract(AudioLoader.LoadMono(paths[i], 44100).Samples);
+            var mel = SourceReading.LogMelOf(extractor, paths[i]);
             int frames = lengthBucketed ? mel.Frames : Math.Max(mel.Frames, features.MaxFrames);
             var input = new float[frames * 64];
             mel.Values.CopyTo(input, 0);
@@ -60,7 +60,7 @@ public class PredictorTests
         bool sawSeveralWindows = false;
         for (int i = 0; i < paths.Count; i++)
         {
-            var mel = extractor.Extract(AudioLoader.LoadMono(paths[i], 44100).Samples);
+            var mel = SourceReading.LogMelOf(extractor, paths[i]);
             var starts = ClipCrop.WindowStarts(mel.Frames, window, window / 2);
             sawSeveralWindows |= starts.Length > 1;
             var expected = new double[3];

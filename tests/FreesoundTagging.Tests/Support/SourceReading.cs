@@ -1,4 +1,5 @@
 using FreesoundTagging.Audio;
+using FreesoundTagging.Features;
 
 namespace FreesoundTagging.Tests.Support;
 
@@ -14,4 +15,22 @@ internal static class SourceReading
             all.AddRange(buffer.AsSpan(0, got));
         return all.ToArray();
     }
+
+    /// <summary>The file as the production path gives it (<see cref="AudioLoader.OpenMono"/>), read to its end.</summary>
+    public static float[] LoadMono(string path, int sampleRate)
+    {
+        using var source = AudioLoader.OpenMono(path, sampleRate);
+        return source.ReadToEnd();
+    }
+
+    /// <summary>The file's log-mel through the production path: decoded, resampled and framed as it is read.</summary>
+    public static LogMel LogMelOf(LogMelExtractor extractor, string path)
+    {
+        using var source = AudioLoader.OpenMono(path, extractor.Config.SampleRate);
+        return extractor.Extract(source);
+    }
+
+    /// <summary>The log-mel of a clip held in memory, through the extractor's one path: a source read in blocks.</summary>
+    public static LogMel Extract(this LogMelExtractor extractor, float[] samples) =>
+        extractor.Extract(new RaggedSource(samples, extractor.Config.SampleRate, 16 * 1024));
 }

@@ -1,7 +1,9 @@
-namespace FreesoundTagging.Audio;
+using FreesoundTagging.Audio;
 
-/// <summary>Decoded audio: interleaved float32 samples in [-1, 1) for PCM, as soundfile/librosa scale them.</summary>
-public sealed class AudioClip
+namespace FreesoundTagging.Tests.Support;
+
+/// <summary>A whole decoded clip (<see cref="WholeClipDecoder"/>): interleaved float32 samples in [-1, 1) for PCM, as soundfile/librosa scale them.</summary>
+internal sealed class AudioClip
 {
     public AudioClip(int sampleRate, int channelCount, float[] samples, bool truncated = false)
     {

@@ -3,13 +3,16 @@ using NLayer;
 namespace FreesoundTagging.Audio;
 
 /// <summary>
-/// An MP3 decoded by NLayer as it is read, in <see cref="MpegDecoder"/>'s blocks, averaged to mono, with
+/// MPEG audio layers I-III (MP3) decoded by NLayer (managed, MIT) as it is read, averaged to mono, with
 /// <see cref="MpegGapless"/>'s trim applied on the way (the header gives both ends: the encoder delay is dropped
-/// as it arrives, and decoding stops handing out samples after the length it records). The samples, the
-/// truncation flag and the errors are those of <see cref="MpegDecoder.Read"/> then <see cref="AudioClip.ToMono"/>.
+/// as it arrives, and decoding stops handing out samples after the length it records). A file cut short keeps what
+/// it has and is flagged as truncated (its header promised more frames).
 /// </summary>
 internal sealed class MpegMonoSource : BlockDecodedMonoSource
 {
+    /// <summary>Interleaved samples asked of NLayer per call.</summary>
+    internal const int BlockSamples = 16 * 1152;
+
     private readonly Stream _stream;
     private readonly MpegFile _file;
 
@@ -17,7 +20,7 @@ internal sealed class MpegMonoSource : BlockDecodedMonoSource
     private const int MostFramesPerByte = 32;
 
     private MpegMonoSource(Stream stream, MpegFile file, MpegGapless? gapless, string? path)
-        : base(file.Channels, file.SampleRate, MpegDecoder.BlockSamples, gapless?.SkipFrames ?? 0, gapless?.KeepFrames ?? long.MaxValue, path)
+        : base(file.Channels, file.SampleRate, BlockSamples, gapless?.SkipFrames ?? 0, gapless?.KeepFrames ?? long.MaxValue, path)
     {
         _stream = stream;
         _file = file;
@@ -38,7 +41,7 @@ internal sealed class MpegMonoSource : BlockDecodedMonoSource
         {
             var gapless = MpegGapless.Read(stream);
             file = new MpegFile(stream);
-            if (file.Channels <= 0 || file.SampleRate <= 0) throw MpegDecoder.NoFrames(path);
+            if (file.Channels <= 0 || file.SampleRate <= 0) throw new InvalidAudioException("no MPEG audio frames found", path);
             return new MpegMonoSource(stream, file, gapless, path);
         }
         catch (Exception e)
@@ -46,13 +49,17 @@ internal sealed class MpegMonoSource : BlockDecodedMonoSource
             file?.Dispose();
             stream.Dispose();
             if (e is InvalidAudioException or OutOfMemoryException) throw;
-            throw MpegDecoder.Malformed(e, path);
+            throw Malformed(e, path);
         }
     }
 
     protected override int Decode(float[] buffer, int offset, int count) => _file.ReadSamples(buffer, offset, count);
 
-    protected override InvalidAudioException Malformed(Exception e) => MpegDecoder.Malformed(e, FilePath);
+    protected override InvalidAudioException Malformed(Exception e) => Malformed(e, FilePath);
+
+    // NLayer reports bad data with whatever exception its parser hits; to the user it is one thing.
+    private static InvalidAudioException Malformed(Exception e, string? path) =>
+        new($"malformed or truncated MP3 ({e.Message})", path, e);
 
     protected override void DisposeDecoder()
     {

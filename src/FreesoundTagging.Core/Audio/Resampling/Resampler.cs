@@ -4,8 +4,9 @@ using System.Runtime.InteropServices;
 namespace FreesoundTagging.Audio;
 
 /// <summary>
-/// Band-limited sinc resampling, reproducing librosa 0.6's <c>resample(y, orig_sr, target_sr)</c>: resampy 0.4.2
-/// with the 'kaiser_best' filter, then <c>fix_length</c> to ceil(n * target / source) samples.
+/// The arithmetic of band-limited sinc resampling, reproducing librosa 0.6's <c>resample(y, orig_sr, target_sr)</c>:
+/// resampy 0.4.2 with the 'kaiser_best' filter, then <c>fix_length</c> to ceil(n * target / source) samples.
+/// <see cref="ResamplingSource"/> applies it to a clip as it is read.
 /// </summary>
 /// <remarks>
 /// resampy accumulates each output in the input's dtype (float32 for librosa); this sums in double, which
@@ -22,22 +23,7 @@ public static class Resampler
         return (long)Math.Ceiling(inputLength * ((double)targetRate / sourceRate));
     }
 
-    /// <returns>A new array at <paramref name="targetRate"/>; a copy of the input when the rates are equal.</returns>
-    public static float[] Resample(ReadOnlySpan<float> x, int sourceRate, int targetRate)
-    {
-        long outputLength = OutputLength(x.Length, sourceRate, targetRate);
-        if (outputLength > Array.MaxLength)
-            throw new ArgumentException($"resampling {x.Length} samples from {sourceRate} to {targetRate} Hz gives {outputLength} samples, too many for one array");
-        if (sourceRate == targetRate) return x.ToArray();
-
-        // resampy's own length is int(n * sr_new / sr_orig); fix_length zero-pads the rest (at most one sample).
-        var y = new float[outputLength];
-        int resampyLength = (int)Math.Min(outputLength, (long)((double)x.Length * targetRate / sourceRate));
-        Interpolate(x, 0, x.Length, 0, y.AsSpan(0, resampyLength), (double)targetRate / sourceRate);
-        return y;
-    }
-
-    /// <summary>resampy's own output length before fix_length: int(n * target / source).</summary>
+    /// <summary>resampy's own output length before fix_length, int(n * target / source): fix_length zero-pads the rest (at most one sample).</summary>
     internal static long ResampyLength(long inputLength, int sourceRate, int targetRate) =>
         Math.Min(OutputLength(inputLength, sourceRate, targetRate), (long)((double)inputLength * targetRate / sourceRate));
 
@@ -51,7 +37,8 @@ public static class Resampler
     /// <paramref name="x"/> holds the input from position <paramref name="xStart"/>: every input within
     /// <see cref="HalfWidth"/> of an output's position. <paramref name="inputLength"/> is the whole input's
     /// length, or, while streaming, any length that leaves HalfWidth inputs after every output's position: the
-    /// filter's reach, not the input's end, then bounds each sum, so the outputs are the whole-array ones.
+    /// filter's reach, not the input's end, then bounds each sum, so the outputs do not depend on how the input was
+    /// split into reads.
     /// </summary>
     /// <returns>Outputs written; fewer than y.Length when an output's position reaches <paramref name="inputLength"/> (the rest are resampy's zeros).</returns>
     /// <remarks>

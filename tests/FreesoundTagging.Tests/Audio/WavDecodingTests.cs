@@ -1,25 +1,30 @@
 using FreesoundTagging.Audio;
+using FreesoundTagging.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace FreesoundTagging.Tests.Audio;
 
-public class WavReaderTests(ITestOutputHelper output)
+/// <summary>
+/// The WAV decoding (chunk scanner, fmt parser, data reader, sample scaling) read whole with its channels kept
+/// (<see cref="WholeClipDecoder.ReadWav(Stream, string?)"/>); <see cref="WavMonoSourceTests"/> checks the streamed source against it.
+/// </summary>
+public class WavDecodingTests(ITestOutputHelper output)
 {
-    private static AudioClip Read(byte[] bytes) => WavReader.Read(new MemoryStream(bytes), "test.wav");
+    private static AudioClip Read(byte[] bytes) => WholeClipDecoder.ReadWav(new MemoryStream(bytes), "test.wav");
 
     [Theory]
     [MemberData(nameof(Golden.Wavs), MemberType = typeof(Golden))]
     public void DecodesGoldenWavsLikeSoundfile(string name, int sampleRate, int channels, int frames)
     {
-        var clip = WavReader.Read(Golden.PathOf($"wav/{name}.wav"));
+        var clip = WholeClipDecoder.ReadWav(Golden.PathOf($"wav/{name}.wav"));
 
         Assert.Equal(sampleRate, clip.SampleRate);
         Assert.Equal(channels, clip.ChannelCount);
         Assert.Equal(frames, clip.FrameCount);
         Assert.False(clip.Truncated);
         double error = Golden.MaxAbsDifference(clip.ToMono(), Golden.LoadFloats($"{name}.y.npy"));
-        output.WriteLine($"{name}: max |WavReader - soundfile| = {error:G3}");
+        output.WriteLine($"{name}: max |WAV decode - soundfile| = {error:G3}");
         Assert.Equal(0.0, error);
     }
 
@@ -157,15 +162,15 @@ public class WavReaderTests(ITestOutputHelper output)
     {
         byte[] wav = WavBuilder.MonoPcm16(1000, -1000);
         var prefixed = new MemoryStream([.. new byte[7], .. wav]) { Position = 7 };
-        Assert.Equal([1000 / 32768f, -1000 / 32768f], WavReader.Read(prefixed).Samples);
-        Assert.Equal([1000 / 32768f, -1000 / 32768f], WavReader.Read(new UnseekableStream(wav)).Samples);
+        Assert.Equal([1000 / 32768f, -1000 / 32768f], WholeClipDecoder.ReadWav(prefixed).Samples);
+        Assert.Equal([1000 / 32768f, -1000 / 32768f], WholeClipDecoder.ReadWav(new UnseekableStream(wav)).Samples);
     }
 
     [Fact]
     public void MissingFileIsInvalidAudioNamingThePath()
     {
         string path = Path.Combine(Path.GetTempPath(), $"no-such-{Guid.NewGuid():N}.wav");
-        var e = Assert.Throws<InvalidAudioException>(() => WavReader.Read(path));
+        var e = Assert.Throws<InvalidAudioException>(() => WholeClipDecoder.ReadWav(path));
         Assert.Equal(path, e.Path);
         Assert.Contains("cannot open", e.Message);
     }

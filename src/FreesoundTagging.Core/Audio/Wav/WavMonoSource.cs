@@ -3,9 +3,9 @@ using System.Buffers;
 namespace FreesoundTagging.Audio;
 
 /// <summary>
-/// A WAV file's samples averaged to mono block by block (<see cref="ChannelMixer"/>, the arithmetic of
-/// <see cref="AudioClip.ToMono"/>): memory is two 64 KiB blocks whatever the clip's length, and the samples are
-/// the bits <see cref="WavReader"/> then <see cref="AudioClip.ToMono"/> give.
+/// RIFF/WAVE (PCM 8/16/24/32-bit, IEEE float 32/64, plain or WAVE_FORMAT_EXTENSIBLE) decoded the way soundfile
+/// does and averaged to mono block by block (<see cref="ChannelMixer"/>): memory is two 64 KiB blocks whatever the
+/// clip's length. Every problem with the input surfaces as <see cref="InvalidAudioException"/>.
 /// </summary>
 internal sealed class WavMonoSource : IMonoSampleSource
 {
@@ -24,7 +24,7 @@ internal sealed class WavMonoSource : IMonoSampleSource
         try
         {
             var layout = WavChunkScanner.Scan(stream, path);
-            WavReader.CheckLength(layout.DataBytes / layout.Format.BlockAlign * layout.Format.ChannelCount, path);
+            CheckLength(layout.DataBytes / layout.Format.BlockAlign * layout.Format.ChannelCount, path);
             _reader = new WavDataReader(stream, layout, path);
         }
         catch (IOException e)
@@ -68,6 +68,13 @@ internal sealed class WavMonoSource : IMonoSampleSource
         {
             throw new InvalidAudioException($"read failed: {e.Message}", _path, e);
         }
+    }
+
+    // Past what one float array holds a clip is refused, so that reading it whole (ReadToEnd) always fits.
+    private static void CheckLength(long sampleCount, string? path)
+    {
+        if (sampleCount > Array.MaxLength)
+            throw new InvalidAudioException($"too long to decode: {sampleCount} samples (at most {Array.MaxLength})", path);
     }
 
     public void Dispose()

@@ -3,7 +3,7 @@ namespace FreesoundTagging.Audio;
 /// <summary>
 /// A source resampled as it is read, with <see cref="Resampler"/>'s arithmetic: each output is computed once the
 /// input reaches the filter's half-width past its position, from a window that keeps only that reach, so the
-/// outputs are the bits <see cref="Resampler.Resample"/> gives on the whole clip, in bounded memory.
+/// outputs are resampy's on the whole clip, in bounded memory.
 /// </summary>
 internal sealed class ResamplingSource : IMonoSampleSource
 {
@@ -21,10 +21,11 @@ internal sealed class ResamplingSource : IMonoSampleSource
     public ResamplingSource(IMonoSampleSource source, int targetRate)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(source.SampleRate, nameof(source));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(targetRate);
         _source = source;
         SampleRate = targetRate;
-        // The same expressions as Resampler.Resample and Interpolate, so the output positions round the same way.
+        // The same expressions as Resampler.Interpolate, so the output positions round the same way.
         _ratio = (double)targetRate / source.SampleRate;
         _timeIncrement = 1.0 / _ratio;
         _halfWidth = Resampler.HalfWidth(_ratio);

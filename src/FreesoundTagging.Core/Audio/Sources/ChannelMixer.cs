@@ -2,8 +2,8 @@ namespace FreesoundTagging.Audio;
 
 /// <summary>
 /// The mean over channels in float32, summed channel by channel then divided, which is what numpy's
-/// np.mean(y, axis=0) on float32 does in librosa's to_mono. One implementation for the whole clip and for
-/// streamed blocks, so both give the same bits.
+/// np.mean(y, axis=0) on float32 does in librosa's to_mono. Every decoder's source averages its blocks here, so
+/// all formats give the same bits for the same samples.
 /// </summary>
 internal static class ChannelMixer
 {

@@ -3,16 +3,18 @@ using NVorbis;
 namespace FreesoundTagging.Audio;
 
 /// <summary>
-/// An Ogg Vorbis file decoded by NVorbis as it is read, in <see cref="VorbisDecoder"/>'s blocks, and averaged to
-/// mono: the bits <see cref="VorbisDecoder.Read"/> then <see cref="AudioClip.ToMono"/> give, with the same errors.
+/// Ogg Vorbis decoded by NVorbis (managed, MIT; through <see cref="VorbisStream"/>) as it is read, and averaged
+/// to mono.
 /// </summary>
 internal sealed class VorbisMonoSource : BlockDecodedMonoSource
 {
+    private const int BlockSamples = 16 * 1024;
+
     private readonly Stream _stream;
     private readonly VorbisStream _reader;
 
     private VorbisMonoSource(Stream stream, VorbisStream reader, long lengthHint, string? path)
-        : base(reader.Channels, reader.SampleRate, VorbisDecoder.BlockSize(reader.Channels), 0, long.MaxValue, path)
+        : base(reader.Channels, reader.SampleRate, BlockSize(reader.Channels), 0, long.MaxValue, path)
     {
         _stream = stream;
         _reader = reader;
@@ -39,13 +41,20 @@ internal sealed class VorbisMonoSource : BlockDecodedMonoSource
             reader?.Dispose();
             stream.Dispose();
             if (e is InvalidAudioException or OutOfMemoryException) throw;
-            throw VorbisDecoder.Malformed(e, path);
+            throw Malformed(e, path);
         }
     }
 
     protected override int Decode(float[] buffer, int offset, int count) => _reader.ReadSamples(buffer, offset, count);
 
-    protected override InvalidAudioException Malformed(Exception e) => VorbisDecoder.Malformed(e, FilePath);
+    protected override InvalidAudioException Malformed(Exception e) => Malformed(e, FilePath);
+
+    /// <summary>Interleaved samples asked of NVorbis per call: whole frames.</summary>
+    internal static int BlockSize(int channels) => BlockSamples - BlockSamples % channels;
+
+    // NVorbis reports bad data with whatever exception its parser hits; to the user it is one thing.
+    private static InvalidAudioException Malformed(Exception e, string? path) =>
+        new($"malformed or truncated Ogg Vorbis ({e.Message})", path, e);
 
     protected override void DisposeDecoder()
     {

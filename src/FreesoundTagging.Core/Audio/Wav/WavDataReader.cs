@@ -4,8 +4,8 @@ namespace FreesoundTagging.Audio;
 
 /// <summary>
 /// Decodes a WAV's data chunk front to back, whole frames at a time, into interleaved float32 through a pooled
-/// buffer of about 64 KiB. The whole-clip reader and the streaming source share it, so both decode, reject
-/// non-finite samples and notice a file shorter than its length in exactly the same way.
+/// buffer of about 64 KiB, rejecting non-finite samples and noticing a file shorter than its length. It reads
+/// files (<see cref="WavMonoSource"/>) and ffmpeg's pipe (<see cref="FfmpegMonoSource"/>) alike.
 /// </summary>
 internal sealed class WavDataReader : IDisposable
 {

@@ -5,10 +5,9 @@ namespace FreesoundTagging.Audio;
 /// <summary>
 /// A file decoded by ffmpeg (<see cref="FfmpegDecoder.Start"/>) and read from its pipe as ffmpeg writes it: the
 /// float32 WAV on the pipe goes through <see cref="WavMonoSource"/> (over <see cref="ForwardOnlyStream"/>), so
-/// memory is one block, not the clip, and the samples are the bits of <see cref="FfmpegDecoder.Read"/> then
-/// <see cref="AudioClip.ToMono"/>. Errors are that path's too: it judged ffmpeg's exit code before the samples,
-/// so any failure here first lets ffmpeg finish (the rest of the pipe is discarded) and reports ffmpeg's own
-/// error when it failed. Disposing before the end kills and reaps the process, and so does cancelling the token
+/// memory is one block, not the clip. ffmpeg's exit code outranks the samples: any failure here first lets ffmpeg
+/// finish (the rest of the pipe is discarded) and reports ffmpeg's own error when it failed, since a read error on a
+/// pipe ffmpeg abandoned says less than ffmpeg does. Disposing before the end kills and reaps the process, and so does cancelling the token
 /// given (the read blocked on the pipe then ends, and the caller sees the cancellation). An ffmpeg that gives nothing
 /// for <see cref="StallLimit"/> while we wait on it is killed and the clip fails, so a decoder stuck in open() or in
 /// a damaged file cannot hang a run.
@@ -129,8 +128,8 @@ internal sealed class FfmpegMonoSource : IMonoSampleSource
     }
 
     /// <summary>
-    /// Reads the pipe to its end, waits for ffmpeg and decides the clip's outcome as the whole-file path does:
-    /// ffmpeg's error if it failed or wrote nothing, else <paramref name="readError"/> (null: the clip is good).
+    /// Reads the pipe to its end, waits for ffmpeg and decides the clip's outcome: ffmpeg's error if it failed or
+    /// wrote nothing, else <paramref name="readError"/> (null: the clip is good).
     /// </summary>
     private InvalidAudioException? Finish(InvalidAudioException? readError)
     {

@@ -7,7 +7,8 @@ namespace FreesoundTagging.Audio;
 /// Every format we have no managed decoder for (FLAC, Opus, AAC/M4A, AIFF, WMA, ...) goes through the
 /// <c>ffmpeg</c> on PATH: it decodes the first audio stream to float32 PCM, all channels, at the file's own
 /// rate, on a pipe; the channels are averaged and the rate converted by us, as for WAV. ffmpeg wraps the
-/// samples in a WAV header (rate and channel count come with them), which <see cref="WavReader"/> reads.
+/// samples in a WAV header (rate and channel count come with them), which <see cref="FfmpegMonoSource"/> reads as
+/// it arrives. This type finds, starts and explains ffmpeg; the source reads it.
 /// </summary>
 public static class FfmpegDecoder
 {
@@ -29,25 +30,6 @@ public static class FfmpegDecoder
                 return candidate;
         }
         return null;
-    }
-
-    /// <param name="format">The detected format, named in messages.</param>
-    /// <param name="executable">ffmpeg's path; null means it is not installed.</param>
-    /// <exception cref="InvalidAudioException">ffmpeg is missing, or cannot decode the file.</exception>
-    public static AudioClip Read(string path, AudioFormat format, string? executable)
-    {
-        using var process = Start(path, format, executable);
-        var errors = process.StandardError.ReadToEndAsync();
-        var wav = new MemoryStream();
-        process.StandardOutput.BaseStream.CopyTo(wav);
-        process.WaitForExit();
-        string stderr = errors.GetAwaiter().GetResult();
-        if (process.ExitCode != 0 || wav.Length == 0) throw Failed(path, format, process.ExitCode, stderr);
-        wav.Position = 0;
-        // ffmpeg cannot go back to fill in the sizes on a pipe, so the header declares more data than
-        // follows; that is expected here, not a truncated file.
-        var clip = WavReader.Read(wav, path);
-        return new AudioClip(clip.SampleRate, clip.ChannelCount, clip.Samples);
     }
 
     /// <summary>

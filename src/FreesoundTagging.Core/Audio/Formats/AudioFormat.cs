@@ -1,24 +1,6 @@
 namespace FreesoundTagging.Audio;
 
-/// <summary>Which decoder reads a file, chosen from its first bytes (never its extension).</summary>
-public enum AudioDecoderKind
-{
-    /// <summary>RIFF/WAVE: our <see cref="WavReader"/>.</summary>
-    Wav,
-
-    /// <summary>MPEG-1/2 audio layer I-III: NLayer.</summary>
-    Mpeg,
-
-    /// <summary>Ogg Vorbis: NVorbis.</summary>
-    Vorbis,
-
-    /// <summary>A format we recognise but only ffmpeg decodes (FLAC, Opus, AAC/M4A, AIFF, WMA, ...).</summary>
-    Ffmpeg,
-
-    /// <summary>Not recognised; ffmpeg, when present, is given a try.</summary>
-    Unknown,
-}
-
+/// <summary>What a file holds, judged from its first bytes: which decoder reads it and what to call it.</summary>
 /// <param name="Name">What the user is told the file is, e.g. "FLAC" or "Ogg Opus".</param>
 public sealed record AudioFormat(AudioDecoderKind Decoder, string Name)
 {

@@ -3,13 +3,11 @@ using System.Buffers;
 namespace FreesoundTagging.Audio;
 
 /// <summary>
-/// Mono samples from a managed decoder that fills interleaved blocks (NLayer, NVorbis). Each block is asked for
-/// with the count the whole-clip decoder asks for, its whole frames are averaged with <see cref="ChannelMixer"/>
-/// and handed out, a partial frame is carried to the next block (and dropped at the end, like
-/// <see cref="SampleAccumulator.ToClip"/>): the samples are the bits of the whole-clip decode then
-/// <see cref="AudioClip.ToMono"/>, while one block is held. Frames outside [skip, skip + keep) are decoded and
-/// dropped, which is MP3's gapless trim; the file is still decoded to its end, so a bad frame past the kept
-/// range fails the clip as it does when decoded whole.
+/// Mono samples from a managed decoder that fills interleaved blocks (NLayer, NVorbis). Each block's whole frames
+/// are averaged with <see cref="ChannelMixer"/> and handed out, a partial frame is carried to the next block (and
+/// dropped at the end: a decoder cut off mid-frame), so one block is held whatever the clip's length. Frames outside
+/// [skip, skip + keep) are decoded and dropped, which is MP3's gapless trim; the file is still decoded to its end,
+/// so a bad frame past the kept range fails the clip rather than going unnoticed.
 /// </summary>
 internal abstract class BlockDecodedMonoSource : IMonoSampleSource
 {
@@ -24,7 +22,7 @@ internal abstract class BlockDecodedMonoSource : IMonoSampleSource
     private long _frame;
     private bool _ended;
 
-    /// <param name="blockSamples">Interleaved samples asked of the decoder per call: the whole-clip decoder's count.</param>
+    /// <param name="blockSamples">Interleaved samples asked of the decoder per call.</param>
     /// <param name="skipFrames">Frames dropped at the start.</param>
     /// <param name="keepFrames">Frames kept after them; long.MaxValue keeps all.</param>
     protected BlockDecodedMonoSource(int channels, int sampleRate, int blockSamples, long skipFrames, long keepFrames, string? path)
@@ -99,12 +97,12 @@ internal abstract class BlockDecodedMonoSource : IMonoSampleSource
         }
         if (read <= 0)
         {
-            // A trailing partial frame (a decoder cut off mid-frame) is dropped, as the whole-clip path drops it.
+            // A trailing partial frame (a decoder cut off mid-frame) is dropped.
             _ended = true;
             _end = 0;
             return;
         }
-        // The whole-clip accumulator's limit, so that a clip too long for it is refused with its message here too.
+        // Past what one float array holds a clip is refused, so that reading it whole (ReadToEnd) always fits.
         if (_decodedSamples + read > Array.MaxLength)
             throw new InvalidAudioException($"too long to decode: more than {Array.MaxLength} samples", FilePath);
         _decodedSamples += read;
@@ -115,7 +113,7 @@ internal abstract class BlockDecodedMonoSource : IMonoSampleSource
     /// <returns>Samples written; 0 at the end of the stream.</returns>
     protected abstract int Decode(float[] buffer, int offset, int count);
 
-    /// <summary>The whole-clip decoder's error for a decoder exception, so both paths say the same thing.</summary>
+    /// <summary>The error the user sees for an exception the decoder threw on bad data.</summary>
     protected abstract InvalidAudioException Malformed(Exception e);
 
     /// <summary>Disposes the decoder and the stream it reads.</summary>
