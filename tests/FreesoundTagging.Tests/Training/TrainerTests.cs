@@ -1,4 +1,5 @@
 using FreesoundTagging.Datasets;
+using FreesoundTagging.Metrics;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
