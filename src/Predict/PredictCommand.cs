@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Inference;
+using FreesoundTagging.Scoring;
 
 namespace FreesoundTagging.Predict;
 
@@ -69,7 +70,6 @@ public static class PredictCommand
             var tagFormat = parse.GetValue(cli.Format) is { } name ? TagReport.ParseFormat(name) : Terminal.StdoutIsInteractive ? TagFormat.Table : TagFormat.Tsv;
             var options = new TagReportOptions(parse.GetValue(cli.TopK), parse.GetValue(cli.AllClasses), parse.GetValue(cli.Threshold));
             if (options.AllClasses && options.Threshold is not null) throw new InvalidInputException("--threshold and --all do not combine: --all gives every class's probability");
-            if (options.TopK < 1) throw new InvalidInputException($"--top-k must be at least 1 (got {options.TopK})");
             var tagging = new TaggingRequest(models, rest)
             {
                 Recursive = parse.GetValue(cli.Recursive),

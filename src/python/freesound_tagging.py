@@ -86,21 +86,15 @@ def keras_same_max_pool1d(x, pool, stride):
 
 
 class Cnn1d(nn.Module):
-    """cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout: (N, T, F) -> logits (N, C)."""
+    """The 1-D conv body of cnn_1d, cnn_1d_dropout and cnn_1d_dense_dropout, then `head` (the variant's):
+    (N, T, F) -> logits (N, C)."""
 
-    def __init__(self, variant, n_mels, n_classes):
+    def __init__(self, n_mels, head):
         super().__init__()
         self.conv1 = nn.Conv1d(n_mels, 100, 7, padding=3)
         self.conv2 = nn.Conv1d(100, 150, 5, padding=2)
         self.conv3 = nn.Conv1d(150, 200, 3, padding=1)
-        if variant == "cnn_1d":
-            self.head = nn.Sequential(nn.Linear(200, n_classes))
-        elif variant == "cnn_1d_dropout":
-            self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(200, n_classes))
-        elif variant == "cnn_1d_dense_dropout":
-            self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(200, 100), nn.ReLU(), nn.Dropout(0.2), nn.Linear(100, n_classes))
-        else:
-            raise ValueError(f"unknown variant {variant}")
+        self.head = head
 
     def forward(self, x):
         x = x.transpose(1, 2)  # channels-last (Keras) -> (N, C, L)
@@ -149,13 +143,25 @@ class MemberAverage(nn.Module):
         return torch.logsumexp(log_p, 0) - math.log(len(self.members))
 
 
+# Every variant this module builds, by the name model files carry: variant name -> builder(n_mels, n_classes).
+# The C# side's ModelVariant.All and these names are checked to agree (tests/**/Interop), so a new variant is
+# added here too. The head layers' positions are part of the state-dict keys (head.1.weight ...).
+BUILDERS = {
+    "cnn_1d": lambda n_mels, n_classes: Cnn1d(n_mels, nn.Sequential(nn.Linear(200, n_classes))),
+    "cnn_1d_dropout": lambda n_mels, n_classes: Cnn1d(n_mels, nn.Sequential(nn.Dropout(0.2), nn.Linear(200, n_classes))),
+    "cnn_1d_dense_dropout": lambda n_mels, n_classes: Cnn1d(n_mels, nn.Sequential(
+        nn.Dropout(0.2), nn.Linear(200, 100), nn.ReLU(), nn.Dropout(0.2), nn.Linear(100, n_classes))),
+    "cnn_2d_vgg": Vgg2d,
+}
+
+
 def build(variant, n_mels, n_classes, members=1):
     """A fresh network of a variant (or an ensemble of `members` of them), with our state-dict keys."""
+    if variant not in BUILDERS:
+        raise ValueError(f"unknown variant {variant}: this module builds {', '.join(BUILDERS)}")
     if members > 1:
         return MemberAverage([build(variant, n_mels, n_classes) for _ in range(members)])
-    if variant == "cnn_2d_vgg":
-        return Vgg2d(n_mels, n_classes)
-    return Cnn1d(variant, n_mels, n_classes)
+    return BUILDERS[variant](n_mels, n_classes)
 
 
 def load(description_path):

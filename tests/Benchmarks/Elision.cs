@@ -4,6 +4,7 @@ using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;

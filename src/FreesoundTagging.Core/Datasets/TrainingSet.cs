@@ -122,7 +122,7 @@ public sealed class TrainingSet : IDisposable
     /// <summary>
     /// As <see cref="FillBatch(ReadOnlySpan{int}, int, Span{float}, Span{float})"/>, but with
     /// <paramref name="cropStarts"/> each row is a crop of <paramref name="frames"/> frames from its start
-    /// (<see cref="Training.ClipCrop"/>: within the clip's true length, looped when the clip is shorter).
+    /// (<see cref="ClipCrop"/>: within the clip's true length, looped when the clip is shorter).
     /// </summary>
     public void FillBatch(ReadOnlySpan<int> rows, int frames, IReadOnlyList<int>? cropStarts, Span<float> samples, Span<float> targets)
     {
@@ -140,7 +140,7 @@ public sealed class TrainingSet : IDisposable
             {
                 int clipFrames = _frames[rows[i]];
                 _parts[part].Samples.ReadRow(local, whole.AsSpan(0, clipFrames * bands));
-                Training.ClipCrop.Copy(whole, clipFrames, bands, cropStarts![i], frames, samples.Slice(i * rowSize, rowSize));
+                ClipCrop.Copy(whole, clipFrames, bands, cropStarts![i], frames, samples.Slice(i * rowSize, rowSize));
             }
             targets[i * classes + _labels[rows[i]]] = 1f;
         }

@@ -3,7 +3,9 @@ namespace FreesoundTagging.Inference;
 /// <summary>A clip's class probabilities, or why it could not be scored.</summary>
 /// <param name="Truncated">The file ended inside its audio data and was read as far as it goes.</param>
 /// <param name="Peak">The largest |sample| of the decoded clip (0 for digital silence).</param>
-public sealed record ClipPrediction(string Path, float[]? Probabilities, string? Error, double Seconds, int Frames, bool Truncated = false, float Peak = 0);
+/// <param name="Timeline">Per-window probabilities when a timeline was asked for and the clip was scored.</param>
+public sealed record ClipPrediction(string Path, float[]? Probabilities, string? Error, double Seconds, int Frames, bool Truncated = false, float Peak = 0,
+    IReadOnlyList<TimelineWindow>? Timeline = null);
 
 /// <summary>Progress through a set of clips.</summary>
 /// <param name="AudioSeconds">Audio seconds of the clips done (scored or failed).</param>

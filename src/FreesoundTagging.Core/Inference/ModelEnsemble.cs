@@ -1,5 +1,6 @@
 using FreesoundTagging.Features;
 using FreesoundTagging.Models;
+using FreesoundTagging.Scoring;
 
 namespace FreesoundTagging.Inference;
 
@@ -45,8 +46,9 @@ public sealed class ModelEnsemble : IDisposable
         }
     }
 
-    public Predictor CreatePredictor(int batchSize, int threads, string device, EnsembleMean mean) =>
-        new(_models.SelectMany(m => ClipScorer.ForEachMember(m, batchSize)).ToList(), Features, threads, device, mean);
+    /// <param name="timelineWindowFrames">Also score windows of this many frames along each file (null: whole files only).</param>
+    public Predictor CreatePredictor(int batchSize, int threads, string device, EnsembleMean mean, int? timelineWindowFrames = null) =>
+        new(EnsembleScorer.For(_models, batchSize, mean), Features, threads, device, timelineWindowFrames);
 
     public void Dispose()
     {

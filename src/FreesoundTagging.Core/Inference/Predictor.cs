@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using FreesoundTagging.Features;
-using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FreesoundTagging.Inference;
 
 /// <summary>
-/// Scores audio files with one trained network or an ensemble of them: features are extracted once, with the
-/// settings the models were trained with, on all cores; then each model scores every clip the way it was trained
-/// (<see cref="ClipScorer"/>) and the models' probabilities are averaged (<see cref="EnsembleAverage"/>).
+/// Scores audio files with one trained network or an ensemble of them: features are extracted once per file, with
+/// the settings the models were trained with, on all cores; then every network scores every clip the way it was
+/// trained and the networks' probabilities are combined (<see cref="EnsembleScorer"/>). With a timeline, the same
+/// features are also cut into consecutive windows, each scored the same way as a clip of its own.
 /// </summary>
 public sealed class Predictor
 {
@@ -18,25 +19,22 @@ public sealed class Predictor
     /// 60 clips/s in 1 GB - smaller activations stay in cache and are not faulted in afresh.</summary>
     public const int DefaultBatchSize = 16;
 
-    private readonly IReadOnlyList<ClipScorer> _scorers;
+    private readonly EnsembleScorer _scorer;
     private readonly FeatureConfig _features;
     private readonly int _threads;
     private readonly string _device;
-    private readonly EnsembleMean _mean;
+    private readonly int? _timelineWindowFrames;
 
-    /// <summary>One network (the original's predict).</summary>
-    public Predictor(TaggingModel model, FeatureConfig features, int batchSize = DefaultBatchSize, int threads = 0, string device = "auto", bool lengthBucketed = false, int? windowFrames = null)
-        : this([new ClipScorer(model, features, windowFrames, lengthBucketed, batchSize)], features, threads, device, EnsembleMean.Arithmetic) { }
-
-    /// <summary>Several networks trained on the same features, their probabilities averaged by <paramref name="mean"/>.</summary>
-    public Predictor(IReadOnlyList<ClipScorer> scorers, FeatureConfig features, int threads, string device, EnsembleMean mean)
+    /// <param name="timelineWindowFrames">Also score consecutive windows of this many frames along each file
+    /// (<see cref="TimelineSpans"/>); null: whole files only.</param>
+    public Predictor(EnsembleScorer scorer, FeatureConfig features, int threads, string device, int? timelineWindowFrames = null)
     {
-        if (scorers.Count == 0) throw new ArgumentException("at least one model is needed", nameof(scorers));
-        _scorers = scorers;
+        if (timelineWindowFrames is < 1) throw new ArgumentOutOfRangeException(nameof(timelineWindowFrames), timelineWindowFrames, "must be positive");
+        _scorer = scorer;
         _features = features;
         _threads = threads;
         _device = device;
-        _mean = mean;
+        _timelineWindowFrames = timelineWindowFrames;
     }
 
     /// <param name="scored">Called with each clip's prediction, in path order, as soon as its group of files is
@@ -47,11 +45,7 @@ public sealed class Predictor
         int cores = _threads > 0 ? _threads : Environment.ProcessorCount;
         TorchRuntime.Initialise(cores);
         var dev = ComputeDevice.Resolve(_device).Device;
-        foreach (var scorer in _scorers)
-        {
-            scorer.Model.to(dev);
-            scorer.Model.eval();
-        }
+        _scorer.Prepare(dev);
         var clock = Stopwatch.StartNew();
         var results = new ClipPrediction[paths.Count];
         double audioSeconds = 0;
@@ -105,16 +99,12 @@ public sealed class Predictor
                 cancel.ThrowIfCancellationRequested();
                 int[] scorable = Enumerable.Range(0, count).Where(i => mels[i].Mel is not null).ToArray();
                 var clips = scorable.Select(i => mels[i].Mel!).ToList();
-                var perModel = _scorers.Select(s =>
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    return s.Score(clips, dev);
-                }).ToList();
+                var probabilities = _scorer.Score(clips, dev, cancel);
                 for (int j = 0; j < scorable.Length; j++)
                 {
                     int i = scorable[j];
-                    var probabilities = EnsembleAverage.Combine(perModel.Select(m => m[j]).ToList(), _mean);
-                    results[start + i] = new ClipPrediction(paths[start + i], probabilities, null, mels[i].Seconds, mels[i].Mel!.Frames, mels[i].ShortRead, mels[i].Peak);
+                    results[start + i] = new ClipPrediction(paths[start + i], probabilities[j], null, mels[i].Seconds, mels[i].Mel!.Frames, mels[i].ShortRead, mels[i].Peak,
+                        _timelineWindowFrames is { } width ? Timeline(mels[i], width, dev, cancel) : null);
                 }
             }
             catch
@@ -136,5 +126,17 @@ public sealed class Predictor
                 done == paths.Count ? meter?.DecodedSeconds ?? 0 : meter?.TotalSeconds ?? 0));
         }
         return results;
+    }
+
+    /// <summary>Consecutive windows of <paramref name="width"/> frames of one file's features (the last one ends
+    /// with the file, shorter), each scored as a clip of its own: by a crop-trained network in its sliding crops,
+    /// averaged (a window shorter than the crop looped to it); by a padded one zero-padded.</summary>
+    private List<TimelineWindow> Timeline(ClipFeatures clip, int width, Device device, CancellationToken cancel)
+    {
+        var mel = clip.Mel!;
+        var spans = TimelineSpans.Of(mel.Frames, _features.SampleRate, _features.HopLength, width, clip.Seconds);
+        var windows = spans.Select(s => new LogMel(mel.Values.AsSpan(s.FirstFrame * mel.MelCount, s.FrameCount * mel.MelCount).ToArray(), s.FrameCount, mel.MelCount)).ToList();
+        var probabilities = _scorer.Score(windows, device, cancel);
+        return spans.Select((s, i) => new TimelineWindow(s.StartSeconds, s.EndSeconds, probabilities[i])).ToList();
     }
 }

@@ -1,6 +1,7 @@
 using FreesoundTagging.IO;
+using FreesoundTagging.Metrics;
 using FreesoundTagging.Models;
-using FreesoundTagging.Training;
+using FreesoundTagging.Scoring;
 
 namespace FreesoundTagging.Inference;
 

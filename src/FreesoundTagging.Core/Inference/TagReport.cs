@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using FreesoundTagging.Training;
+using FreesoundTagging.Metrics;
 
 namespace FreesoundTagging.Inference;
 

@@ -1,7 +1,6 @@
 using FreesoundTagging.Audio;
 using FreesoundTagging.Features;
-using FreesoundTagging.Runtime;
-using TorchSharp;
+using FreesoundTagging.Scoring;
 
 namespace FreesoundTagging.Inference;
 
@@ -23,9 +22,6 @@ public sealed record TaggingRequest(IReadOnlyList<string> ModelPaths, IReadOnlyL
 
     public EnsembleMean Mean { get; init; } = EnsembleMean.Arithmetic;
 }
-
-/// <summary>One window of a timeline: its span in the file and its class probabilities.</summary>
-public sealed record TimelineWindow(double StartSeconds, double EndSeconds, float[] Probabilities);
 
 /// <summary>A file's class probabilities (in the model's class order), or why it could not be tagged.</summary>
 /// <param name="Path">As given, or as found under a given folder (so relative when the folder was).</param>
@@ -70,10 +66,10 @@ public static class TaggingJob
         double? cropSeconds = crops is [{ } crop] ? crop * frameSeconds : null;
         started?.Invoke(new TaggingStart(loaded.Classes, skipped, files.Count, width * frameSeconds, cropSeconds));
         var tags = new List<FileTags>(files.Count);
-        loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean).Predict(files, progress, cancel, p =>
+        loaded.CreatePredictor(request.BatchSize, request.Threads, request.Device, request.Mean, width).Predict(files, progress, cancel, p =>
         {
-            var file = new FileTags(p.Path, p.Seconds, p.Probabilities, p.Error is null ? null : WithoutPath(p.Error, p.Path), Warnings: p.Error is null ? Warnings(p) : []);
-            if (width is { } w && file.Error is null) file = file with { Timeline = Timeline(loaded, request, file.Path, w, cancel) };
+            var file = new FileTags(p.Path, p.Seconds, p.Probabilities, p.Error is null ? null : WithoutPath(p.Error, p.Path), p.Timeline,
+                p.Error is null ? Warnings(p) : []);
             tags.Add(file);
             tagged?.Invoke(file);
         });
@@ -158,56 +154,5 @@ public static class TaggingJob
         {
             return WithoutPath(e.Message, file);
         }
-    }
-
-    /// <summary>Consecutive windows of <paramref name="width"/> frames (the last one ends with the file, shorter),
-    /// each scored by every model as a clip of its own - by a crop-trained model in its sliding crops, averaged (a
-    /// window shorter than the crop looped to it); by a padded model zero-padded - and the models averaged.</summary>
-    private static List<TimelineWindow> Timeline(ModelEnsemble loaded, TaggingRequest request, string path, int width, CancellationToken cancel)
-    {
-        var features = loaded.Features;
-        int cores = request.Threads > 0 ? request.Threads : Environment.ProcessorCount;
-        TorchRuntime.Initialise(cores);
-        var device = ComputeDevice.Resolve(request.Device).Device;
-        var extractor = new LogMelExtractor(features);
-        // The whole file: a timeline covers all of a long recording, so nothing is cut at MaxFrames here.
-        var clip = ClipFeatures.Load(extractor, path, int.MaxValue, cancel);
-        if (clip.Mel is not { } mel) return [];
-        var spans = TimelineSpans.Of(mel.Frames, features.SampleRate, features.HopLength, width, clip.Seconds);
-        var windows = spans.Select(s => new LogMel(mel.Values.AsSpan(s.FirstFrame * mel.MelCount, s.FrameCount * mel.MelCount).ToArray(), s.FrameCount, mel.MelCount)).ToList();
-        torch.set_num_threads(cores);
-        var perModel = loaded.Models.Select(m =>
-        {
-            cancel.ThrowIfCancellationRequested();
-            m.Model.to(device);
-            m.Model.eval();
-            return ClipScorer.For(m, request.BatchSize).Score(windows, device);
-        }).ToList();
-        return spans.Select((s, i) => new TimelineWindow(s.StartSeconds, s.EndSeconds, EnsembleAverage.Combine(perModel.Select(p => p[i]).ToList(), request.Mean))).ToList();
-    }
-}
-
-/// <summary>One timeline window in frames of the log-mel and in seconds of the file.</summary>
-public readonly record struct TimelineSpan(int FirstFrame, int FrameCount, double StartSeconds, double EndSeconds);
-
-public static class TimelineSpans
-{
-    /// <summary>Consecutive windows of <paramref name="width"/> frames over <paramref name="frames"/> log-mel frames
-    /// (a frame every <paramref name="hop"/> samples); the last, possibly shorter, ends at the file's end.</summary>
-    public static List<TimelineSpan> Of(int frames, int sampleRate, int hop, int width, double durationSeconds)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
-        double frameSeconds = (double)hop / sampleRate;
-        var spans = new List<TimelineSpan>();
-        for (int first = 0; first < frames; first += width)
-        {
-            int count = Math.Min(width, frames - first);
-            double start = first * frameSeconds;
-            if (start >= durationSeconds && spans.Count > 0) break; // the centre-padded last frame adds no audio
-            double end = Math.Min(durationSeconds, (first + count) * frameSeconds);
-            spans.Add(new TimelineSpan(first, count, start, end));
-        }
-        if (spans.Count > 0) spans[^1] = spans[^1] with { EndSeconds = durationSeconds };
-        return spans;
     }
 }

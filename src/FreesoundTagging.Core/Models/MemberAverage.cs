@@ -34,10 +34,20 @@ public sealed class MemberAverage : TaggingModel
 
     public IReadOnlyList<TaggingModel> Members => [.. members];
 
-    public override Tensor forward(Tensor input)
+    /// <summary>Only when every member does: the ensemble is fed one batch for all of them.</summary>
+    public override bool SkipsPadding => members.All(m => m.SkipsPadding);
+
+    public override Tensor forward(Tensor input) => MeanOf(m => m.forward(input));
+
+    /// <summary>Each member's own <see cref="TaggingModel.ForwardPadded"/>, so a 1-D member keeps its padding elision.</summary>
+    public override Tensor ForwardPadded(Tensor input, long paddedFrames, IReadOnlyList<int>? contentFrames = null) =>
+        MeanOf(m => m.ForwardPadded(input, paddedFrames, contentFrames));
+
+    /// <summary>The log of the members' mean probabilities, from each member's logits.</summary>
+    private Tensor MeanOf(Func<TaggingModel, Tensor> logits)
     {
         using var scope = NewDisposeScope();
-        var logProbabilities = stack(members.Select(m => nn.functional.log_softmax(m.forward(input), 1)).ToArray());
+        var logProbabilities = stack(members.Select(m => nn.functional.log_softmax(logits(m), 1)).ToArray());
         return logProbabilities.logsumexp(0).sub(logCount).MoveToOuterDisposeScope();
     }
 

@@ -9,15 +9,15 @@ public sealed class ModelVariant
 {
     /// <summary>Global max pool straight into the class layer.</summary>
     public static ModelVariant Cnn1d { get; } = new("cnn_1d", "the original 1-D conv body, then a linear layer to the classes",
-        (f, c) => Cnn1dModel.Create(Cnn1d!, f, c), (f, c) => Cnn1dModel.ParameterCountOf(Cnn1d!, f, c));
+        (f, c) => Cnn1dVariants.Create(Cnn1d!, f, c), (f, c) => Cnn1dVariants.ParameterCount(Cnn1d!, f, c));
 
     /// <summary>Dropout(0.2) before the class layer.</summary>
     public static ModelVariant Cnn1dDropout { get; } = new("cnn_1d_dropout", "the original 1-D conv body, dropout 0.2, then a linear layer to the classes",
-        (f, c) => Cnn1dModel.Create(Cnn1dDropout!, f, c), (f, c) => Cnn1dModel.ParameterCountOf(Cnn1dDropout!, f, c));
+        (f, c) => Cnn1dVariants.Create(Cnn1dDropout!, f, c), (f, c) => Cnn1dVariants.ParameterCount(Cnn1dDropout!, f, c));
 
     /// <summary>A 100-unit hidden layer, with dropout(0.2) before it and before the class layer.</summary>
     public static ModelVariant Cnn1dDenseDropout { get; } = new("cnn_1d_dense_dropout", "the original 1-D conv body, dropout 0.2, dense 100 + ReLU, dropout 0.2, then a linear layer to the classes",
-        (f, c) => Cnn1dModel.Create(Cnn1dDenseDropout!, f, c), (f, c) => Cnn1dModel.ParameterCountOf(Cnn1dDenseDropout!, f, c));
+        (f, c) => Cnn1dVariants.Create(Cnn1dDenseDropout!, f, c), (f, c) => Cnn1dVariants.ParameterCount(Cnn1dDenseDropout!, f, c));
 
     /// <summary>VGG-style 2-D CNN over the log-mel image (<see cref="VggModel"/>).</summary>
     public static ModelVariant Vgg2d { get; } = new("cnn_2d_vgg", "VGG-style 2-D CNN: 4 blocks of 2x(3x3 conv + batch norm + ReLU) + 2x2 max pool, global pooling, dropout 0.3, linear",

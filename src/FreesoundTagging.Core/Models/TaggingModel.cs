@@ -26,6 +26,25 @@ public abstract class TaggingModel : nn.Module<Tensor, Tensor>
     /// <summary>Classes (C of the output).</summary>
     public int ClassCount { get; }
 
+    /// <summary>Whether <see cref="ForwardPadded"/> skips the padding, so callers gain by feeding only the frames that
+    /// hold content (a batch trimmed to its longest row) instead of the padded batch.</summary>
+    public virtual bool SkipsPadding => false;
+
+    /// <summary>
+    /// Logits (N, C) of rows zero-padded to <paramref name="paddedFrames"/>, given their first T ≤ paddedFrames frames
+    /// (N, T, F): what <c>forward</c> of the padded batch gives. T only has to cover every row's non-zero frames. A
+    /// network that can skip the padding (<see cref="SkipsPadding"/>) does; the rest pad and run <c>forward</c>.
+    /// </summary>
+    /// <param name="contentFrames">Per row, a bound on its non-zero frames (e.g. 1 + its last non-zero frame); null:
+    /// unknown (a network that uses it reads it from <paramref name="input"/>).</param>
+    public virtual Tensor ForwardPadded(Tensor input, long paddedFrames, IReadOnlyList<int>? contentFrames = null)
+    {
+        if (paddedFrames < input.shape[1]) throw new ArgumentOutOfRangeException(nameof(paddedFrames), paddedFrames, $"is shorter than the input's {input.shape[1]} frames");
+        if (paddedFrames == input.shape[1]) return forward(input);
+        using var padded = nn.functional.pad(input, [0, 0, 0, paddedFrames - input.shape[1]]);
+        return forward(padded);
+    }
+
     /// <summary>Trainable parameters of this instance.</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
 

@@ -23,7 +23,7 @@ public sealed class AssembledBatch(float[] samples, float[] targets, float[] wei
     public int StoredFrames { get; internal set; }
 
     /// <summary>Per row, 1 + its last frame holding a non-zero value (after augmentation): the padding past it is
-    /// exactly zero, which is what lets the 1-D networks skip it (<see cref="Models.Cnn1dModel.ForwardPadded"/>).</summary>
+    /// exactly zero, which is what lets the 1-D networks skip it (<see cref="Models.TaggingModel.ForwardPadded"/>).</summary>
     public int[] ContentFrames { get; internal set; } = [];
 
     /// <summary>(Count, StoredFrames, MelCount) on <paramref name="device"/>: on the CPU a view of the buffer (no

@@ -1,3 +1,5 @@
+using FreesoundTagging.Features;
+
 namespace FreesoundTagging.Training;
 
 /// <summary>One batch: which rows, how many frames of each to feed, and for crops where each crop starts.</summary>

@@ -1,3 +1,5 @@
+using FreesoundTagging.Metrics;
+
 namespace FreesoundTagging.Training;
 
 /// <summary>How one class fared on held-out clips.</summary>

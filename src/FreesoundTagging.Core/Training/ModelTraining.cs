@@ -1,4 +1,5 @@
 using FreesoundTagging.IO;
+using FreesoundTagging.Metrics;
 using TorchSharp;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Models;
@@ -258,7 +259,7 @@ public static class ModelTraining
         Runtime.TorchRuntime.Initialise(fold.Options.Threads);
         using var loaded = ModelFile.Load(fold.SavePath);
         var device = Runtime.ComputeDevice.Resolve(fold.Options.Device).Device;
-        var scorer = Inference.ClipScorer.For(loaded, fold.Options.BatchSize);
+        var scorer = Scoring.ClipScorer.For(loaded, fold.Options.BatchSize);
         scorer.Model.to(device);
         loaded.Model.eval();
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using FreesoundTagging.Datasets;
+using FreesoundTagging.Metrics;
 using FreesoundTagging.Models;
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
@@ -327,12 +328,12 @@ public sealed class Trainer
     private sealed record Evaluation(double Loss, double Accuracy, double Map3, float[] Scores);
 
     /// <summary>Loss, accuracy and MAP@3 on <paramref name="rows"/>, each clip scored as predict will score it
-    /// (<see cref="Inference.ClipScorer"/>: whole, or averaged over sliding windows for crop training).</summary>
+    /// (<see cref="Scoring.ClipScorer"/>: whole, or averaged over sliding windows for crop training).</summary>
     private Evaluation Evaluate(nn.Module<Tensor, Tensor> model, Device device, int[] rows)
     {
         model.eval();
         int classes = _data.Classes.Count;
-        var scorer = new Inference.ClipScorer(model, _data.Features, _options.ScoringWindowFrames(_data.Features), _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features),
+        var scorer = new Scoring.ClipScorer(model, _data.Features, _options.ScoringWindowFrames(_data.Features), _options.Bucket, _options.BatchSize, _options.WindowHopFrames(_data.Features),
             _options.TtaBandShifts);
         var scores = new float[rows.Length * classes];
         var truth = rows.Select(r => _data.Labels[r]).ToList();

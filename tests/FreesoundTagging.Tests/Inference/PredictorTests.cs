@@ -3,8 +3,8 @@ using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
-using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -25,10 +25,10 @@ public class PredictorTests
         var (audio, _, rows) = TinyCorpus.Write(dir.Path, perClass: 1);
         var features = FeatureConfig.Original with { MaxFrames = 150 };
         torch.manual_seed(4);
-        using var model = Cnn1dModel.Create(ModelVariant.Cnn1d, 64, 3);
+        using var model = Cnn1dVariants.Create(ModelVariant.Cnn1d, 64, 3);
         var paths = rows.Select(r => Path.Combine(audio, r.Fname)).ToList();
 
-        var predictions = new Predictor(model, features, batchSize: 1, threads: 1, device: "cpu", lengthBucketed).Predict(paths);
+        var predictions = OneNetwork(new ClipScorer(model, features, windowFrames: null, lengthBucketed, batchSize: 1), features).Predict(paths);
 
         var extractor = new LogMelExtractor(features);
         for (int i = 0; i < paths.Count; i++)
@@ -38,7 +38,7 @@ public class PredictorTests
             var input = new float[frames * 64];
             mel.Values.CopyTo(input, 0);
             using var scope = NewDisposeScope();
-            float[] expected = model.PredictProbabilities(tensor(input, new long[] { 1, frames, 64 })).data<float>().ToArray();
+            float[] expected = Probabilities(model, input, frames);
             Assert.Equal(expected, predictions[i].Probabilities!, new Tolerance(1e-5));
         }
     }
@@ -54,7 +54,7 @@ public class PredictorTests
         var paths = rows.Select(r => Path.Combine(audio, r.Fname)).ToList();
         const int window = 24;
 
-        var predictions = new Predictor(model, features, batchSize: 2, threads: 1, device: "cpu", windowFrames: window).Predict(paths);
+        var predictions = OneNetwork(new ClipScorer(model, features, window, lengthBucketed: false, batchSize: 2), features).Predict(paths);
 
         var extractor = new LogMelExtractor(features);
         bool sawSeveralWindows = false;
@@ -69,7 +69,7 @@ public class PredictorTests
                 var crop = new float[window * 64];
                 for (int t = 0; t < window; t++) mel.Values.AsSpan(((start + t) % mel.Frames) * 64, 64).CopyTo(crop.AsSpan(t * 64));
                 using var scope = NewDisposeScope();
-                float[] p = model.PredictProbabilities(tensor(crop, new long[] { 1, window, 64 })).data<float>().ToArray();
+                float[] p = Probabilities(model, crop, window);
                 for (int c = 0; c < 3; c++) expected[c] += p[c] / starts.Length;
             }
             Assert.Equal(expected.Select(v => (float)v), predictions[i].Probabilities!, new Tolerance(1e-5));
@@ -80,19 +80,57 @@ public class PredictorTests
     [Theory]
     [InlineData(EnsembleMean.Arithmetic)]
     [InlineData(EnsembleMean.Geometric)]
-    public void EnsembleAveragesAreProbabilities(EnsembleMean mean)
+    public void ATimelineWindowCoveringTheWholeFileScoresAsTheWholeFile(EnsembleMean mean)
     {
-        float[] a = [0.7f, 0.2f, 0.1f], b = [0.1f, 0.6f, 0.3f];
-        var combined = EnsembleAverage.Combine([a, b], mean);
-        Assert.Equal(1f, combined.Sum(), 5);
-        if (mean == EnsembleMean.Arithmetic) Assert.Equal([0.4f, 0.4f, 0.2f], combined, new Tolerance(1e-6));
-        else
+        // An ensemble file's members are combined by --mean for whole files; the timeline once combined them by their
+        // arithmetic mean whatever --mean said, so with --mean geometric a window holding the whole file disagreed.
+        using var dir = new TempDir();
+        var (audio, _, rows) = TinyCorpus.Write(dir.Path, perClass: 1);
+        var features = FeatureConfig.Original with { MaxFrames = 120 };
+        torch.manual_seed(6);
+        string modelPath = dir.File("members.fstmodel");
+        using (var ensemble = MemberAverage.Create(ModelVariant.Cnn1d, 2, features.MelCount, TinyCorpus.Classes.Length))
         {
-            double[] g = [Math.Sqrt(0.07), Math.Sqrt(0.12), Math.Sqrt(0.03)];
-            Assert.Equal(g.Select(v => (float)(v / g.Sum())), combined, new Tolerance(1e-6));
+            // Members that disagree (the second's class layer is the first's sharpened and negated): the two means
+            // then differ well beyond float rounding.
+            using var noGrad = no_grad();
+            var members = ((MemberAverage)ensemble).Members;
+            foreach (var (member, factor) in new[] { (members[0], 5.0), (members[1], -5.0) })
+            {
+                using var scale = factor.ToScalar();
+                foreach (var (name, p) in member.named_parameters())
+                    if (name.StartsWith("head", StringComparison.Ordinal)) p.mul_(scale);
+            }
+            ModelFile.Save(modelPath, ensemble, TinyCorpus.Classes, features);
         }
-        Assert.Same(a, EnsembleAverage.Combine([a], mean));
-        Assert.Equal(EnsembleMean.Geometric, EnsembleAverage.Parse("geometric"));
-        Assert.Throws<InvalidInputException>(() => EnsembleAverage.Parse("median"));
+        var paths = rows.Select(r => Path.Combine(audio, r.Fname)).ToList();
+        TaggingResult Tag(EnsembleMean m) => TaggingJob.Run(new TaggingRequest([modelPath], paths) { TimelineSeconds = 1000, Device = "cpu", Threads = 1, Mean = m });
+
+        var result = Tag(mean);
+        var other = Tag(mean == EnsembleMean.Arithmetic ? EnsembleMean.Geometric : EnsembleMean.Arithmetic);
+
+        for (int i = 0; i < paths.Count; i++)
+        {
+            var window = Assert.Single(result.Files[i].Timeline!);
+            Assert.Equal(result.Files[i].Probabilities!, window.Probabilities, new Tolerance(1e-5));
+            // The means must tell apart, or this test could not catch the timeline using the other one.
+            Assert.True(result.Files[i].Probabilities!.Zip(other.Files[i].Probabilities!).Max(p => Math.Abs(p.First - p.Second)) > 1e-3,
+                $"{paths[i]}: the two means agree");
+        }
+    }
+
+    /// <summary>A predictor of one network fed as <paramref name="scorer"/> says.</summary>
+    private static Predictor OneNetwork(ClipScorer scorer, FeatureConfig features) =>
+        new(new EnsembleScorer([scorer], EnsembleMean.Arithmetic), features, threads: 1, device: "cpu");
+
+    /// <summary>Softmax probabilities (1, C) of one input in evaluation mode.</summary>
+    private static float[] Probabilities(nn.Module<Tensor, Tensor> model, float[] input, int frames)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        using var x = tensor(input, new long[] { 1, frames, 64 });
+        using var logits = model.forward(x);
+        using var p = nn.functional.softmax(logits, 1);
+        return p.data<float>().ToArray();
     }
 }

@@ -1,4 +1,5 @@
 using FreesoundTagging.Inference;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Audio;
 using FreesoundTagging.Tests.Support;

@@ -7,6 +7,7 @@ using FreesoundTagging.IO;
 using FreesoundTagging.Model;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
 using TorchSharp;
 using Xunit;

@@ -17,9 +17,9 @@ public class Cnn1dModelTests
     public void ParameterCountsMatchKeras(string variant, long expected)
     {
         TorchRuntime.Initialise();
-        using var model = ModelFactory.Create(variant, 64, 41);
+        using var model = ModelVariant.Parse(variant).Create( 64, 41);
         Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
-        Assert.Equal(expected, Cnn1dModel.ParameterCountOf(ModelVariant.Parse(variant), 64, 41));
+        Assert.Equal(expected, Cnn1dVariants.ParameterCount(ModelVariant.Parse(variant), 64, 41));
     }
 
     [Theory]
@@ -29,7 +29,7 @@ public class Cnn1dModelTests
     public void StateDictKeysAreTheCheckpointKeys(string variant, string[] keys)
     {
         TorchRuntime.Initialise();
-        using var model = ModelFactory.Create(variant, 64, 41);
+        using var model = ModelVariant.Parse(variant).Create( 64, 41);
         Assert.Equal(keys, model.state_dict().Keys.ToArray());
     }
 
@@ -64,7 +64,7 @@ public class Cnn1dModelTests
     {
         TorchRuntime.Initialise();
         using var scope = NewDisposeScope();
-        using var model = Cnn1dModel.Plain(64, 5);
+        using var model = Cnn1dVariants.Plain(64, 5);
         var shapes = model.ActivationShapes(randn(1, frames, 64));
         Assert.Equal([1L, 100, frames], shapes["conv1"]);
         Assert.Equal([1L, 100, pooled1], shapes["pool1"]);
@@ -82,7 +82,7 @@ public class Cnn1dModelTests
     {
         TorchRuntime.Initialise();
         using var scope = NewDisposeScope();
-        using var model = Cnn1dModel.WithDenseDropout(6, 4);
+        using var model = Cnn1dVariants.WithDenseDropout(6, 4);
         model.eval();
         using var noGrad = no_grad();
         // Random biases too, so padding with anything but -inf in the pools would show.
@@ -99,7 +99,7 @@ public class Cnn1dModelTests
     public void InitialisationIsGlorotUniformWithZeroBiases()
     {
         TorchRuntime.Initialise();
-        using var model = Cnn1dModel.WithDenseDropout(64, 41);
+        using var model = Cnn1dVariants.WithDenseDropout(64, 41);
         foreach (var (name, p) in model.named_parameters())
         {
             if (name.EndsWith("bias", StringComparison.Ordinal))
@@ -120,7 +120,7 @@ public class Cnn1dModelTests
     {
         TorchRuntime.Initialise();
         using var scope = NewDisposeScope();
-        using var model = Cnn1dModel.WithDropout(8, 3);
+        using var model = Cnn1dVariants.WithDropout(8, 3);
         var input = randn(4, 20, 8);
         model.eval();
         using (no_grad()) Assert.Equal(0f, (model.forward(input) - model.forward(input)).abs().max().item<float>());
@@ -133,7 +133,7 @@ public class Cnn1dModelTests
     {
         TorchRuntime.Initialise();
         using var scope = NewDisposeScope();
-        using var model = Cnn1dModel.Plain(64, 3);
+        using var model = Cnn1dVariants.Plain(64, 3);
         var e = Assert.Throws<ArgumentException>(() => model.forward(zeros(2, 10, 32)));
         Assert.Contains("(N, T ≥ 1, 64)", e.Message);
         Assert.Throws<ArgumentException>(() => model.forward(zeros(2, 0, 64)));
@@ -148,7 +148,7 @@ public class Cnn1dModelTests
         TorchRuntime.Initialise();
         using var scope = NewDisposeScope();
         manual_seed(1234);
-        using var model = ModelFactory.Create(variant, 16, 3);
+        using var model = ModelVariant.Parse(variant).Create( 16, 3);
         // Each class has its own frequency band switched on, so there is something to learn.
         using var tenth = 0.1.ToScalar();
         using var two = 2.0.ToScalar();
@@ -189,11 +189,11 @@ public class Cnn1dModelTests
         // content, and the sub-batch indices reach the device as a copy the host does not wait for.
         TorchRuntime.Initialise(1);
         using var x = empty(3, 120, 16, device: META);
-        Assert.Equal([120, 120, 120], Cnn1dModel.ContentFrames(x));
-        using var index = Cnn1dModel.OnDevice([2, 0, 1], META);
+        Assert.Equal([120, 120, 120], PaddedGlobalMax.ContentFrames(x));
+        using var index = PaddedGlobalMax.OnDevice([2, 0, 1], META);
         Assert.Equal(DeviceType.META, index.device_type);
         using var onCpu = zeros(2, 5, 3);
         onCpu[0, 2, 1] = tensor(1f);
-        Assert.Equal([3, 0], Cnn1dModel.ContentFrames(onCpu));
+        Assert.Equal([3, 0], PaddedGlobalMax.ContentFrames(onCpu));
     }
 }

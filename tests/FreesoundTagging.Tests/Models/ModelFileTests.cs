@@ -26,7 +26,7 @@ public sealed class ModelFileTests : IDisposable
 
     private string SaveSmallModel(string variant = "cnn_1d_dense_dropout", string name = "m.fstmodel")
     {
-        using var model = ModelFactory.Create(variant, 8, Classes.Length);
+        using var model = ModelVariant.Parse(variant).Create( 8, Classes.Length);
         string path = PathIn(name);
         ModelFile.Save(path, model, Classes, SmallFeatures, History);
         return path;
@@ -40,7 +40,7 @@ public sealed class ModelFileTests : IDisposable
     {
         TorchRuntime.Initialise();
         using var scope = NewDisposeScope();
-        using var model = ModelFactory.Create(variant, 8, Classes.Length);
+        using var model = ModelVariant.Parse(variant).Create( 8, Classes.Length);
         model.eval();
         var input = randn(3, 25, 8);
         using var noGrad = no_grad();
@@ -77,7 +77,7 @@ public sealed class ModelFileTests : IDisposable
     public void SavingRejectsClassesThatDoNotFitTheModel()
     {
         TorchRuntime.Initialise();
-        using var model = Cnn1dModel.Plain(8, 3);
+        using var model = Cnn1dVariants.Plain(8, 3);
         Assert.Throws<ArgumentException>(() => ModelFile.Save(PathIn("x"), model, Classes, SmallFeatures));
         Assert.Throws<ArgumentException>(() => ModelFile.Save(PathIn("x"), model, ["a", "a", "b"], SmallFeatures));
         Assert.Throws<ArgumentException>(() => ModelFile.Save(PathIn("x"), model, ["a", "b", "c"], FeatureConfig.Original));

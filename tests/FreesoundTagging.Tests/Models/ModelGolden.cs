@@ -21,7 +21,7 @@ internal static class ModelGolden
     /// <summary>The model of <paramref name="variant"/> with the reference weights copied in.</summary>
     public static Cnn1dModel ModelWithReferenceWeights(string variant)
     {
-        var model = (Cnn1dModel)ModelFactory.Create(variant, InputChannels, ClassCount);
+        var model = (Cnn1dModel)ModelVariant.Parse(variant).Create(InputChannels, ClassCount);
         using var noGrad = no_grad();
         foreach (var (name, parameter) in model.named_parameters())
         {

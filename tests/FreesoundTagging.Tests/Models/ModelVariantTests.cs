@@ -25,5 +25,5 @@ public class ModelVariantTests
 
     [Fact]
     public void FactoryRejectsUnknownVariantsBeforeTouchingLibtorch() =>
-        Assert.Throws<InvalidInputException>(() => ModelFactory.Create("resnet", 64, 41));
+        Assert.Throws<InvalidInputException>(() => ModelVariant.Parse("resnet").Create( 64, 41));
 }

@@ -25,7 +25,7 @@ public class PaddingElisionTests
         using var scope = NewDisposeScope();
         var geometry = new Cnn1dGeometry(length);
         if (length == 3001) Assert.Equal((-14L, 14L, -5L, 5L), (geometry.InputLo, geometry.InputHi, geometry.Pool1Lo, geometry.Pool1Hi));
-        using var model = Cnn1dModel.Plain(Bands, Classes);
+        using var model = Cnn1dVariants.Plain(Bands, Classes);
         using var noGrad = no_grad();
         // Positive weights and inputs: a large bump at frame t raises exactly the conv3 positions that read it.
         foreach (var (_, p) in model.named_parameters()) p.abs_();
@@ -163,7 +163,7 @@ public class PaddingElisionTests
         var input = randn(2, frames, Bands);
         model.ElidePadding = false;
         var whole = model.forward(input);
-        var chunked = model.ForwardLong(input, chunk);
+        var chunked = model.Classify(LongRowChunks.RowsMax(model, input, frames, chunk));
         AssertClose(whole, chunked, 1e-4, "logits");
     }
 
@@ -180,14 +180,14 @@ public class PaddingElisionTests
         using var input = randn(1, 6000, Bands);
         using var scope = NewDisposeScope();
 
-        using var max = model.ChunkedMax(input, 512);
+        using var max = LongRowChunks.RowMax(model, input, 512);
 
         Assert.Equal(1, scope.DisposablesCount);
     }
 
     private static Cnn1dModel RandomModel(string variant)
     {
-        var model = Cnn1dModel.Create(ModelVariant.Parse(variant), Bands, Classes);
+        var model = Cnn1dVariants.Create(ModelVariant.Parse(variant), Bands, Classes);
         // Random biases: with Keras' zero biases the all-zero padding would give 0 after every ReLU, and the
         // constant and right-end activations would be trivially right.
         using var noGrad = no_grad();

@@ -62,7 +62,7 @@ public class SeededDropoutTests
     [Fact]
     public void ModelsPointEveryDropoutLayerAtTheGenerator()
     {
-        using var model = Cnn1dModel.WithDenseDropout(8, 3);
+        using var model = Cnn1dVariants.WithDenseDropout(8, 3);
         using var generator = new Generator(2);
         model.UseDropoutGenerator(generator);
         var layers = model.modules().OfType<SeededDropout>().ToList();

@@ -2,6 +2,7 @@ using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using TorchSharp;

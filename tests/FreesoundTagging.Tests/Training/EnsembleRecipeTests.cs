@@ -1,8 +1,10 @@
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
+using FreesoundTagging.Metrics;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using TorchSharp;

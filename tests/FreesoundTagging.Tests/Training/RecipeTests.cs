@@ -77,7 +77,7 @@ public class RecipeTests
         var outcome = new Trainer(data, options, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("w.ckpt")).Run(resume: false);
 
         var (_, validation) = StratifiedSplit.Split(data.Labels, 0.25, outcome.Seed);
-        var scorer = new FreesoundTagging.Inference.ClipScorer(outcome.Model, data.Features, windowFrames: 10, lengthBucketed: false, batchSize: 8);
+        var scorer = new FreesoundTagging.Scoring.ClipScorer(outcome.Model, data.Features, windowFrames: 10, lengthBucketed: false, batchSize: 8);
         var scores = scorer.Score(validation.Select(data.ReadClip).ToList(), CPU);
         double loss = validation.Select((row, i) => -Math.Log(scores[i][data.Labels[row]])).Average();
         Assert.Equal(loss, outcome.History[0].ValidationLoss!.Value, 5);

@@ -1,5 +1,6 @@
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
+using FreesoundTagging.Metrics;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;

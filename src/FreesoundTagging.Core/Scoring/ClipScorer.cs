@@ -1,11 +1,10 @@
 using FreesoundTagging.Features;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
-using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FreesoundTagging.Inference;
+namespace FreesoundTagging.Scoring;
 
 /// <summary>
 /// Softmax scores of whole clips from one network, fed the way it was trained: a crop-trained model
@@ -23,9 +22,8 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         new(loaded.Model, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames,
             loaded.Metadata.ScoringBandShifts);
 
-    /// <summary>One scorer per network of the file (several for an ensemble file), each fed as the file says: an
-    /// ensemble's members are averaged with the other models of the run, and each 1-D member keeps its padding
-    /// elision.</summary>
+    /// <summary>One scorer per network of the file (several for an ensemble file), each fed as the file says, so an
+    /// ensemble's members are combined with the other models of the run by one mean (<see cref="EnsembleScorer"/>).</summary>
     public static IEnumerable<ClipScorer> ForEachMember(LoadedModel loaded, int batchSize) =>
         loaded.Model is MemberAverage ensemble
             ? ensemble.Members.Select(m => new ClipScorer(m, loaded.Features, loaded.Metadata.WindowFrames, loaded.History.LengthBucketed, batchSize, loaded.Metadata.ScoringHopFrames,
@@ -114,10 +112,9 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
                 yield return (batch, group.Key);
     }
 
-    /// <summary>As <see cref="Forward"/> from frame 0 for a 1-D network, fed only each clip's frames: the padding is
-    /// not convolved (<see cref="Cnn1dModel.ForwardPadded"/>), and clips longer than
-    /// <see cref="Cnn1dModel.LongRowFrames"/> are computed in chunks.</summary>
-    private float[][] ForwardPadded(Cnn1dModel cnn, IReadOnlyList<LogMel> clips, int frames, Device device)
+    /// <summary>As <see cref="Forward"/> from frame 0 for a network that skips padding, fed only each clip's frames
+    /// (<see cref="TaggingModel.ForwardPadded"/>).</summary>
+    private float[][] ForwardPadded(TaggingModel network, IReadOnlyList<LogMel> clips, int frames, Device device)
     {
         int bands = features.MelCount;
         int[] content = clips.Select(c => Math.Min(c.Frames, frames)).ToArray();
@@ -128,7 +125,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = HostTransfer.ToDevice(input, [clips.Count, longest, bands], device);
-        return Probabilities(cnn.ForwardPadded(x, frames, content), clips.Count);
+        return Probabilities(network.ForwardPadded(x, frames, content), clips.Count);
     }
 
     private static float[][] Probabilities(Tensor logits, int count)
@@ -147,7 +144,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device, float[]? buffer = null, float[]? shiftBuffer = null)
     {
         int bands = features.MelCount;
-        if (starts is null && BandShifts == 0 && Model is Cnn1dModel { ElidePadding: true } cnn) return ForwardPadded(cnn, clips, frames, device);
+        if (starts is null && BandShifts == 0 && Model is TaggingModel { SkipsPadding: true } network) return ForwardPadded(network, clips, frames, device);
         int size = frames * bands;
         var input = starts is not null && buffer is not null && buffer.Length == clips.Count * size ? buffer : new float[clips.Count * size];
         for (int i = 0; i < clips.Count; i++)

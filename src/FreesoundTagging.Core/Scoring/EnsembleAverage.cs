@@ -1,15 +1,6 @@
-namespace FreesoundTagging.Inference;
+namespace FreesoundTagging.Scoring;
 
-/// <summary>How an ensemble's class probabilities are averaged.</summary>
-public enum EnsembleMean
-{
-    /// <summary>The plain mean of the probabilities.</summary>
-    Arithmetic,
-
-    /// <summary>The mean of the log-probabilities, renormalised to sum to 1: a class must score well in every model.</summary>
-    Geometric,
-}
-
+/// <summary>Combines the class probabilities several networks give one clip (<see cref="EnsembleMean"/>).</summary>
 public static class EnsembleAverage
 {
     /// <summary>Parses "arithmetic" or "geometric" (as typed on the command line).</summary>

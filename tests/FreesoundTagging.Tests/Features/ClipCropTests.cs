@@ -1,7 +1,7 @@
-using FreesoundTagging.Training;
+using FreesoundTagging.Features;
 using Xunit;
 
-namespace FreesoundTagging.Tests.Training;
+namespace FreesoundTagging.Tests.Features;
 
 public class ClipCropTests
 {

@@ -1,4 +1,4 @@
-namespace FreesoundTagging.Training;
+namespace FreesoundTagging.Features;
 
 /// <summary>
 /// How a fixed-length crop is cut from a clip of any length, the same way in training and prediction: frame t of

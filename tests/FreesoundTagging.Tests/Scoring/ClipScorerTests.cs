@@ -1,12 +1,12 @@
 using FreesoundTagging.Features;
-using FreesoundTagging.Inference;
+using FreesoundTagging.Scoring;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace FreesoundTagging.Tests.Inference;
+namespace FreesoundTagging.Tests.Scoring;
 
 /// <summary>Scoring with padding elision and chunked long clips against the plain padded, whole-clip computation.</summary>
 [Collection(TorchCollection.Name)]
@@ -21,7 +21,7 @@ public class ClipScorerTests
     {
         var features = FeatureConfig.Original with { MaxFrames = 300, MelCount = 16 };
         torch.manual_seed(11);
-        using var model = Cnn1dModel.Create(ModelVariant.Cnn1dDenseDropout, features.MelCount, 4);
+        using var model = Cnn1dVariants.Create(ModelVariant.Cnn1dDenseDropout, features.MelCount, 4);
         using (no_grad())
         {
             // Random biases, so that the padding's constant activations matter.
@@ -32,7 +32,7 @@ public class ClipScorerTests
         model.eval();
         var random = new Random(5);
         // Short, around the receptive field, near and at MaxFrames, longer, and far longer than a chunk.
-        var clips = new[] { 1, 7, 29, 31, 150, 271, 299, 300, 301, 2 * Cnn1dModel.LongRowFrames + 123 }
+        var clips = new[] { 1, 7, 29, 31, 150, 271, 299, 300, 301, 2 * LongRowChunks.Frames + 123 }
             .Select(frames => new LogMel(Enumerable.Range(0, frames * features.MelCount).Select(_ => (float)(random.NextDouble() * 8 - 6)).ToArray(), frames, features.MelCount))
             .ToList();
         var scorer = new ClipScorer(model, features, null, lengthBucketed, batchSize: 4);
@@ -55,7 +55,7 @@ public class ClipScorerTests
         // remains; ours made it two. Counted on this thread.
         var features = FeatureConfig.Original;
         torch.manual_seed(2);
-        using var model = Cnn1dModel.Create(ModelVariant.Cnn1d, features.MelCount, 4);
+        using var model = Cnn1dVariants.Create(ModelVariant.Cnn1d, features.MelCount, 4);
         model.eval();
         var random = new Random(1);
         const int frames = 20_000, window = 256, perPass = 16;

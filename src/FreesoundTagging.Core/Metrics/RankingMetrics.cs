@@ -1,4 +1,4 @@
-namespace FreesoundTagging.Training;
+namespace FreesoundTagging.Metrics;
 
 /// <summary>The competition's metric and friends, over class-probability (or score) rows.</summary>
 public static class RankingMetrics
