@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Runtime.InteropServices;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.CommandLine;
 
@@ -119,8 +120,8 @@ internal static partial class CommandRunner
     /// resolves --device (after the inputs were checked), and the warning of an "auto" that settled for the CPU.</summary>
     private static void AnnounceDevices()
     {
-        Runtime.ComputeDevice.AnnounceAgain();
-        Runtime.ComputeDevice.Chosen = device =>
+        Torch.ComputeDevice.AnnounceAgain();
+        Torch.ComputeDevice.Chosen = device =>
         {
             Status($"device: {device.Description}");
             if (device.Warning is { } warning) Warning(warning);

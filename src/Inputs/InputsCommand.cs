@@ -3,6 +3,7 @@ using FreesoundTagging.CommandLine;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Features;
 using FreesoundTagging.IO;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Inputs;
 

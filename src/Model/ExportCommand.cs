@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FreesoundTagging.CommandLine;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Model;
 
@@ -18,7 +19,7 @@ internal static class ExportCommand
             // not the place for them), and the line says so.
             string? given = parse.GetValue(prefix) is { Length: > 0 } p ? p : null;
             string output = given ?? Path.GetFileNameWithoutExtension(path);
-            var paths = FreesoundTagging.Interop.PyTorchExport.Export(path, output);
+            var paths = FreesoundTagging.Jobs.PyTorchExport.Export(path, output);
             string named = given is null ? " (named after the model, in the current folder; give a prefix to choose)" : "";
             Console.WriteLine($"wrote {paths.WeightsPath} and {paths.DescriptionPath}{named}; in Python: freesound_tagging.load(\"{paths.DescriptionPath}\")");
             return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FreesoundTagging.CommandLine;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Model;
 
@@ -13,7 +14,7 @@ internal static class ImportCommand
         var command = new Command("import", "Make a model file from safetensors weights and their JSON description (the export's layout)") { description, modelFile };
         command.SetAction(parse => CommandRunner.Run(_ =>
         {
-            FreesoundTagging.Interop.PyTorchExport.Import(parse.GetRequiredValue(description), parse.GetRequiredValue(modelFile));
+            FreesoundTagging.Jobs.PyTorchExport.Import(parse.GetRequiredValue(description), parse.GetRequiredValue(modelFile));
             Console.WriteLine($"wrote {parse.GetRequiredValue(modelFile)}");
             return ExitCodes.Ok;
         }));

@@ -2,6 +2,8 @@ using System.CommandLine;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Training;
+using FreesoundTagging.Jobs;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Model;
 
@@ -17,7 +19,7 @@ internal static class TrainCommand
         command.Subcommands.Add(ImportCommand.Create());
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
-            Runtime.TorchRuntime.AllowTf32 = options.AllowTf32(parse);
+            Torch.TorchRuntime.AllowTf32 = options.AllowTf32(parse);
             var request = options.Request(parse);
             if (FeaturesOf(request.DataDirs[0]) is { } features && TrainingRecipe.FeatureWarning(request.RecipeName, features) is { } warning)
                 CommandRunner.Warning(warning);

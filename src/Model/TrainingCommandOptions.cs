@@ -3,6 +3,7 @@ using FreesoundTagging.CommandLine;
 using FreesoundTagging.Models;
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Training;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Model;
 

@@ -2,6 +2,8 @@ using System.CommandLine;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Scoring;
+using FreesoundTagging.Jobs;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Predict;
 
@@ -21,7 +23,7 @@ public static class PredictCommand
         cli.AddTo(command);
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
-            FreesoundTagging.Runtime.TorchRuntime.AllowTf32 = parse.GetValue(cli.Tf32);
+            FreesoundTagging.Torch.TorchRuntime.AllowTf32 = parse.GetValue(cli.Tf32);
             var ensembleMean = EnsembleAverage.Parse(parse.GetRequiredValue(cli.Mean));
             string[] all = parse.GetRequiredValue(cli.Inputs);
             // Model files are told from audio and CSV paths by their content, so `folds/*.fstmodel` just works.

@@ -1,6 +1,7 @@
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Inference;
 using Spectre.Console;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Predict;
 

@@ -8,6 +8,7 @@ using FreesoundTagging.Scoring;
 using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 /// <summary>
 /// bench elision &lt;data_dir&gt; [variant] [steps] [batch]: the original recipe's padded training steps on real batches

@@ -5,6 +5,7 @@ using FreesoundTagging.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 /// <summary>
 /// bench gc-stress [seconds] [ours|torchsharp]: training steps of a small conv + batch-norm network while another

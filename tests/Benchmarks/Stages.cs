@@ -4,6 +4,7 @@ using FreesoundTagging.Features;
 using FreesoundTagging.IO;
 using FreesoundTagging.Runtime;
 using TorchSharp;
+using FreesoundTagging.Torch;
 
 /// <summary>
 /// bench stages &lt;audio_dir&gt;: where inputs' time goes, one clip at a time on one thread, for the NWaves front

@@ -1,6 +1,7 @@
 using FreesoundTagging.Runtime;
 using TorchSharp;
 using Xunit;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests;
 

@@ -4,6 +4,7 @@ using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Inference;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FreesoundTagging.Metrics;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Inference;
 

@@ -1,7 +1,9 @@
+using FreesoundTagging.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Models;
 
@@ -56,7 +58,7 @@ public sealed class Cnn1dModel : TaggingModel
     /// plain computation within float rounding. Off only to measure or check it against the plain one; the
     /// environment variable FREESOUND_ELIDE_PADDING=0 switches it off for whole runs (benchmarks).
     /// </summary>
-    public bool ElidePadding { get; set; } = Environment.GetEnvironmentVariable("FREESOUND_ELIDE_PADDING") != "0";
+    public bool ElidePadding { get; set; } = EnvironmentSwitches.Current.ElidePadding;
 
     public override bool SkipsPadding => ElidePadding;
 

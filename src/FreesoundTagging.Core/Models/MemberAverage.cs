@@ -14,7 +14,7 @@ public sealed class MemberAverage : TaggingModel
 {
     private readonly ModuleList<TaggingModel> members;
     // A Scalar, not a tensor field (which RegisterComponents would make a buffer of the state dict); held, not
-    // converted at the call (see Runtime.OwnedScalars).
+    // converted at the call (see Torch.OwnedScalars).
     private readonly TorchSharp.Scalar logCount;
 
     public MemberAverage(IReadOnlyList<TaggingModel> networks)

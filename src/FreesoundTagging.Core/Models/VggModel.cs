@@ -2,6 +2,7 @@ using FreesoundTagging.Runtime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Models;
 

@@ -3,6 +3,7 @@ using System.Text;
 using FreesoundTagging.IO;
 using FreesoundTagging.Training;
 using ScottPlot;
+using FreesoundTagging.Metrics;
 
 namespace FreesoundTagging.Reporting;
 

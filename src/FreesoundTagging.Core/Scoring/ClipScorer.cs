@@ -3,6 +3,7 @@ using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Scoring;
 
@@ -95,7 +96,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         (int)Math.Clamp(2L * batchSize * ReferenceWindowFrames / Math.Max(1, window), 1, Math.Max(1, 2L * batchSize));
 
     /// <summary>Batches of clip indices with the length to feed them at.</summary>
-    private IEnumerable<(int[] Batch, int Frames)> Batches(IReadOnlyList<LogMel> clips)
+    private IEnumerable<(int[] Clips, int Frames)> Batches(IReadOnlyList<LogMel> clips)
     {
         var all = Enumerable.Range(0, clips.Count);
         if (lengthBucketed)

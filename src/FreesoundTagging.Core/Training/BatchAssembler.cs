@@ -1,6 +1,7 @@
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Runtime;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Training;
 

@@ -1,6 +1,7 @@
 using FreesoundTagging.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Training;
 

@@ -5,6 +5,7 @@ using FreesoundTagging.IO;
 using FreesoundTagging.Models;
 using FreesoundTagging.Recipes;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Training;
 

@@ -9,6 +9,7 @@ using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.BadInput;
 

@@ -7,6 +7,7 @@ using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using NumSharp;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.CommandLine;
 
@@ -116,7 +117,7 @@ public class FeatureOptionsTests
         Assert.True(import.Exit == 0, import.Err);
         Assert.Equal(ModelFile.ReadMetadata(dir.File("m.fstmodel")).Features, ModelFile.ReadMetadata(dir.File("back.fstmodel")).Features);
         // An export of format 1 spelled the value clip_peak: it still imports as the same features.
-        string first = File.ReadAllText(dir.File("e.json")).Replace(FreesoundTagging.Interop.PyTorchExport.Format, FreesoundTagging.Interop.PyTorchExport.FirstFormat)
+        string first = File.ReadAllText(dir.File("e.json")).Replace(FreesoundTagging.Jobs.PyTorchExport.Format, FreesoundTagging.Jobs.PyTorchExport.FirstFormat)
             .Replace("\"clip-peak\"", "\"clip_peak\"");
         Assert.Contains("\"clip_peak\"", first);
         File.WriteAllText(dir.File("first.json"), first);

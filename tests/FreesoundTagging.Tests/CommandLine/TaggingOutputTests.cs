@@ -6,6 +6,7 @@ using FreesoundTagging.Models;
 using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.CommandLine;
 

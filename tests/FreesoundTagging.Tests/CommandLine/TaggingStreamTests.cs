@@ -4,6 +4,7 @@ using FreesoundTagging.Inference;
 using FreesoundTagging.Tests.Audio;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.CommandLine;
 

@@ -3,6 +3,7 @@ using FreesoundTagging.Recipes;
 using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.CommandLine;
 

@@ -4,6 +4,7 @@ using FreesoundTagging.IO;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.Datasets;
 

@@ -2,6 +2,7 @@ using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.Features;
 

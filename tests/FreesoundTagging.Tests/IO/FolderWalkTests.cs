@@ -1,6 +1,7 @@
 using FreesoundTagging.Inference;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.IO;
 

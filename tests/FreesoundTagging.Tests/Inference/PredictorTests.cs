@@ -8,6 +8,8 @@ using FreesoundTagging.Tests.Support;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Jobs;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Inference;
 

@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
-using FreesoundTagging.Interop;
 using FreesoundTagging.Models;
 using FreesoundTagging.Tests.Repository;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.Interop;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
-using FreesoundTagging.Interop;
 using FreesoundTagging.IO;
 using FreesoundTagging.Model;
 using FreesoundTagging.Models;
@@ -12,6 +11,8 @@ using FreesoundTagging.Tests.Support;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Jobs;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Interop;
 

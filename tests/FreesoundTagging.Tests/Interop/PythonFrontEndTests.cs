@@ -1,9 +1,9 @@
 using System.Text.Json;
 using FreesoundTagging.Features;
-using FreesoundTagging.Interop;
 using FreesoundTagging.Predict;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Jobs;
 
 namespace FreesoundTagging.Tests.Interop;
 

@@ -5,6 +5,7 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

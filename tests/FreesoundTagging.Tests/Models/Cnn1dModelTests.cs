@@ -4,6 +4,7 @@ using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

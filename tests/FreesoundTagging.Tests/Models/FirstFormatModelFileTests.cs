@@ -5,6 +5,7 @@ using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Repository;
 using FreesoundTagging.Tests.Support;
 using Xunit;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

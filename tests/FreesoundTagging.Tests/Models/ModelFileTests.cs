@@ -6,6 +6,7 @@ using TorchSharp;
 using FreesoundTagging.Tests.Support;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

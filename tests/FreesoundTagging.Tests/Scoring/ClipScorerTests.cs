@@ -5,6 +5,7 @@ using FreesoundTagging.Runtime;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Scoring;
 

@@ -4,6 +4,7 @@ using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -10,6 +10,8 @@ using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Jobs;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -5,6 +5,8 @@ using FreesoundTagging.Tests.Support;
 using FreesoundTagging.Training;
 using Xunit;
 using static TorchSharp.torch;
+using FreesoundTagging.Jobs;
+using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+using FreesoundTagging.Runtime;
+
+namespace FreesoundTagging.Torch;
+
+/// <summary>
+/// Has libtorch's OpenMP threads sleep instead of spin while they wait for work (OMP_WAIT_POLICY=PASSIVE), unless
+/// the user set a policy.
+/// </summary>
+/// <remarks>
+/// Spinning pays off only when every thread owns a core. These VMs are shared (load averages of 12-19 on 2 cores
+/// while others build), and there a spinning thread burns the time slice the thread it waits for needs: a padded
+/// cnn_1d_dropout step on 2 threads took 9.0 s against 2.9 s on 1 thread, and the elided step, made of many small
+/// calls, 8.2 s; with PASSIVE the elided step took 0.40 s (docs/performance.md). libgomp reads the variable once,
+/// when it is loaded, so this must run before libtorch is. .NET's Environment.SetEnvironmentVariable does not
+/// reach native code, hence setenv.
+/// </remarks>
+public static partial class ThreadWaitPolicy
+{
+    public const string Variable = "OMP_WAIT_POLICY";
+
+    /// <summary>Sets OMP_WAIT_POLICY=PASSIVE for the native side unless it is set; FREESOUND_OMP_PASSIVE=0 keeps libgomp's default.</summary>
+    public static void Apply()
+    {
+        if (!OperatingSystem.IsLinux() || !EnvironmentSwitches.Current.PassiveThreadWait) return;
+        if (Environment.GetEnvironmentVariable(Variable) is not null) return;
+        try
+        {
+            setenv(Variable, "PASSIVE", 0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // no libc setenv: leave the default
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+}
