@@ -5,10 +5,10 @@ using FreesoundTagging.Inference;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 /// <summary>
 /// bench elision &lt;data_dir&gt; [variant] [steps] [batch]: the original recipe's padded training steps on real batches

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 /// <summary>
 /// bench gc-stress [seconds] [ours|torchsharp]: training steps of a small conv + batch-norm network while another

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 // bench step [variant|all] [steps] [batch] [frames] [threads]: seconds per training step (Adam, soft-target loss) on
 // random data, after one warm-up step. Environment knobs to compare: FREESOUND_MALLOC_TUNING=0 (glibc

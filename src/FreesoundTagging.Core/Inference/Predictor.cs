@@ -2,9 +2,9 @@ using System.Diagnostics;
 using FreesoundTagging.Features;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Inference;
 

@@ -1,9 +1,9 @@
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Models;
 

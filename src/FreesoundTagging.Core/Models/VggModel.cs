@@ -1,8 +1,8 @@
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Models;
 

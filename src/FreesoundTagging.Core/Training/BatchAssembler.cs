@@ -1,7 +1,7 @@
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Runtime;
-using static TorchSharp.torch;
 using FreesoundTagging.Torch;
+using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
 

@@ -1,7 +1,7 @@
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Training;
 

@@ -6,10 +6,10 @@ using FreesoundTagging.Metrics;
 using FreesoundTagging.Models;
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Training;
 

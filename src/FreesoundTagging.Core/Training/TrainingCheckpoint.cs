@@ -4,8 +4,8 @@ using System.Text.Json;
 using FreesoundTagging.IO;
 using FreesoundTagging.Models;
 using FreesoundTagging.Recipes;
-using static TorchSharp.torch;
 using FreesoundTagging.Torch;
+using static TorchSharp.torch;
 
 namespace FreesoundTagging.Training;
 

@@ -1,15 +1,15 @@
 using System.Diagnostics;
-using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Inputs;
 using FreesoundTagging.Model;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.CommandLine;
 

@@ -1,15 +1,15 @@
 using FreesoundTagging.Audio;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
+using FreesoundTagging.Jobs;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Jobs;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Inference;
 

@@ -1,18 +1,18 @@
 using System.Diagnostics;
 using System.Text.Json;
 using FreesoundTagging.Features;
-using FreesoundTagging.Inference;
 using FreesoundTagging.IO;
+using FreesoundTagging.Inference;
+using FreesoundTagging.Jobs;
 using FreesoundTagging.Model;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Jobs;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Interop;
 

@@ -1,11 +1,11 @@
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

@@ -1,10 +1,10 @@
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

@@ -1,9 +1,9 @@
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

@@ -1,11 +1,11 @@
 using FreesoundTagging.Features;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
-using TorchSharp;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
+using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Models;
 

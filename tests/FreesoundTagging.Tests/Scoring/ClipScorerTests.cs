@@ -1,11 +1,11 @@
 using FreesoundTagging.Features;
-using FreesoundTagging.Scoring;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Scoring;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Scoring;
 

@@ -1,9 +1,9 @@
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Torch;
 

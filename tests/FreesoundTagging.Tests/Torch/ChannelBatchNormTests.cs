@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Torch;
 

@@ -1,8 +1,8 @@
 using FreesoundTagging.Runtime;
+using FreesoundTagging.Torch;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Torch;
 

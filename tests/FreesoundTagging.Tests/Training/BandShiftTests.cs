@@ -4,11 +4,11 @@ using FreesoundTagging.Models;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -1,10 +1,10 @@
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -1,17 +1,17 @@
-using FreesoundTagging.Recipes;
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
+using FreesoundTagging.Jobs;
 using FreesoundTagging.Metrics;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Jobs;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -1,12 +1,12 @@
-using FreesoundTagging.Recipes;
+using FreesoundTagging.Jobs;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Jobs;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

@@ -1,14 +1,14 @@
-using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
+using FreesoundTagging.Jobs;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Jobs;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 

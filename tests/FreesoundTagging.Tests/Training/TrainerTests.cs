@@ -1,13 +1,13 @@
-using FreesoundTagging.Recipes;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Metrics;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Support;
+using FreesoundTagging.Torch;
 using FreesoundTagging.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using FreesoundTagging.Torch;
 
 namespace FreesoundTagging.Tests.Training;
 
