@@ -98,25 +98,25 @@ internal sealed class PowerSpectrum
     {
         int n = _half;
         double[] re = _re, im = _im;
-        // h = 1: twiddle 1.
-        if (n >= 2)
-            for (int i = 0; i < n; i += 2)
-            {
-                double ar = re[i], ai = im[i], br = re[i + 1], bi = im[i + 1];
-                re[i] = ar + br; im[i] = ai + bi;
-                re[i + 1] = ar - br; im[i + 1] = ai - bi;
-            }
-        // h = 2: twiddles 1 and -i.
+        if (n == 2)
+        {
+            double ar = re[0], ai = im[0], br = re[1], bi = im[1];
+            re[0] = ar + br; im[0] = ai + bi;
+            re[1] = ar - br; im[1] = ai - bi;
+        }
+        // h = 1 (twiddle 1) and h = 2 (twiddles 1 and -i) in one pass: the two stages' operations, in their order.
         if (n >= 4)
             for (int i = 0; i < n; i += 4)
             {
-                double ar = re[i], ai = im[i], br = re[i + 2], bi = im[i + 2];
-                re[i] = ar + br; im[i] = ai + bi;
-                re[i + 2] = ar - br; im[i + 2] = ai - bi;
-                ar = re[i + 1]; ai = im[i + 1];
-                double tr = im[i + 3], ti = -re[i + 3];
-                re[i + 1] = ar + tr; im[i + 1] = ai + ti;
-                re[i + 3] = ar - tr; im[i + 3] = ai - ti;
+                double r0 = re[i] + re[i + 1], i0 = im[i] + im[i + 1];
+                double r1 = re[i] - re[i + 1], i1 = im[i] - im[i + 1];
+                double r2 = re[i + 2] + re[i + 3], i2 = im[i + 2] + im[i + 3];
+                double r3 = re[i + 2] - re[i + 3], i3 = im[i + 2] - im[i + 3];
+                re[i] = r0 + r2; im[i] = i0 + i2;
+                re[i + 2] = r0 - r2; im[i + 2] = i0 - i2;
+                double tr = i3, ti = -r3;
+                re[i + 1] = r1 + tr; im[i + 1] = i1 + ti;
+                re[i + 3] = r1 - tr; im[i + 3] = i1 - ti;
             }
         for (int h = 4; h < n; h *= 2)
         {
@@ -175,7 +175,38 @@ internal sealed class PowerSpectrum
         int m = _half;
         if (first.Length < m + 1 || (!power && imaginary.Length < m + 1)) throw new ArgumentException($"need {m + 1} bins");
         double[] re = _re, im = _im;
-        for (int k = 0; k <= m; k++)
+        int k = 0;
+        if (power && _vectors && m >= 8)
+        {
+            // Bin 0 below; then k, k+1, k+2, k+3 against M-k … M-k-3 (loaded upwards, reversed), while those stay above 0.
+            SplitPowerScalar(0, first);
+            ref double reRef = ref re[0], imRef = ref im[0], cosRef = ref _splitCos[0], sinRef = ref _splitSin[0], powerRef = ref first[0];
+            var half = Vector256.Create(0.5);
+            var reverse = Vector256.Create(3L, 2L, 1L, 0L);
+            for (k = 1; k + 4 <= m; k += 4)
+            {
+                nuint a = (nuint)k, b = (nuint)(m - k - 3);
+                var ra = Vector256.LoadUnsafe(ref reRef, a);
+                var ia = Vector256.LoadUnsafe(ref imRef, a);
+                var rb = Vector256.Shuffle(Vector256.LoadUnsafe(ref reRef, b), reverse);
+                var ib = Vector256.Shuffle(Vector256.LoadUnsafe(ref imRef, b), reverse);
+                var er = half * (ra + rb);
+                var ei = half * (ia - ib);
+                var or = half * (ia + ib);
+                var oi = half * (rb - ra);
+                var c = Vector256.LoadUnsafe(ref cosRef, a);
+                var s = Vector256.LoadUnsafe(ref sinRef, a);
+                var xr = er + (c * or + s * oi);
+                var xi = ei + (c * oi - s * or);
+                (xr * xr + xi * xi).StoreUnsafe(ref powerRef, a);
+            }
+        }
+        if (power)
+        {
+            for (; k <= m; k++) SplitPowerScalar(k, first);
+            return;
+        }
+        for (; k <= m; k++)
         {
             int a = k == m ? 0 : k, b = k == 0 ? 0 : m - k;
             double er = 0.5 * (re[a] + re[b]), ei = 0.5 * (im[a] - im[b]);
@@ -183,13 +214,23 @@ internal sealed class PowerSpectrum
             double c = _splitCos[k], s = _splitSin[k];
             double xr = er + (c * or + s * oi);
             double xi = ei + (c * oi - s * or);
-            if (power) first[k] = xr * xr + xi * xi;
-            else
-            {
-                first[k] = xr;
-                imaginary[k] = xi;
-            }
+            first[k] = xr;
+            imaginary[k] = xi;
         }
+    }
+
+    /// <summary><see cref="Split"/>'s bin k as power, the vector loop's arithmetic one lane at a time.</summary>
+    private void SplitPowerScalar(int k, Span<double> power)
+    {
+        int m = _half;
+        int a = k == m ? 0 : k, b = k == 0 ? 0 : m - k;
+        double[] re = _re, im = _im;
+        double er = 0.5 * (re[a] + re[b]), ei = 0.5 * (im[a] - im[b]);
+        double or = 0.5 * (im[a] + im[b]), oi = 0.5 * (re[b] - re[a]);
+        double c = _splitCos[k], s = _splitSin[k];
+        double xr = er + (c * or + s * oi);
+        double xi = ei + (c * oi - s * or);
+        power[k] = xr * xr + xi * xi;
     }
 
     private static uint ReverseBits(uint v)
