@@ -7,7 +7,7 @@ public sealed record FeatureConfig
     /// <summary>Clips are resampled to this rate (Hz) before anything else.</summary>
     public int SampleRate { get; init; } = 44100;
 
-    /// <summary>STFT size and Hann window length, in samples (librosa n_fft); a power of two (NWaves' real FFT).</summary>
+    /// <summary>STFT size and Hann window length, in samples (librosa n_fft); a power of two (the radix-2 FFT of <see cref="PowerSpectrum"/>).</summary>
     public int FftSize { get; init; } = 2048;
 
     /// <summary>Samples between frames (librosa hop_length): 441 = 10 ms at 44.1 kHz.</summary>

@@ -62,7 +62,7 @@ public class DatasetBuilderTests
         Assert.All(result.TruncatedClips, f => Assert.True(result.Dataset.Frames[result.Dataset.Fnames.ToList().IndexOf(f)] > 100));
     }
 
-    /// <summary>Guaranteed by the front end (one thread per clip, fixed-order scalar arithmetic), so exact.</summary>
+    /// <summary>Guaranteed by the front end (one thread per clip, fixed-order arithmetic whose vector path gives the scalar path's bits), so exact.</summary>
     [Fact]
     public void SamplesAreTheSameBytesWhateverTheThreadCountAndOnEveryRun()
     {

@@ -1,6 +1,5 @@
 using FreesoundTagging.Audio;
 using FreesoundTagging.Features;
-using NWaves.Transforms;
 
 namespace FreesoundTagging.Tests.Support;
 
@@ -8,12 +7,12 @@ namespace FreesoundTagging.Tests.Support;
 /// The log-mel of a clip held whole, framed directly on the centre-padded array (<see cref="CenterPadding.SampleAt"/>):
 /// the reference that <see cref="LogMelExtractor"/>'s streamed frames, which assemble each frame from a sliding window
 /// and read the padding from a tail, are checked against bit for bit. The arithmetic after framing is the extractor's,
-/// step for step (float64 Hann, NWaves' float64 FFT, |X|², the filter bank, the log), so any difference is framing.
+/// step for step (float64 Hann, the float64 FFT and |X|² of <see cref="PowerSpectrum"/>, the filter bank, the log), so any difference is framing.
 /// </summary>
 internal sealed class WholeClipLogMel
 {
     private readonly FeatureConfig _config;
-    private readonly RealFft64 _fft;
+    private readonly PowerSpectrum _fft;
     private readonly MelFilterBank _bank;
     private readonly double[] _window;
 
@@ -21,7 +20,7 @@ internal sealed class WholeClipLogMel
     {
         _config = config.EnsureValid();
         int n = config.FftSize;
-        _fft = new RealFft64(n);
+        _fft = new PowerSpectrum(n);
         _bank = MelFilterBank.Create(config);
         _window = Enumerable.Range(0, n).Select(i => 0.5 - 0.5 * Math.Cos(2 * Math.PI * i / n)).ToArray();
     }
@@ -34,17 +33,14 @@ internal sealed class WholeClipLogMel
         int n = _config.FftSize, mels = _config.MelCount, frames = _config.FrameCount(samples.Length);
         bool clipPeak = _config.LogReference == LogReference.ClipPeak;
         var values = new float[frames * mels];
-        var frame = new double[n];
-        var re = new double[n / 2 + 1];
-        var im = new double[n / 2 + 1];
+        var frame = new float[n];
         var power = new double[n / 2 + 1];
         var mel = new double[mels];
         for (int t = 0; t < frames; t++)
         {
             long start = (long)t * _config.HopLength - n / 2;
-            for (int i = 0; i < n; i++) frame[i] = CenterPadding.SampleAt(samples, start + i, _config.PadMode) * _window[i];
-            _fft.Direct(frame, re, im);
-            for (int k = 0; k < power.Length; k++) power[k] = re[k] * re[k] + im[k] * im[k];
+            for (int i = 0; i < n; i++) frame[i] = CenterPadding.SampleAt(samples, start + i, _config.PadMode);
+            _fft.Compute(frame, _window, power);
             _bank.Apply(power, mel);
             // ClipPeak keeps the float32 mel powers until the clip's peak is known; the absolute reference logs at once.
             for (int m = 0; m < mels; m++) values[t * mels + m] = clipPeak ? (float)mel[m] : (float)Math.Log(mel[m] + _config.LogOffset);
