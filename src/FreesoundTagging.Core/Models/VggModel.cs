@@ -1,5 +1,6 @@
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Torch;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -101,7 +102,9 @@ public sealed class VggModel : TaggingModel
         {
             var conv = (Conv2d)layers[i];
             var norm = (ChannelBatchNorm)layers[i + 1];
-            var scale = norm.weight!.div(norm.running_var!.add(norm.eps).sqrt_());
+            // Owned Scalars: TorchSharp's implicit ones can be finalized mid-call (ScalarLifetimeTests).
+            using var eps = norm.eps.ToScalar();
+            var scale = norm.weight!.div(norm.running_var!.add(eps, OwnedScalars.One).sqrt_());
             var weight = conv.weight!.mul(scale.view(-1, 1, 1, 1));
             var bias = norm.bias!.sub(norm.running_mean!.mul(scale));
             x = functional.conv2d(x, weight, bias, padding: [1, 1]).relu_();
