@@ -105,6 +105,34 @@ public class VggModelTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public void EvaluationWithFoldedNormsMatchesTheSeparateLayers(bool channelsLast)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        using var model = (VggModel)ModelVariant.Vgg2d.Create(64, 7);
+        model.ChannelsLast = channelsLast;
+        // Running statistics and affine parameters away from their initial 0, 1: a few training passes on shifted,
+        // scaled input, then random γ and β.
+        using (no_grad())
+        {
+            for (int i = 0; i < 3; i++) model.forward(randn(4, 40, 64).mul(3).add(2));
+            foreach (var (name, p) in model.named_parameters())
+                if (name.Contains("blocks") && p.dim() == 1) p.copy_(rand_like(p).add(0.5));
+        }
+        model.eval();
+        using var noGrad = no_grad();
+        var input = randn(3, 90, 64).mul(2);
+        model.FoldsNormsInEval = false;
+        var separate = model.forward(input).to(float64);
+        model.FoldsNormsInEval = true;
+        var folded = model.forward(input).to(float64);
+        Assert.True(RelativeError(folded, separate) < 1e-5, $"logits off by {RelativeError(folded, separate)}");
+        Assert.True(nn.functional.softmax(folded, 1).sub(nn.functional.softmax(separate, 1)).abs().max().item<double>() < 1e-6);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public void TheFirstBlockHandsOnMapsInTheChosenLayout(bool channelsLast)
     {
         using var scope = NewDisposeScope();
