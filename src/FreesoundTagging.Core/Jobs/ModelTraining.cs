@@ -201,7 +201,7 @@ public static class ModelTraining
     /// </summary>
     /// <remarks>
     /// On 2 cores two VGG networks trained side by side on one thread each get through about 1.2x the steps that
-    /// one network gets on two threads (the best recipe: 617 s against 746 s, docs/performance.md): a small
+    /// one network gets on two threads (docs/performance.md has the best recipe's figures): a small
     /// network's convolutions do not split well across threads. Waves of exactly T members would leave cores idle
     /// in the last one (a third member alone on one of 2 cores), and giving that member more threads would change
     /// its floats; so a member count that T does not divide runs wider waves, one thread each, the OS sharing the

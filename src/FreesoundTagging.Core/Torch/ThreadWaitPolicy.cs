@@ -9,9 +9,9 @@ namespace FreesoundTagging.Torch;
 /// </summary>
 /// <remarks>
 /// Spinning pays off only when every thread owns a core. These VMs are shared (load averages of 12-19 on 2 cores
-/// while others build), and there a spinning thread burns the time slice the thread it waits for needs: a padded
-/// cnn_1d_dropout step on 2 threads took 9.0 s against 2.9 s on 1 thread, and the elided step, made of many small
-/// calls, 8.2 s; with PASSIVE the elided step took 0.40 s (docs/performance.md). libgomp reads the variable once,
+/// while others build), and there a spinning thread burns the time slice the thread it waits for needs: training
+/// steps, the elided one above all (many small calls), ran several times slower spinning than waiting passively
+/// (docs/performance.md, "passive OpenMP waiting", has the figures). libgomp reads the variable once,
 /// when it is loaded, so this must run before libtorch is. .NET's Environment.SetEnvironmentVariable does not
 /// reach native code, hence setenv.
 /// </remarks>
