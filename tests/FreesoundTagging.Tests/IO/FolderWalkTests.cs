@@ -53,6 +53,20 @@ public class FolderWalkTests
     }
 
     /// <summary>A folder at <paramref name="relative"/> holding one WAV.</summary>
+    [Fact]
+    public void HiddenFilesAndFoldersAreNotTheUsersAudio()
+    {
+        using var dir = new TempDir();
+        string music = Tree(dir, "music");
+        File.WriteAllBytes(Path.Combine(music, "._x.wav"), [0, 5, 22, 7]); // macOS's resource fork beside x.wav
+        Tree(dir, "music/.cache");
+
+        var (files, skipped) = ExpandWithin(music);
+
+        Assert.Equal([Path.Combine(music, "x.wav")], files);
+        Assert.Empty(skipped);
+    }
+
     private static string Tree(TempDir dir, string relative)
     {
         string folder = Directory.CreateDirectory(dir.File(relative)).FullName;
