@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Features;
+using FreesoundTagging.IO;
 
 namespace FreesoundTagging.Inputs;
 
@@ -36,8 +37,8 @@ internal sealed class FeatureOptions
         FMin.Between(0, MaxHz);
         FMax.Between(0, MaxHz);
         LogOffset.Check<double>(v => v is > 0 and <= 1e3, "must be above 0 and at most 1000");
-        PadMode.OneOf("reflect", "constant");
-        LogReference.OneOf("absolute", "clip-peak");
+        PadMode.OneOf([.. EnumSpelling.Spellings<StftPadMode>()]);
+        LogReference.OneOf([.. EnumSpelling.Spellings<Features.LogReference>()]);
     }
 
     public IEnumerable<Option> All => [SampleRate, FftSize, Hop, Mels, FMin, FMax, LogOffset, LogReference, PadMode];
@@ -80,8 +81,8 @@ internal sealed class FeatureOptions
         FMinHz = parse.GetValue(FMin),
         FMaxHz = parse.GetValue(FMax),
         LogOffset = parse.GetValue(LogOffset),
-        PadMode = parse.GetValue(PadMode) == "constant" ? StftPadMode.Constant : StftPadMode.Reflect,
-        LogReference = parse.GetValue(LogReference) == "clip-peak" ? Features.LogReference.ClipPeak : Features.LogReference.Absolute,
+        PadMode = EnumSpelling.Parse<StftPadMode>(parse.GetRequiredValue(PadMode))!.Value,
+        LogReference = EnumSpelling.Parse<Features.LogReference>(parse.GetRequiredValue(LogReference))!.Value,
     };
 
     private static string Hz(double x) => x.ToString("0.###", CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Inference;
+using FreesoundTagging.IO;
 using FreesoundTagging.Scoring;
 using FreesoundTagging.Jobs;
 using FreesoundTagging.Torch;
@@ -24,7 +25,7 @@ public static class PredictCommand
         command.SetAction(parse => CommandRunner.Run(cancel =>
         {
             FreesoundTagging.Torch.TorchRuntime.AllowTf32 = parse.GetValue(cli.Tf32);
-            var ensembleMean = EnsembleAverage.Parse(parse.GetRequiredValue(cli.Mean));
+            var ensembleMean = EnumSpelling.Parse<EnsembleMean>(parse.GetRequiredValue(cli.Mean))!.Value;
             string[] all = parse.GetRequiredValue(cli.Inputs);
             // Model files are told from audio and CSV paths by their content, so `folds/*.fstmodel` just works.
             int modelCount = all.TakeWhile(Models.ModelFile.HasMagic).Count();

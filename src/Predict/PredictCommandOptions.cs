@@ -1,6 +1,8 @@
 using System.CommandLine;
 using FreesoundTagging.CommandLine;
 using FreesoundTagging.Inference;
+using FreesoundTagging.IO;
+using FreesoundTagging.Scoring;
 
 namespace FreesoundTagging.Predict;
 
@@ -31,7 +33,7 @@ internal sealed class PredictCommandOptions
 
     public PredictCommandOptions()
     {
-        Mean.OneOf("arithmetic", "geometric");
+        Mean.OneOf([.. EnumSpelling.Spellings<EnsembleMean>()]);
         Batch.Between(1, 4096, "clips");
         Threads.Threads();
         Device.Device();

@@ -190,9 +190,9 @@ public static class PyTorchExport
             ["features"] = new JsonObject
             {
                 ["sr"] = f.SampleRate, ["n_fft"] = f.FftSize, ["hop_length"] = f.HopLength, ["n_mels"] = f.MelCount,
-                ["fmin"] = f.FMinHz, ["fmax"] = f.FMaxHz, ["pad_mode"] = OptionSpellingEnumConverter.Spell(f.PadMode),
+                ["fmin"] = f.FMinHz, ["fmax"] = f.FMaxHz, ["pad_mode"] = EnumSpelling.Spell(f.PadMode),
                 ["power"] = 2.0, ["mel_norm"] = "slaney", ["htk"] = false, ["log_offset"] = f.LogOffset, ["max_frames"] = f.MaxFrames,
-                ["log_reference"] = OptionSpellingEnumConverter.Spell(f.LogReference),
+                ["log_reference"] = EnumSpelling.Spell(f.LogReference),
                 ["log"] = f.LogReference == LogReference.ClipPeak ? "ln(mel / max(mel over the whole clip) + log_offset)" : "ln(mel + log_offset)",
                 ["input_layout"] = "(N, frames, n_mels)",
             },
@@ -212,8 +212,8 @@ public static class PyTorchExport
 
     /// <summary>An enumeration value in any of its spellings (an export of format 1 wrote "clip_peak").</summary>
     private static TEnum Spelled<TEnum>(string text, string key) where TEnum : struct, Enum =>
-        OptionSpellingEnumConverter.Parse<TEnum>(text)
-        ?? throw new FormatException($"{key} must be {string.Join(" or ", Enum.GetValues<TEnum>().Select(v => OptionSpellingEnumConverter.Spell(v)))} (got {text})");
+        EnumSpelling.Parse<TEnum>(text)
+        ?? throw new FormatException($"{key} must be {string.Join(" or ", Enum.GetValues<TEnum>().Select(v => EnumSpelling.Spell(v)))} (got {text})");
 
     private static bool SamePath(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 }

@@ -77,7 +77,7 @@ public sealed record ModelInfo(
         yield return $"classes:      {Classes.Count}: {string.Join(", ", Classes)}";
         yield return $"features:     log-mel, {f.SampleRate} Hz, FFT {f.FftSize}, hop {f.HopLength}, {f.MelCount} mel bands {F(f.FMinHz)}-{F(f.FMaxHz)} Hz, " +
                      (f.LogReference == LogReference.ClipPeak ? $"ln(mel / the clip's peak + {FeatureConfig.FormatLogOffset(f.LogOffset)}), " : $"ln(mel + {FeatureConfig.FormatLogOffset(f.LogOffset)}), ") +
-                     $"{IO.OptionSpellingEnumConverter.Spell(f.PadMode)} padding, {f.MaxFrames} frames per clip";
+                     $"{IO.EnumSpelling.Spell(f.PadMode)} padding, {f.MaxFrames} frames per clip";
         yield return $"scoring:      " + (WindowSeconds is { } w ? $"windows of {F(w)} s ({(CropSeconds is { } c && c != w ? $"its training crop is {F(c)} s" : "its training crop")}), {Hop()}, averaged" : LengthBucketed ? "whole clips, batched by length" : "whole clips, padded")
             + (BandShifts > 0 ? $"; each also shifted by ±1{(BandShifts > 1 ? $"..±{BandShifts}" : "")} mel bands ({2 * BandShifts + 1} passes averaged)" : "");
         yield return $"recipe:       {Recipe ?? "(not recorded)"}";

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FreesoundTagging.IO;
 
 namespace FreesoundTagging.Recipes;
 
@@ -73,7 +74,7 @@ public sealed class TrainingOption<T> : TrainingOption
     public override Type ValueType => typeof(T);
 
     public override IReadOnlyList<string>? Names =>
-        typeof(T).IsEnum ? [.. Enum.GetValues(typeof(T)).Cast<Enum>().Select(v => OptionNames.Policy.ConvertName(v.ToString()))] : null;
+        typeof(T).IsEnum ? [.. Enum.GetValues(typeof(T)).Cast<Enum>().Select(v => EnumSpelling.Spell(v))] : null;
 
     public override string? RuleText => _rule?.Text;
 
@@ -86,7 +87,7 @@ public sealed class TrainingOption<T> : TrainingOption
     public override string Format(object? value) => value switch
     {
         null => "none",
-        Enum e => OptionNames.Policy.ConvertName(e.ToString()),
+        Enum e => EnumSpelling.Spell(e),
         double d => d.ToString("G", CultureInfo.InvariantCulture),
         bool b => b ? "true" : "false",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

@@ -118,7 +118,7 @@ public sealed record TrainingOptions
     /// with --folds) in words, e.g. "cnn_2d_vgg, 40 epochs, batch 64, Adam 0.001 cosine, crop 2 s, mixup 0.4".</summary>
     public string Describe(string variant, int fold = 0)
     {
-        var parts = new List<string> { variant, $"{Epochs} epochs", $"batch {BatchSize}", $"Adam {LearningRate:G4} {OptionNames.Of(Schedule)}" };
+        var parts = new List<string> { variant, $"{Epochs} epochs", $"batch {BatchSize}", $"Adam {LearningRate:G4} {IO.EnumSpelling.Spell(Schedule)}" };
         if (Bucket) parts.Add("length-bucketed");
         if (CropSeconds is { } crop) parts.Add($"crop {crop:G4} s");
         if (MixupAlpha > 0) parts.Add($"mixup {MixupAlpha:G4}");

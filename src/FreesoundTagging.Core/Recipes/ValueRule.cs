@@ -1,4 +1,5 @@
 using System.Globalization;
+using FreesoundTagging.IO;
 
 namespace FreesoundTagging.Recipes;
 
@@ -24,9 +25,9 @@ public static class ValueRule
     public static ValueRule<double?> PositiveAtMost(double max, string unit) =>
         new(v => v is null || (double.IsFinite(v.Value) && v > 0 && v <= max), $"must be more than 0 and at most {Number(max)} {unit}");
 
-    /// <summary>One of the enumeration's names (<see cref="OptionNames"/>); the names are the rule's words.</summary>
+    /// <summary>One of the enumeration's names (<see cref="IO.EnumSpelling"/>); the names are the rule's words.</summary>
     public static ValueRule<TEnum> OneOf<TEnum>() where TEnum : struct, Enum =>
-        new(Enum.IsDefined, $"must be one of {string.Join(", ", OptionNames.Of<TEnum>())}");
+        new(Enum.IsDefined, $"must be one of {string.Join(", ", EnumSpelling.Spellings<TEnum>())}");
 
     internal static string Number(double x) => x.ToString("G", CultureInfo.InvariantCulture);
 }

@@ -3,15 +3,6 @@ namespace FreesoundTagging.Scoring;
 /// <summary>Combines the class probabilities several networks give one clip (<see cref="EnsembleMean"/>).</summary>
 public static class EnsembleAverage
 {
-    /// <summary>Parses "arithmetic" or "geometric" (as typed on the command line).</summary>
-    /// <exception cref="InvalidInputException">Anything else.</exception>
-    public static EnsembleMean Parse(string? name) => name switch
-    {
-        "arithmetic" => EnsembleMean.Arithmetic,
-        "geometric" => EnsembleMean.Geometric,
-        _ => throw new InvalidInputException($"unknown ensemble mean '{name}': valid are arithmetic, geometric"),
-    };
-
     /// <summary>One probability row from each model's row for the same clip (equal lengths).</summary>
     public static float[] Combine(IReadOnlyList<float[]> rows, EnsembleMean mean)
     {

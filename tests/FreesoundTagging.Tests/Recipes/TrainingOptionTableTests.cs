@@ -1,4 +1,5 @@
 using FreesoundTagging.Models;
+using FreesoundTagging.IO;
 using FreesoundTagging.Recipes;
 using FreesoundTagging.Tests.Repository;
 using FreesoundTagging.Tests.Support;
@@ -44,8 +45,8 @@ public class TrainingOptionTableTests
         var names = TrainingOptionTable.All.Select(o => o.Name).ToList();
         Assert.Equal(names.Count, names.Distinct().Count());
         Assert.All(names, n => Assert.Matches("^[a-z0-9]+(-[a-z0-9]+)*$", n));
-        Assert.Equal(["constant", "cosine"], OptionNames.Of<LearningRateSchedule>());
-        Assert.Equal(["last", "best"], OptionNames.Of<KeepEpoch>());
+        Assert.Equal(["constant", "cosine"], EnumSpelling.Spellings<LearningRateSchedule>());
+        Assert.Equal(["last", "best"], EnumSpelling.Spellings<KeepEpoch>());
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FreesoundTagging.IO;
 using FreesoundTagging.Scoring;
 using FreesoundTagging.Tests.Support;
 using Xunit;
@@ -21,7 +22,8 @@ public class EnsembleAverageTests
             Assert.Equal(g.Select(v => (float)(v / g.Sum())), combined, new Tolerance(1e-6));
         }
         Assert.Same(a, EnsembleAverage.Combine([a], mean));
-        Assert.Equal(EnsembleMean.Geometric, EnsembleAverage.Parse("geometric"));
-        Assert.Throws<InvalidInputException>(() => EnsembleAverage.Parse("median"));
+        Assert.Equal(["arithmetic", "geometric"], EnumSpelling.Spellings<EnsembleMean>());
+        Assert.Equal(EnsembleMean.Geometric, EnumSpelling.Parse<EnsembleMean>("geometric"));
+        Assert.Null(EnumSpelling.Parse<EnsembleMean>("median"));
     }
 }
