@@ -8,20 +8,29 @@ namespace FreesoundTagging.IO;
 /// <summary>
 /// A read-only, memory-mapped .npy array (NumSharp's OpenMemmap): rows are read straight from the page cache,
 /// so an array larger than memory costs only the rows in use. The header is validated first (see
-/// <see cref="NpyHeader.Read"/>), so a truncated or lying file is refused before it is mapped.
+/// <see cref="NpyHeader.Read"/>), so a truncated or lying file is refused before it is mapped. The part of a row
+/// that lies in a file hole (inputs leaves each row's padding as one, <see cref="NpyRowWriter.Sparse"/>) is not read
+/// but filled with zeros, which is what it holds (<see cref="FileHoles"/>).
 /// </summary>
 public sealed unsafe class MappedNpyArray : IDisposable
 {
     private readonly NDArray _mapped;
     private readonly byte* _data;
+    private readonly FileHoles _holes;
 
-    private MappedNpyArray(string path, NpyHeader header, NDArray mapped)
+    /// <summary>Per row, the elements [start, end) that lie in its first hole; start −1 until asked.</summary>
+    private readonly (long Start, long End)[] _holeElements;
+
+    private MappedNpyArray(string path, NpyHeader header, NDArray mapped, FileHoles holes)
     {
         Path = path;
         Header = header;
         _mapped = mapped;
+        _holes = holes;
         _data = (byte*)mapped.Unsafe.Address;
         RowElements = header.Shape.Length == 0 ? 1 : header.Shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        _holeElements = new (long, long)[RowCount];
+        Array.Fill(_holeElements, (-1L, -1L));
     }
 
     public string Path { get; }
@@ -44,7 +53,7 @@ public sealed unsafe class MappedNpyArray : IDisposable
         if (header.DataLength == 0) throw new InvalidArrayException($"has no data (shape ({string.Join(", ", header.Shape)}))", path);
         try
         {
-            return new MappedNpyArray(path, header, NpyFormat.OpenMemmap(path, "r", 1 << 16));
+            return new MappedNpyArray(path, header, NpyFormat.OpenMemmap(path, "r", 1 << 16), FileHoles.Open(path));
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
@@ -58,7 +67,18 @@ public sealed unsafe class MappedNpyArray : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(row);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, RowCount);
         int count = (int)Math.Min(destination.Length, RowElements);
-        byte* start = _data + row * RowElements * Dtype.ItemSize();
+        var (holeStart, holeEnd) = HoleElements(row);
+        int zeroStart = (int)Math.Min(count, holeStart), zeroEnd = (int)Math.Min(count, holeEnd);
+        Copy(row, 0, destination[..zeroStart]);
+        destination[zeroStart..zeroEnd].Clear();
+        Copy(row, zeroEnd, destination[zeroEnd..count]);
+    }
+
+    private void Copy(long row, int first, Span<float> destination)
+    {
+        int count = destination.Length;
+        if (count == 0) return;
+        byte* start = _data + (row * RowElements + first) * Dtype.ItemSize();
         switch (Dtype)
         {
             case NpyDtype.Float32:
@@ -75,5 +95,27 @@ public sealed unsafe class MappedNpyArray : IDisposable
         }
     }
 
-    public void Dispose() => _mapped.Dispose();
+    /// <summary>The elements of <paramref name="row"/> that lie in a file hole (whole elements only; empty where
+    /// there is none), which read as zeros without touching the mapping; asked of the system once per row.</summary>
+    internal (long Start, long End) HoleElements(long row)
+    {
+        lock (_holeElements)
+        {
+            if (_holeElements[row].Start >= 0) return _holeElements[row];
+        }
+        int itemSize = Dtype.ItemSize();
+        long start = Header.DataOffset + row * RowElements * itemSize, end = start + RowElements * itemSize;
+        var (holeStart, holeEnd) = _holes.FirstHole(start, end);
+        // Whole elements only: round the hole's start up and its end down.
+        long first = (holeStart - start + itemSize - 1) / itemSize, last = (holeEnd - start) / itemSize;
+        var elements = last > first ? (first, last) : (RowElements, RowElements);
+        lock (_holeElements) _holeElements[row] = elements;
+        return elements;
+    }
+
+    public void Dispose()
+    {
+        _mapped.Dispose();
+        _holes.Dispose();
+    }
 }
