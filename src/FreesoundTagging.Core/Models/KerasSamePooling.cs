@@ -13,9 +13,12 @@ public static class KerasSamePooling
     public static long LeftPad(long length, long pool, long stride) => Math.Max((OutputLength(length, stride) - 1) * stride + pool - length, 0) / 2;
 
     /// <summary>
-    /// Max-pools (N, C, L) to (N, C, ceil(L / stride)). Keras pads the total shortfall with the smaller half on the
-    /// left; padding with -inf rather than zeros keeps padded positions from ever winning, whatever the sign of the
-    /// inputs. Every window holds at least one real step because the left pad is at most (pool − 1) / 2.
+    /// Max-pools the last dimension of (N, C, L) or (N, C, 1, L) to ceil(L / stride) steps. Keras pads the total
+    /// shortfall with the smaller half on the left, and a padded step never wins (as with -inf, whatever the sign
+    /// of the inputs; every window holds at least one real step because the left pad is at most (pool − 1) / 2).
+    /// libtorch's own padding (implicit -inf) and ceil mode express that without a padded copy wherever they give
+    /// the same windows, as for every pool of 3 with stride 2; else the input is padded with -inf first. A 4-D
+    /// input keeps its memory layout (channels-last stays channels-last).
     /// </summary>
     public static Tensor MaxPool1d(Tensor input, long pool, long stride)
     {
@@ -24,8 +27,21 @@ public static class KerasSamePooling
         long totalPad = Math.Max((outLength - 1) * stride + pool - length, 0);
         long left = totalPad / 2;
         long right = totalPad - left;
-        if (totalPad == 0) return nn.functional.max_pool1d(input, pool, stride);
+        // libtorch's windows start where Keras' do when it pads `left` (on both sides, at most pool / 2); ceil mode
+        // adds a last, partial window when one starts inside. Same windows whenever the counts agree.
+        long span = length + 2 * left - pool;
+        if (left <= pool / 2 && span >= 0)
+            foreach (bool ceil in new[] { false, true })
+            {
+                long steps = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+                if (ceil && (steps - 1) * stride >= length + left) steps--;
+                if (steps == outLength) return Pool(input, pool, stride, left, ceil);
+            }
         using var padded = nn.functional.pad(input, [left, right], PaddingModes.Constant, double.NegativeInfinity);
-        return nn.functional.max_pool1d(padded, pool, stride);
+        return Pool(padded, pool, stride, 0, false);
     }
+
+    private static Tensor Pool(Tensor input, long pool, long stride, long padding, bool ceil) => input.dim() == 4
+        ? nn.functional.max_pool2d(input, [1, pool], [1, stride], [0, padding], ceil_mode: ceil)
+        : nn.functional.max_pool1d(input, pool, stride, padding, ceil_mode: ceil);
 }

@@ -5,9 +5,9 @@ namespace FreesoundTagging.Models;
 
 /// <summary>
 /// cnn_1d's global max over time of conv3 for a batch zero-padded to a length, computed from the frames that hold
-/// content: rows are grouped by length into sub-batches (<see cref="PaddingElision.SubBatches"/>), each cropped to
-/// its <see cref="PaddingElision.Plan"/> and maxed with the padded tail's constant activations, so the padding is
-/// never convolved. The result is the padded computation's within float rounding, gradients included.
+/// content: each row is cropped to its <see cref="PaddingElision.Plan"/> (or kept whole where its content reaches
+/// the end), the rows are convolved in one pass laid end to end (<see cref="RowPacking"/>), and each cropped row's
+/// max is maxed with the padded tail's constant activations, so the padding is never convolved. The result is the padded computation's within float rounding, gradients included.
 /// </summary>
 internal static class PaddedGlobalMax
 {
@@ -28,39 +28,92 @@ internal static class PaddedGlobalMax
 
         var elision = new PaddingElision(paddedFrames);
         var content = contentFrames ?? ContentFrames(input);
-        var groups = elision.SubBatches(content);
-        Tensor? tail = null;
+        // Content within the last receptive field or so of the end: only the whole padded row is exact. Without
+        // gradients (evaluation, predict) a long one is computed in chunks, in bounded memory; else it is packed whole.
+        bool chunked = paddedFrames > LongRowChunks.Frames && !is_grad_enabled();
+        var plans = content.Select(n => elision.For(n) ?? (chunked ? null : elision.Whole)).ToArray();
+        // Every row whole (random data, a batch of full-length clips): the padded computation as it is.
+        if (plans.All(p => p == elision.Whole)) return model.Body(ZeroPadded(input, paddedFrames)).amax([2]).MoveToOuterDisposeScope();
+        int[] packed = Enumerable.Range(0, plans.Length).Where(r => plans[r] is not null).ToArray();
+        int[] whole = Enumerable.Range(0, plans.Length).Where(r => plans[r] is null).ToArray();
         var parts = new List<Tensor>();
-        foreach (int[] rows in groups)
+        if (packed.Length > 0) parts.Add(PackedMax(model, input, elision, packed, packed.Select(r => plans[r]!).ToArray()));
+        if (whole.Length > 0)
         {
-            using var rowIndex = groups.Count == 1 ? null : OnDevice(rows.Select(r => (long)r).ToArray(), input.device);
+            using var rowIndex = packed.Length == 0 ? null : OnDevice(whole.Select(r => (long)r).ToArray(), input.device);
             using var members = rowIndex is null ? input.alias() : input.index_select(0, rowIndex);
-            var plan = elision.For(rows.Max(r => content[r]));
-            if (plan is null)
-            {
-                // Without gradients (evaluation, predict) a long row is computed in chunks, in bounded memory.
-                parts.Add(paddedFrames > LongRowChunks.Frames && !is_grad_enabled()
-                    ? LongRowChunks.RowsMax(model, members, paddedFrames, LongRowChunks.Frames)
-                    : model.Body(ZeroPadded(members, paddedFrames)).amax([2]));
-                continue;
-            }
-            // Conv3 positions below TailStart are the padded ones; the rest of the padded row is the zero tail.
-            tail ??= ZeroTail(model, elision, input);
-            using var crop = members.shape[1] >= plan.CropFrames ? members.narrow(1, 0, plan.CropFrames) : ZeroPadded(members, plan.CropFrames);
-            using var c3 = model.Body(crop);
-            using var head3 = c3.narrow(2, 0, plan.TailStart);
-            using var cropMax = head3.amax([2]);
-            parts.Add(maximum(cropMax, tail));
+            parts.Add(LongRowChunks.RowsMax(model, members, paddedFrames, LongRowChunks.Frames));
         }
-        if (groups.Count == 1) return parts[0].MoveToOuterDisposeScope();
+        if (parts.Count == 1) return parts[0].MoveToOuterDisposeScope();
         using var sorted = cat(parts, 0);
         // Rows back in the batch's order: the head (and its dropout masks) sees the batch as the padded one does.
         var inverse = new long[content.Count];
         int position = 0;
-        foreach (int[] rows in groups)
-            foreach (int r in rows) inverse[r] = position++;
+        foreach (int r in packed.Concat(whole)) inverse[r] = position++;
         using var order = OnDevice(inverse, input.device);
         return sorted.index_select(0, order).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(rows.Length, 200): the padded global max of <paramref name="rows"/> of <paramref name="input"/>,
+    /// from one pass of the body over their crops laid end to end (<see cref="RowPacking"/>).</summary>
+    private static Tensor PackedMax(Cnn1dModel model, Tensor input, PaddingElision elision, int[] rows, PaddingElision.Plan[] plans)
+    {
+        var packing = new RowPacking(elision, plans);
+        long frames = input.shape[1], bands = input.shape[2];
+        // Each row's first min(crop, T) frames to its place; the rest of each sequence stays zero.
+        var from = new List<long>();
+        var to = new List<long>();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            long copied = Math.Min(plans[i].CropFrames, frames);
+            long first = packing.Sequence[i] * packing.Length + packing.Offsets[i];
+            for (long t = 0; t < copied; t++)
+            {
+                from.Add(rows[i] * frames + t);
+                to.Add(first + t);
+            }
+        }
+        using var flat = input.reshape(-1, bands);
+        using var fromIndex = OnDevice(from.ToArray(), input.device);
+        using var toIndex = OnDevice(to.ToArray(), input.device);
+        using var picked = flat.index_select(0, fromIndex);
+        using var empty = zeros([packing.Sequences * packing.Length, bands], input.dtype, input.device);
+        using var sequences = empty.index_copy(0, toIndex, picked);
+        using var batch = sequences.view(packing.Sequences, packing.Length, bands);
+        using var masks = new LayerMasks(packing, input.dtype, input.device);
+        using var c3 = model.Body(batch, null, masks);
+        // (200, sequences × Conv3Length) and a zero column after it, where a row shorter than its group's longest
+        // gathers its padding.
+        using var bySequence = c3.permute(1, 0, 2);
+        using var conv3 = bySequence.reshape(c3.shape[1], -1);
+        using var zero = zeros([conv3.shape[0], 1], conv3.dtype, conv3.device);
+        using var positions = cat([conv3, zero], 1);
+        var groups = packing.KeptGroups();
+        var maxima = new List<Tensor>();
+        foreach (var (members, index) in groups)
+        {
+            using var onDevice = OnDevice(index, input.device);
+            using var gathered = positions.index_select(1, onDevice);
+            using var perRow = gathered.view(conv3.shape[0], members.Length, -1);
+            maxima.Add(perRow.amax([2]));
+        }
+        using var grouped = cat(maxima, 1);
+        foreach (var m in maxima) m.Dispose();
+        var inverse = new long[rows.Length];
+        int position = 0;
+        foreach (var (members, _) in groups)
+            foreach (int r in members) inverse[r] = position++;
+        using var order = OnDevice(inverse, input.device);
+        using var inOrder = grouped.index_select(1, order);
+        // Row-major like the padded computation's (N, 200): dropout draws its mask in memory order.
+        using var kept = inOrder.t().contiguous();
+        // Each cropped row's max with the padded tail's; a whole row has no tail (a zero changes no ReLU max).
+        using var tail = ZeroTail(model, elision, input);
+        using var none = zeros_like(tail);
+        using var tails = cat([tail, none], 0);
+        using var which = OnDevice(plans.Select(p => p == elision.Whole ? 1L : 0L).ToArray(), input.device);
+        using var rowTails = tails.index_select(0, which);
+        return maximum(kept, rowTails);
     }
 
     /// <summary>Per row, 1 + its last frame holding a non-zero value (0 for an all-zero row). Read from a CPU tensor;

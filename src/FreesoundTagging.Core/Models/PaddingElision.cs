@@ -18,11 +18,6 @@ namespace FreesoundTagging.Models;
 /// </summary>
 internal sealed class PaddingElision
 {
-    /// <summary>Fixed cost of one more sub-batch in frame-rows of convolution: a conv body is about 15 libtorch calls
-    /// forward and backward (~1.5 ms), and a padded frame-row costs ~3.6 µs (a 64 x 3001 step in 0.7 s). Measured
-    /// on corpus-dev batches (1 thread): 0.37 s per step with this cost, 1.23 s with one crop per batch.</summary>
-    public const long SubBatchCostFrames = 512;
-
     private readonly Cnn1dGeometry _padded;
 
     public PaddingElision(long paddedFrames)
@@ -43,6 +38,9 @@ internal sealed class PaddingElision
 
     public long PaddedFrames => _padded.Length;
 
+    /// <summary>A row computed whole: all of its padded length, every conv3 position kept, no tail.</summary>
+    public Plan Whole => new(PaddedFrames, _padded.Conv3Length);
+
     /// <summary>Length of the all-zero sequence whose conv3 outputs from <see cref="ZeroTailStart"/> on are the padded tail's values.</summary>
     public long ZeroFrames { get; }
 
@@ -62,33 +60,6 @@ internal sealed class PaddingElision
 
     /// <summary>Frames one row of content <paramref name="contentFrames"/> is convolved over.</summary>
     public long CostFrames(long contentFrames) => For(contentFrames)?.CropFrames ?? PaddedFrames;
-
-    /// <summary>
-    /// Rows (by index into <paramref name="contentFrames"/>) split into sub-batches of similar length, cheapest in
-    /// total (rows x frames each, plus <see cref="SubBatchCostFrames"/> per sub-batch), by dynamic programming over
-    /// the rows sorted by length.
-    /// </summary>
-    public IReadOnlyList<int[]> SubBatches(IReadOnlyList<int> contentFrames)
-    {
-        int count = contentFrames.Count;
-        int[] order = Enumerable.Range(0, count).OrderBy(i => contentFrames[i]).ToArray();
-        var best = new long[count + 1];
-        var cut = new int[count + 1];
-        for (int end = 1; end <= count; end++)
-        {
-            long rowCost = CostFrames(contentFrames[order[end - 1]]);
-            best[end] = long.MaxValue;
-            for (int start = 0; start < end; start++)
-            {
-                long cost = best[start] + (end - start) * rowCost + SubBatchCostFrames;
-                if (cost < best[end]) (best[end], cut[end]) = (cost, start);
-            }
-        }
-        var groups = new List<int[]>();
-        for (int end = count; end > 0; end = cut[end]) groups.Add(order[cut[end]..end]);
-        groups.Reverse();
-        return groups;
-    }
 
     /// <param name="CropFrames">Frames to feed (content, then zeros).</param>
     /// <param name="TailStart">Conv3 positions below this come from the crop; the rest are the zero tail's.</param>

@@ -137,14 +137,33 @@ public class PaddingElisionTests
     }
 
     [Fact]
-    public void SubBatchesGroupRowsByLength()
+    public void PackedRowsKeepTheirPhaseAndDoNotOverlap()
     {
         var elision = new PaddingElision(3001);
-        int[] lengths = [3001, 20, 25, 2900, 30, 22, 2950];
-        var groups = elision.SubBatches(lengths);
-        Assert.Equal(lengths.Length, groups.Sum(g => g.Length));
-        Assert.Equal(Enumerable.Range(0, lengths.Length), groups.SelectMany(g => g).Order());
-        Assert.Contains(groups, g => g.Order().SequenceEqual([1, 2, 4, 5]));
+        int[] lengths = [3001, 20, 25, 2900, 30, 22, 2990, 400, 1, 77];
+        var plans = lengths.Select(n => elision.For(n) ?? elision.Whole).ToArray();
+        var packing = new RowPacking(elision, plans);
+        Assert.Equal(RowPacking.MaxSequences, packing.Sequences);
+        Assert.Equal(3001 % 4, packing.Length % 4);
+        for (int r = 0; r < plans.Length; r++)
+        {
+            Assert.Equal(0, packing.Offsets[r] % 4);
+            Assert.True(packing.Offsets[r] + plans[r].CropFrames <= packing.Length);
+            // A whole row ends its sequence: its right end is the padded row's.
+            if (plans[r] == elision.Whole) Assert.Equal(packing.Length, packing.Offsets[r] + 3001);
+            for (int o = 0; o < plans.Length; o++)
+                if (o != r && packing.Sequence[o] == packing.Sequence[r])
+                    Assert.True(packing.Offsets[o] + plans[o].CropFrames <= packing.Offsets[r] || packing.Offsets[r] + plans[r].CropFrames <= packing.Offsets[o], $"rows {r} and {o} overlap");
+        }
+        // Every row's kept positions are gathered once, in some group.
+        var groups = packing.KeptGroups();
+        Assert.Equal(Enumerable.Range(0, plans.Length), groups.SelectMany(g => g.Rows).Order());
+        foreach (var (rows, index) in groups)
+            Assert.Equal(rows.Sum(r => plans[r].TailStart), index.Count(i => i < packing.Sequences * packing.Conv3Length));
+        // More whole rows than sequences: one sequence each.
+        var wholes = new RowPacking(elision, Enumerable.Repeat(elision.Whole, 6).Append(elision.For(10)!).ToArray());
+        Assert.Equal(6, wholes.Sequences);
+        Assert.InRange(wholes.Length, 3001 + elision.For(10)!.CropFrames, 3001 + elision.For(10)!.CropFrames + 4);
     }
 
     [Theory]
