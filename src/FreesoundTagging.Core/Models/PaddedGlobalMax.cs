@@ -82,31 +82,30 @@ internal static class PaddedGlobalMax
         using var batch = sequences.view(packing.Sequences, packing.Length, bands);
         using var masks = new LayerMasks(packing, input.dtype, input.device);
         using var c3 = model.Body(batch, null, masks);
-        // (200, sequences × Conv3Length) and a zero column after it, where a row shorter than its group's longest
-        // gathers its padding.
-        using var bySequence = c3.permute(1, 0, 2);
-        using var conv3 = bySequence.reshape(c3.shape[1], -1);
-        using var zero = zeros([conv3.shape[0], 1], conv3.dtype, conv3.device);
-        using var positions = cat([conv3, zero], 1);
+        // (sequences × Conv3Length, 200), a view of the channels-last maps, and a zero row after it, where a row
+        // shorter than its group's longest gathers its padding.
+        using var bySequence = c3.permute(0, 2, 1);
+        using var conv3 = bySequence.reshape(-1, c3.shape[1]);
+        using var zero = zeros([1, conv3.shape[1]], conv3.dtype, conv3.device);
+        using var positions = cat([conv3, zero], 0);
         var groups = packing.KeptGroups();
         var maxima = new List<Tensor>();
         foreach (var (members, index) in groups)
         {
             using var onDevice = OnDevice(index, input.device);
-            using var gathered = positions.index_select(1, onDevice);
-            using var perRow = gathered.view(conv3.shape[0], members.Length, -1);
-            maxima.Add(perRow.amax([2]));
+            using var gathered = positions.index_select(0, onDevice);
+            using var perRow = gathered.view(members.Length, -1, conv3.shape[1]);
+            maxima.Add(perRow.amax([1]));
         }
-        using var grouped = cat(maxima, 1);
+        using var grouped = cat(maxima, 0);
         foreach (var m in maxima) m.Dispose();
         var inverse = new long[rows.Length];
         int position = 0;
         foreach (var (members, _) in groups)
             foreach (int r in members) inverse[r] = position++;
         using var order = OnDevice(inverse, input.device);
-        using var inOrder = grouped.index_select(1, order);
         // Row-major like the padded computation's (N, 200): dropout draws its mask in memory order.
-        using var kept = inOrder.t().contiguous();
+        using var kept = grouped.index_select(0, order);
         // Each cropped row's max with the padded tail's; a whole row has no tail (a zero changes no ReLU max).
         using var tail = ZeroTail(model, elision, input);
         using var none = zeros_like(tail);
