@@ -93,7 +93,7 @@ case "$what" in
       elide=1; [ "$mode" = plain ] && elide=0
       read -r wall cpu rss < <(FREESOUND_ELIDE_PADDING=$elide measure "$bin/model" cnn_1d_dropout "$work/$mode.fstmodel" --epochs "$epochs" --seed 1 --val-fraction 0.2)
       awk -v mode="$mode" -v rss="$rss" -v wall="$wall" '
-        /^epoch/ { n++; s = $(NF-1); gsub(/\(/, "", s); sec += s; losses = losses " " $4;
+        /^epoch/ { n++; for (i = 1; i < NF; i++) if ($i ~ /^\(/ && $(i+1) == "s;") { s = $i; gsub(/\(/, "", s) }; sec += s; losses = losses " " $4;
                    for (i = 1; i <= NF; i++) if ($i == "MAP@3") last = $(i+1) }
         END { printf "%-6s: %.2f s/epoch mean, wall %.0f s, train losses%s, final val MAP@3 %s, peak RSS %d MB\n", mode, sec / n, wall, losses, last, rss }' "$work/out.txt"
     done
