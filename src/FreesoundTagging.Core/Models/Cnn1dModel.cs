@@ -100,13 +100,14 @@ public sealed class Cnn1dModel : TaggingModel
 
     /// <summary>(N, T, F) → conv3 after ReLU, (N, 200, ceil(T / 4)). With <paramref name="zeroed"/> (a packed
     /// sequence, <see cref="RowPacking"/>), the masked positions of conv1, pool1, conv2 and pool2 are set to zero.</summary>
-    /// <remarks>The layers run as 2-D ones on (N, C, 1, T) feature maps in channels-last memory (<see
-    /// cref="ChannelAlignedConv"/>), where oneDNN needs no reordering around each convolution: a training step
-    /// 1.3x faster than on (N, C, T). The input is channels-last already (Keras' layout), so it is not copied.</remarks>
+    /// <remarks>Where <see cref="ChannelsLastConv1d"/> says so, the layers run as 2-D ones on (N, C, 1, T) feature
+    /// maps in channels-last memory, where oneDNN needs no reordering around each convolution; the input is
+    /// channels-last already (Keras' layout), so it is not copied. Else on (N, C, T), as Conv1d does.</remarks>
     internal Tensor Body(Tensor input, Action<string, Tensor>? observe = null, LayerMasks? zeroed = null)
     {
         CheckInput(input);
-        using var x0 = input.unsqueeze(1).permute(0, 3, 1, 2);
+        bool channelsLast = ChannelsLastConv1d.Enabled;
+        using var x0 = channelsLast ? input.unsqueeze(1).permute(0, 3, 1, 2) : input.transpose(1, 2);
         using var c1 = Zeroed(functional.relu(ChannelAlignedConv.Forward(conv1, x0)), zeroed?.Conv1);
         Observe(observe, "conv1", c1);
         using var p1 = Zeroed(KerasSamePooling.MaxPool1d(c1, PoolSize, PoolStride), zeroed?.Pool1);
@@ -117,23 +118,28 @@ public sealed class Cnn1dModel : TaggingModel
         Observe(observe, "pool2", p2);
         using var c3 = functional.relu(ChannelAlignedConv.Forward(conv3, p2));
         Observe(observe, "conv3", c3);
-        return c3.squeeze(2);
+        return channelsLast ? c3.squeeze(2) : c3.alias();
     }
 
     private static void Observe(Action<string, Tensor>? observe, string name, Tensor map)
     {
         if (observe is null) return;
-        using var flat = map.squeeze(2);
+        using var flat = map.dim() == 4 ? map.squeeze(2) : map.alias();
         observe(name, flat);
     }
 
-    /// <summary><paramref name="activation"/> times <paramref name="mask"/> (sequences, 1, 1, L) of ones and zeros;
+    /// <summary><paramref name="activation"/> times <paramref name="mask"/> (sequences, 1, L) of ones and zeros;
     /// takes ownership. (A non-finite activation at a zeroed position would become NaN, but then the step's loss is
     /// not finite anyway, and training stops on it.)</summary>
     private static Tensor Zeroed(Tensor activation, Tensor? mask)
     {
         if (mask is null) return activation;
-        using (activation) return activation.mul(mask);
+        using (activation)
+        {
+            if (activation.dim() == 3) return activation.mul(mask);
+            using var map = mask.unsqueeze(2);
+            return activation.mul(map);
+        }
     }
 
     private static Conv1d SameConv(int inChannels, int outChannels, int kernelSize) =>

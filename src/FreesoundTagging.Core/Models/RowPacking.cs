@@ -140,7 +140,7 @@ internal sealed class RowPacking
 /// <summary>Positions of each layer of a packed batch that are set to zero (<see cref="RowPacking.Zeroed"/>).</summary>
 internal sealed record PackedZeros(long[] Conv1, long[] Pool1, long[] Conv2, long[] Pool2);
 
-/// <summary>The <see cref="PackedZeros"/> as masks (sequences, 1, 1, L) of ones with zeros there, in the batch's
+/// <summary>The <see cref="PackedZeros"/> as masks (sequences, 1, L) of ones with zeros there, in the batch's
 /// type and on its device, for <see cref="Cnn1dModel.Body"/>: a multiplication costs next to nothing where
 /// masked_fill with a broadcast mask took 13% of a step.</summary>
 internal sealed class LayerMasks : IDisposable
@@ -168,7 +168,7 @@ internal sealed class LayerMasks : IDisposable
         var values = new float[sequences * length];
         Array.Fill(values, 1f);
         foreach (long p in positions) values[p] = 0f;
-        using var onHost = tensor(values).reshape(sequences, 1, 1, length);
+        using var onHost = tensor(values).reshape(sequences, 1, length);
         return onHost.to(dtype, device, non_blocking: true);
     }
 

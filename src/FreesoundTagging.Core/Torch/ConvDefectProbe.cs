@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 namespace FreesoundTagging.Torch;
 
 /// <summary>
-/// Finds out once per process whether this CPU's libtorch convolution (as the models run it: height-1 2-D, channels-last) has the oneDNN defect
+/// Finds out once per process whether this CPU's libtorch convolution, in the layout the models run it (<see
+/// cref="ChannelsLastConv1d"/>), has the oneDNN defect
 /// <see cref="ChannelAlignedConv"/> works around: the three convolutions of cnn_1d (64→100 k7, 100→150 k5,
 /// 150→200 k3, channel counts not multiples of 16), forward and both gradients, in float32 against the same
 /// computation in float64 (which libtorch runs in its own reference kernels, not oneDNN). The defect is errors of
@@ -45,7 +46,8 @@ public static class ConvDefectProbe
     }
 
     /// <summary>True when libtorch's own conv1d on this CPU is off by more than <see cref="Threshold"/>.</summary>
-    public static bool PlainConvIsDefective() => WorstError(PlainChannelsLast) > Threshold;
+    public static bool PlainConvIsDefective() =>
+        WorstError(ChannelsLastConv1d.Enabled ? PlainChannelsLast : (x, w, b, padding) => ChannelAlignedConv.Plain(w, b, x, 1, padding)) > Threshold;
 
     /// <summary>The convolution the models run where the CPU is sound (<see cref="ChannelAlignedConv.Plain"/>), on (N, C, L).</summary>
     public static Tensor PlainChannelsLast(Tensor x, Tensor w, Tensor b, long padding)

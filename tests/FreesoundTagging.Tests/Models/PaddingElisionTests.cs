@@ -86,6 +86,28 @@ public class PaddingElisionTests
         foreach (var name in plainGrads.Keys) AssertClose(plainGrads[name], elidedGrads[name], 1e-11, name + " gradient");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PackedRowsAreExactInEitherLayout(bool channelsLast)
+    {
+        // The layout is chosen per CPU (ChannelsLastConv1d); whichever this one takes, the other is checked here too.
+        ChannelsLastConv1d.Force = channelsLast;
+        try
+        {
+            foreach (var (variant, padded, lengths) in new[]
+            {
+                ("cnn_1d_dropout", 301, new[] { 1, 2, 5, 14, 29, 31, 45, 100, 241, 270, 272, 300, 301, 3, 7, 60 }),
+                ("cnn_1d_dense_dropout", 304, new[] { 2, 15, 31, 120, 244, 277, 303, 9, 11, 40 }),
+            })
+                LogitsAndGradientsEqualThePaddedComputation(variant, padded, lengths);
+        }
+        finally
+        {
+            ChannelsLastConv1d.Force = null;
+        }
+    }
+
     [Fact]
     public void TheZeroTailMattersInTheseBatches()
     {
