@@ -20,17 +20,17 @@ public static class ChannelsLastConv1d
 
     public static bool Enabled => Force ?? Default;
 
-    /// <summary>DNNL_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA set to an ISA below AVX-512 (oneDNN's own spellings: SSE41, AVX,
-    /// AVX2, AVX2_VNNI...; ALL or an AVX512_... value leaves AVX-512 in).</summary>
+    /// <summary>DNNL_MAX_CPU_ISA / ONEDNN_MAX_CPU_ISA (oneDNN reads the first set) caps oneDNN below AVX-512.</summary>
     private static bool IsaCappedBelowAvx512()
     {
-        foreach (var name in new[] { "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA" })
-        {
-            string? cap = Environment.GetEnvironmentVariable(name);
-            if (!string.IsNullOrEmpty(cap))
-                return !cap.Equals("ALL", StringComparison.OrdinalIgnoreCase) && !cap.StartsWith("AVX512", StringComparison.OrdinalIgnoreCase)
-                    && !cap.StartsWith("AVX10", StringComparison.OrdinalIgnoreCase);
-        }
-        return false;
+        string? cap = Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA");
+        if (string.IsNullOrEmpty(cap)) cap = Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA");
+        return CapsBelowAvx512(cap);
     }
+
+    /// <summary>Whether a oneDNN ISA cap leaves AVX-512 out: oneDNN's own spellings below it (SSE41, AVX, AVX2,
+    /// AVX2_VNNI...) do; unset, ALL, AVX512_... and AVX10_... do not.</summary>
+    internal static bool CapsBelowAvx512(string? cap) =>
+        !string.IsNullOrEmpty(cap) && !cap.Equals("ALL", StringComparison.OrdinalIgnoreCase)
+        && !cap.StartsWith("AVX512", StringComparison.OrdinalIgnoreCase) && !cap.StartsWith("AVX10", StringComparison.OrdinalIgnoreCase);
 }
