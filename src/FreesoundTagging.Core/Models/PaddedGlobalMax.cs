@@ -34,13 +34,13 @@ internal static class PaddedGlobalMax
         var plans = content.Select(n => elision.For(n) ?? (chunked ? null : elision.Whole)).ToArray();
         // Every row whole (random data, a batch of full-length clips): the padded computation as it is.
         if (plans.All(p => p == elision.Whole)) return model.Body(ZeroPadded(input, paddedFrames)).amax([2]).MoveToOuterDisposeScope();
-        int[] packed = Enumerable.Range(0, plans.Length).Where(r => plans[r] is not null).ToArray();
-        int[] whole = Enumerable.Range(0, plans.Length).Where(r => plans[r] is null).ToArray();
+        int[] packedRows = Enumerable.Range(0, plans.Length).Where(r => plans[r] is not null).ToArray();
+        int[] chunkedRows = Enumerable.Range(0, plans.Length).Where(r => plans[r] is null).ToArray();
         var parts = new List<Tensor>();
-        if (packed.Length > 0) parts.Add(PackedMax(model, input, elision, packed, packed.Select(r => plans[r]!).ToArray()));
-        if (whole.Length > 0)
+        if (packedRows.Length > 0) parts.Add(PackedMax(model, input, elision, packedRows, packedRows.Select(r => plans[r]!).ToArray()));
+        if (chunkedRows.Length > 0)
         {
-            using var rowIndex = packed.Length == 0 ? null : OnDevice(whole.Select(r => (long)r).ToArray(), input.device);
+            using var rowIndex = packedRows.Length == 0 ? null : OnDevice(chunkedRows.Select(r => (long)r).ToArray(), input.device);
             using var members = rowIndex is null ? input.alias() : input.index_select(0, rowIndex);
             parts.Add(LongRowChunks.RowsMax(model, members, paddedFrames, LongRowChunks.Frames));
         }
@@ -49,7 +49,7 @@ internal static class PaddedGlobalMax
         // Rows back in the batch's order: the head (and its dropout masks) sees the batch as the padded one does.
         var inverse = new long[content.Count];
         int position = 0;
-        foreach (int r in packed.Concat(whole)) inverse[r] = position++;
+        foreach (int r in packedRows.Concat(chunkedRows)) inverse[r] = position++;
         using var order = OnDevice(inverse, input.device);
         return sorted.index_select(0, order).MoveToOuterDisposeScope();
     }
