@@ -100,13 +100,14 @@ public sealed class Cnn1dModel : TaggingModel
 
     /// <summary>(N, T, F) → conv3 after ReLU, (N, 200, ceil(T / 4)). With <paramref name="zeroed"/> (a packed
     /// sequence, <see cref="RowPacking"/>), the masked positions of conv1, pool1, conv2 and pool2 are set to zero.</summary>
-    /// <remarks>Where <see cref="ChannelsLastConv1d"/> says so, the layers run as 2-D ones on (N, C, 1, T) feature
+    /// <remarks>On the CPU, where <see cref="ChannelsLastConv1d"/> says so, the layers run as 2-D ones on (N, C, 1, T) feature
     /// maps in channels-last memory, where oneDNN needs no reordering around each convolution; the input is
     /// channels-last already (Keras' layout), so it is not copied. Else on (N, C, T), as Conv1d does.</remarks>
     internal Tensor Body(Tensor input, Action<string, Tensor>? observe = null, LayerMasks? zeroed = null)
     {
         CheckInput(input);
-        bool channelsLast = ChannelsLastConv1d.Enabled;
+        // The layout choice is oneDNN's, so the CPU's; on a GPU the convolutions stay 1-D.
+        bool channelsLast = ChannelsLastConv1d.Enabled && input.device_type == DeviceType.CPU;
         using var x0 = channelsLast ? input.unsqueeze(1).permute(0, 3, 1, 2) : input.transpose(1, 2);
         using var c1 = Zeroed(functional.relu(ChannelAlignedConv.Forward(conv1, x0)), zeroed?.Conv1);
         Observe(observe, "conv1", c1);

@@ -9,7 +9,8 @@ namespace FreesoundTagging.Torch;
 /// a channels-last one; with its AVX-512 kernels that made the padded training step 1.3x faster. With its AVX2
 /// kernels (the same VM with DNNL_MAX_CPU_ISA=AVX2) the channels-last backward pass was 1.7x slower and the elided
 /// step 1.2x slower, so there the (N, C, L) layout stays. Decided once per process: channels-last where this CPU has
-/// AVX-512, oneDNN is not capped below it, and FREESOUND_CHANNELS_LAST is not 0. The figures: docs/performance.md.
+/// AVX-512, oneDNN is not capped below it, and FREESOUND_CHANNELS_LAST is not 0. Only CPU tensors: other devices do
+/// not run oneDNN. The figures: docs/performance.md.
 /// </summary>
 public static class ChannelsLastConv1d
 {
