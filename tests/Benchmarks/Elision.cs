@@ -95,7 +95,7 @@ internal static class Elision
     public static int Probe()
     {
         TorchRuntime.Initialise();
-        Console.WriteLine($"probe (2 x 300 frames): worst relative error {ConvDefectProbe.WorstError(ConvDefectProbe.PlainChannelsLast):G3}, threshold {ConvDefectProbe.Threshold:G3}");
+        Console.WriteLine($"probe (2 x 300 frames, the layout in use): worst relative error {ConvDefectProbe.PlainConvError():G3}, threshold {ConvDefectProbe.Threshold:G3}");
         foreach (var (n, cin, cout, k, l) in new[] { (64, 100, 150, 5, 1501), (64, 150, 200, 3, 751), (16, 64, 100, 7, 3001), (8, 100, 150, 5, 40) })
         {
             using var scope = NewDisposeScope();

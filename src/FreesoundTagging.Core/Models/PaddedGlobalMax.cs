@@ -7,7 +7,8 @@ namespace FreesoundTagging.Models;
 /// cnn_1d's global max over time of conv3 for a batch zero-padded to a length, computed from the frames that hold
 /// content: each row is cropped to its <see cref="PaddingElision.Plan"/> (or kept whole where its content reaches
 /// the end), the rows are convolved in one pass laid end to end (<see cref="RowPacking"/>), and each cropped row's
-/// max is maxed with the padded tail's constant activations, so the padding is never convolved. The result is the padded computation's within float rounding, gradients included.
+/// max is maxed with the padded tail's constant activations, so the padding is never convolved. The result is the
+/// padded computation's within float rounding, gradients included.
 /// </summary>
 internal static class PaddedGlobalMax
 {
@@ -47,11 +48,18 @@ internal static class PaddedGlobalMax
         if (parts.Count == 1) return parts[0].MoveToOuterDisposeScope();
         using var sorted = cat(parts, 0);
         // Rows back in the batch's order: the head (and its dropout masks) sees the batch as the padded one does.
-        var inverse = new long[content.Count];
+        return InBatchOrder(sorted, packedRows.Concat(chunkedRows), input.device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The rows of <paramref name="stacked"/>, which are the batch's rows <paramref name="rowsInOrder"/> in that
+    /// order, put back in the batch's order (row-major, as dropout wants: it draws its mask in memory order).</summary>
+    private static Tensor InBatchOrder(Tensor stacked, IEnumerable<int> rowsInOrder, Device device)
+    {
+        var inverse = new long[stacked.shape[0]];
         int position = 0;
-        foreach (int r in packedRows.Concat(chunkedRows)) inverse[r] = position++;
-        using var order = OnDevice(inverse, input.device);
-        return sorted.index_select(0, order).MoveToOuterDisposeScope();
+        foreach (int r in rowsInOrder) inverse[r] = position++;
+        using var order = OnDevice(inverse, device);
+        return stacked.index_select(0, order);
     }
 
     /// <summary>(rows.Length, 200): the padded global max of <paramref name="rows"/> of <paramref name="input"/>,
@@ -99,13 +107,7 @@ internal static class PaddedGlobalMax
         }
         using var grouped = cat(maxima, 0);
         foreach (var m in maxima) m.Dispose();
-        var inverse = new long[rows.Length];
-        int position = 0;
-        foreach (var (members, _) in groups)
-            foreach (int r in members) inverse[r] = position++;
-        using var order = OnDevice(inverse, input.device);
-        // Row-major like the padded computation's (N, 200): dropout draws its mask in memory order.
-        using var kept = grouped.index_select(0, order);
+        using var kept = InBatchOrder(grouped, groups.SelectMany(g => g.Rows), input.device);
         // Each cropped row's max with the padded tail's; a whole row has no tail (a zero changes no ReLU max).
         using var tail = ZeroTail(model, elision, input);
         using var none = zeros_like(tail);

@@ -58,9 +58,6 @@ internal sealed class PaddingElision
         return new Plan(crop, tailStart);
     }
 
-    /// <summary>Frames one row of content <paramref name="contentFrames"/> is convolved over.</summary>
-    public long CostFrames(long contentFrames) => For(contentFrames)?.CropFrames ?? PaddedFrames;
-
     /// <param name="CropFrames">Frames to feed (content, then zeros).</param>
     /// <param name="TailStart">Conv3 positions below this come from the crop; the rest are the zero tail's.</param>
     public sealed record Plan(long CropFrames, long TailStart);

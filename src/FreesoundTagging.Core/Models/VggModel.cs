@@ -68,10 +68,6 @@ public sealed class VggModel : TaggingModel
     /// </summary>
     public bool ChannelsLast { get; set; } = EnvironmentSwitches.Current.ChannelsLast;
 
-    /// <summary>An NCHW tensor's values with channels-last strides: the layout libtorch's CPU convolutions, batch
-    /// norm and pooling keep from input to output.</summary>
-    internal static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
-
     // On the default NCHW layout oneDNN reorders every convolution's input and output to and from its blocked
     // layout, forward and backward; on NHWC it runs directly, which makes a training step 1.4x faster on one thread
     // (docs/performance.md, channels-last). The switch comes after the first convolution: its input has one channel, for which
@@ -80,7 +76,7 @@ public sealed class VggModel : TaggingModel
     {
         if (!ChannelsLast) return blocks[0].forward(x);
         var layers = blocks[0].children().Cast<Module<Tensor, Tensor>>().ToList();
-        x = ToChannelsLast(layers[0].forward(x));
+        x = MemoryLayout.ToChannelsLast(layers[0].forward(x));
         foreach (var layer in layers.Skip(1)) x = layer.forward(x);
         return x;
     }
@@ -108,7 +104,7 @@ public sealed class VggModel : TaggingModel
             var weight = conv.weight!.mul(scale.view(-1, 1, 1, 1));
             var bias = norm.bias!.sub(norm.running_mean!.mul(scale));
             x = functional.conv2d(x, weight, bias, padding: [1, 1]).relu_();
-            if (b == 0 && i == 0 && ChannelsLast) x = ToChannelsLast(x);
+            if (b == 0 && i == 0 && ChannelsLast) x = MemoryLayout.ToChannelsLast(x);
         }
         return x;
     }

@@ -45,13 +45,6 @@ public static class ChannelAlignedConv
         return Aligned(conv.weight!, conv.bias, input, stride, padding);
     }
 
-    /// <summary>(N, C, H, W) in channels-last memory (NHWC strides), same shape and values.</summary>
-    public static Tensor ToChannelsLast(Tensor x)
-    {
-        using var nhwc = x.permute(0, 2, 3, 1).contiguous();
-        return nhwc.permute(0, 3, 1, 2);
-    }
-
     /// <summary>The convolution of (N, C, L) or (N, C, 1, L) <paramref name="input"/> by a 1-D <paramref name="weight"/>
     /// (O, C, k), as libtorch runs it.</summary>
     public static Tensor Plain(Tensor weight, Tensor? bias, Tensor input, long stride, long padding)

@@ -46,14 +46,17 @@ public static class ConvDefectProbe
     }
 
     /// <summary>True when libtorch's own conv1d on this CPU is off by more than <see cref="Threshold"/>.</summary>
-    public static bool PlainConvIsDefective() =>
-        WorstError(ChannelsLastConv1d.Enabled ? PlainChannelsLast : (x, w, b, padding) => ChannelAlignedConv.Plain(w, b, x, 1, padding)) > Threshold;
+    public static bool PlainConvIsDefective() => PlainConvError() > Threshold;
 
-    /// <summary>The convolution the models run where the CPU is sound (<see cref="ChannelAlignedConv.Plain"/>), on (N, C, L).</summary>
-    public static Tensor PlainChannelsLast(Tensor x, Tensor w, Tensor b, long padding)
+    /// <summary><see cref="WorstError"/> of the plain convolution in the layout the models run it (<see cref="ChannelsLastConv1d"/>).</summary>
+    public static double PlainConvError() =>
+        WorstError(ChannelsLastConv1d.Enabled ? PlainChannelsLast : (x, w, b, padding) => ChannelAlignedConv.Plain(w, b, x, 1, padding));
+
+    /// <summary><see cref="ChannelAlignedConv.Plain"/> on (N, C, L) run as (N, C, 1, L) in channels-last memory.</summary>
+    private static Tensor PlainChannelsLast(Tensor x, Tensor w, Tensor b, long padding)
     {
         using var map = x.unsqueeze(2);
-        using var channelsLast = ChannelAlignedConv.ToChannelsLast(map);
+        using var channelsLast = MemoryLayout.ToChannelsLast(map);
         using var output = ChannelAlignedConv.Plain(w, b, channelsLast, 1, padding);
         return output.squeeze(2);
     }

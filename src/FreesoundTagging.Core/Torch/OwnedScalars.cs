@@ -17,7 +17,4 @@ internal static class OwnedScalars
 {
     /// <summary>1, for the alpha of tensor additions and for counters.</summary>
     public static readonly Scalar One = 1.ToScalar();
-
-    /// <summary>0, for masked fills.</summary>
-    public static readonly Scalar Zero = 0.ToScalar();
 }

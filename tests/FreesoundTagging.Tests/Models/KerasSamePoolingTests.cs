@@ -39,7 +39,7 @@ public class KerasSamePoolingTests
             Assert.Equal(0f, (gradActual - gradExpected).abs().max().item<float>());
 
             // (N, C, 1, L) in channels-last memory: the same values, layout kept.
-            var map = ChannelAlignedConv.ToChannelsLast(x.detach().unsqueeze(2));
+            var map = MemoryLayout.ToChannelsLast(x.detach().unsqueeze(2));
             var pooled = KerasSamePooling.MaxPool1d(map, pool, stride);
             Assert.Equal(0f, (pooled.squeeze(2) - expected.detach()).abs().max().item<float>());
             if (length > 1) Assert.Equal(1L, pooled.stride(1));

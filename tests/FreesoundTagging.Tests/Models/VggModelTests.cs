@@ -147,17 +147,6 @@ public class VggModelTests
     }
 
     [Fact]
-    public void ToChannelsLastKeepsShapeAndValues()
-    {
-        using var scope = NewDisposeScope();
-        var x = randn(3, 5, 4, 7);
-        var last = VggModel.ToChannelsLast(x);
-        Assert.Equal(x.shape, last.shape);
-        Assert.Equal(new long[] { 5 * 4 * 7, 1, 7 * 5, 5 }, last.stride());
-        Assert.True(x.eq(last).all().item<bool>());
-    }
-
-    [Fact]
     public void SavesAndLoadsThroughModelFilesWithItsWindow()
     {
         using var scope = NewDisposeScope();

@@ -37,7 +37,7 @@ public class ChannelAlignedConvTests
 
         // (N, C, L), or (N, C, 1, L) in channels-last memory as cnn_1d runs it where that is faster.
         var actual = channelsLast
-            ? ChannelAlignedConv.Forward(conv, ChannelAlignedConv.ToChannelsLast(x.unsqueeze(2))).squeeze(2)
+            ? ChannelAlignedConv.Forward(conv, MemoryLayout.ToChannelsLast(x.unsqueeze(2))).squeeze(2)
             : ChannelAlignedConv.Forward(conv, x);
         actual.mul(upstream).sum().backward();
         var (gradInput, gradWeight) = (x.grad!.clone(), conv.weight!.grad!.clone());
@@ -121,7 +121,7 @@ public class ChannelAlignedConvTests
     private static Tensor Aligned(Tensor w, Tensor? b, Tensor x, long padding)
     {
         using var map = x.unsqueeze(2);
-        using var channelsLast = ChannelAlignedConv.ToChannelsLast(map);
+        using var channelsLast = MemoryLayout.ToChannelsLast(map);
         using var output = ChannelAlignedConv.Aligned(w, b, channelsLast, 1, padding);
         return output.squeeze(2);
     }
