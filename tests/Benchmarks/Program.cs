@@ -16,10 +16,11 @@ if (what == "elision") return Elision.Step(args.ElementAtOrDefault(1) ?? ".", ar
 if (what == "forward") return Forward.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "512"), int.Parse(args.ElementAtOrDefault(3) ?? "3"), args.Skip(4).Select(int.Parse).DefaultIfEmpty(8).ToArray());
 if (what == "fold") return Fold.Run(args[1], args[2], int.Parse(args.ElementAtOrDefault(3) ?? "2"));
 if (what == "probe") return Elision.Probe();
+if (what == "degrade") return Degrade.Run(int.Parse(args.ElementAtOrDefault(1) ?? "50"), double.Parse(args.ElementAtOrDefault(2) ?? "1", System.Globalization.CultureInfo.InvariantCulture));
 if (what == "score") return Elision.Score(args[1], args[2], int.Parse(args.ElementAtOrDefault(3) ?? "2"));
 if (what != "step")
 {
-    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir> | bench gc-stress [seconds] [ours|torchsharp] | bench elision <data_dir> [variant] [steps] [batch] | bench score <model> <audio_dir> [rounds] | bench forward <model> [frames] [rounds] [windows…] | bench fold <model> <audio_dir> [rounds]");
+    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir> | bench gc-stress [seconds] [ours|torchsharp] | bench elision <data_dir> [variant] [steps] [batch] | bench score <model> <audio_dir> [rounds] | bench forward <model> [frames] [rounds] [windows…] | bench fold <model> <audio_dir> [rounds] | bench degrade [batches] [probability]");
     return 2;
 }
 string variantArg = args.ElementAtOrDefault(1) ?? "all";

@@ -59,6 +59,16 @@ public static class TrainingOptionTable
             o => o.BandShift, (o, v) => o with { BandShift = v }, ValueRule.Between(0, 64, "bands")),
         new TrainingOption<int>("tta-shifts", $"Test-time augmentation saved in the model: predict also scores each input shifted by 1 to K mel bands up and down and averages (0 to {TrainingOptions.MaxTtaBandShifts}); 0 = off",
             o => o.TtaBandShifts, (o, v) => o with { TtaBandShifts = v }, ValueRule.Between(0, TrainingOptions.MaxTtaBandShifts, "bands")),
+        new TrainingOption<double>("background", "Recording degradation: probability per example of 1-3 other batch examples mixed in 0-20 dB below (label kept); needs --crop",
+            o => o.Degradations.Background, (o, v) => o with { Degradations = o.Degradations with { Background = v } }, ValueRule.NumberBetween(0, 1)),
+        new TrainingOption<double>("reverb", "Recording degradation: probability per example of a simulated room (RT60 0.2-2 s); needs --crop",
+            o => o.Degradations.Reverb, (o, v) => o with { Degradations = o.Degradations with { Reverb = v } }, ValueRule.NumberBetween(0, 1)),
+        new TrainingOption<double>("random-filter", "Recording degradation: probability per example of a random EQ within ±6 dB, half of them low-passed at 2.5-12 kHz; needs --crop",
+            o => o.Degradations.RandomFilter, (o, v) => o with { Degradations = o.Degradations with { RandomFilter = v } }, ValueRule.NumberBetween(0, 1)),
+        new TrainingOption<double>("noise", "Recording degradation: probability per example of white-to-brown noise at 0-25 dB SNR; needs --crop",
+            o => o.Degradations.Noise, (o, v) => o with { Degradations = o.Degradations with { Noise = v } }, ValueRule.NumberBetween(0, 1)),
+        new TrainingOption<double>("dc-offset", "Recording degradation: probability per example of a DC offset's power in the lowest bands; needs --crop",
+            o => o.Degradations.DcOffset, (o, v) => o with { Degradations = o.Degradations with { DcOffset = v } }, ValueRule.NumberBetween(0, 1)),
     ];
 
     /// <summary>The option named <paramref name="name"/> (without dashes), or null.</summary>

@@ -52,6 +52,10 @@ public sealed record TrainingOptions
     /// <summary>SpecAugment-style masks applied to each training example.</summary>
     public SpecAugmentOptions SpecAugment { get; init; } = SpecAugmentOptions.None;
 
+    /// <summary>Recording degradations simulated on each training crop (noise, reverberation, filters, other sounds, DC);
+    /// needs crops.</summary>
+    public RecordingDegradations Degradations { get; init; } = RecordingDegradations.None;
+
     /// <summary>Loss weight of rows whose label was not manually verified (verified rows weigh 1).</summary>
     public double UnverifiedWeight { get; init; } = 1;
 
@@ -123,6 +127,7 @@ public sealed record TrainingOptions
         if (CropSeconds is { } crop) parts.Add($"crop {crop:G4} s");
         if (MixupAlpha > 0) parts.Add($"mixup {MixupAlpha:G4}");
         if (SpecAugment.Enabled) parts.Add($"masks {SpecAugment.TimeMasks}x{SpecAugment.TimeMaskFrames} frames + {SpecAugment.FrequencyMasks}x{SpecAugment.FrequencyMaskBands} bands");
+        if (Degradations.Enabled) parts.Add($"degraded: {Degradations.Describe()}");
         if (UnverifiedWeight < 1) parts.Add($"unverified weight {UnverifiedWeight:G4}");
         if (BandShift > 0) parts.Add($"band shifts ±{BandShift}");
         if (LabelSmoothing > 0) parts.Add($"label smoothing {LabelSmoothing:G4}");
@@ -149,6 +154,7 @@ public sealed record TrainingOptions
         if (!(AdamEpsilon > 0)) p.Add($"Adam epsilon must be positive (got {AdamEpsilon})");
         if (Threads < 1) p.Add($"threads must be at least 1 (got {Threads})");
         if (ScoringWindowSeconds is not null && CropSeconds is null) p.Add("--score-window needs --crop (without crops predict scores whole clips)");
+        if (Degradations.Enabled && CropSeconds is null) p.Add("recording degradations (--background, --reverb, --random-filter, --noise, --dc-offset) need --crop (whole padded rows would degrade their padding)");
         if (CropSeconds is not null && Bucket) p.Add("crops and --bucket do not combine (crops already fix each batch's length)");
         if (Members >= 2 && Folds >= 2) p.Add("--members and --folds do not combine (train the folds, then predict with all of them)");
         if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");

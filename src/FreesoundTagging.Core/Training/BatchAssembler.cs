@@ -49,6 +49,8 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
 {
     private readonly Augmentation _augmentation = augmentation ?? Augmentation.None;
 
+    private readonly RecordingDegrader? _degrader = augmentation?.Degradations is { Enabled: true } ? new RecordingDegrader(data.Features) : null;
+
     private readonly Stack<AssembledBatch> _free = new(
         Enumerable.Range(0, 2).Select(_ => new AssembledBatch(
             new float[batchSize * maxFrames * data.Features.MelCount], new float[batchSize * data.Classes.Count], new float[batchSize],
@@ -67,7 +69,7 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
             for (int i = 0; i < count; i++)
                 buffer.WeightBuffer[i] = data.Verified[plan.Rows[i]] ? 1f : (float)_augmentation.UnverifiedWeight;
             BatchAugmenter.Apply(_augmentation, new Random(plan.AugmentSeed), count, plan.Frames, data.Features.MelCount, data.Classes.Count,
-                buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer);
+                buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer, _degrader);
             buffer.ContentFrames = ContentFrames(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount);
             buffer.StoredFrames = trimPadding ? Trim(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount, buffer.ContentFrames) : plan.Frames;
             return buffer;

@@ -3,17 +3,21 @@ using FreesoundTagging.Features;
 
 namespace FreesoundTagging.Training;
 
-/// <summary>The training-time changes to a batch: label-trust weights, band shifts, mixup and SpecAugment masks.</summary>
+/// <summary>The training-time changes to a batch: label-trust weights, band shifts, recording degradations, mixup and
+/// SpecAugment masks, applied in that order.</summary>
 /// <param name="MixupAlpha">0 = no mixup.</param>
 /// <param name="UnverifiedWeight">Loss weight of rows with unverified labels.</param>
 /// <param name="LabelSmoothing">ε of label smoothing, applied to the (mixed) targets; 0 = off.</param>
 /// <param name="BandShift">Each example is moved up or down the mel axis by a whole number of bands drawn uniformly
 /// from [−BandShift, BandShift]; 0 = off.</param>
-public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugment, double UnverifiedWeight, double LabelSmoothing = 0, int BandShift = 0)
+/// <param name="Degradations">What recordings do, simulated on the mel power (<see cref="RecordingDegrader"/>).</param>
+public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugment, double UnverifiedWeight, double LabelSmoothing = 0, int BandShift = 0,
+    RecordingDegradations? Degradations = null)
 {
     public static Augmentation None { get; } = new(0, SpecAugmentOptions.None, 1);
 
-    public static Augmentation Of(TrainingOptions options) => new(options.MixupAlpha, options.SpecAugment, options.UnverifiedWeight, options.LabelSmoothing, options.BandShift);
+    public static Augmentation Of(TrainingOptions options) =>
+        new(options.MixupAlpha, options.SpecAugment, options.UnverifiedWeight, options.LabelSmoothing, options.BandShift, options.Degradations);
 }
 
 /// <summary>
@@ -23,14 +27,20 @@ public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugm
 /// </summary>
 public static class BatchAugmenter
 {
+    /// <param name="degrader">Needed when the augmentation has degradations: it knows the features' filter bank.</param>
     public static void Apply(Augmentation augmentation, Random random, int count, int frames, int bands, int classes,
-        Span<float> samples, Span<float> targets, Span<float> weights)
+        Span<float> samples, Span<float> targets, Span<float> weights, RecordingDegrader? degrader = null)
     {
         if (augmentation.BandShift > 0)
         {
             int size = frames * bands;
             for (int i = 0; i < count; i++)
                 BandShifter.Shift(samples.Slice(i * size, size), frames, bands, random.Next(-augmentation.BandShift, augmentation.BandShift + 1));
+        }
+        if (augmentation.Degradations is { Enabled: true } degradations)
+        {
+            if (degrader is null) throw new ArgumentNullException(nameof(degrader), "recording degradations need the features' degrader");
+            degrader.Apply(degradations, random, count, frames, samples);
         }
         if (augmentation.MixupAlpha > 0 && count > 1) Mixup(augmentation.MixupAlpha, random, count, frames * bands, classes, samples, targets, weights);
         if (augmentation.SpecAugment.Enabled)
@@ -103,7 +113,7 @@ public static class BatchAugmenter
     }
 
     /// <summary>Marsaglia and Tsang's Gamma(shape, 1) sampler, boosted for shape &lt; 1.</summary>
-    private static double Gamma(double shape, Random random)
+    internal static double Gamma(double shape, Random random)
     {
         if (shape < 1) return Gamma(shape + 1, random) * Math.Pow(1 - random.NextDouble(), 1 / shape);
         double d = shape - 1.0 / 3, c = 1 / Math.Sqrt(9 * d);

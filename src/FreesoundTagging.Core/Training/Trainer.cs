@@ -162,8 +162,8 @@ public sealed class Trainer
         }
         // Dropout masks come from this run's own generator on the CPU whatever the device (the same masks as the
         // global one reseeded alike, copied to a GPU: see SeededDropout), so runs in parallel threads do not disturb
-        // each other's draws and a seed gives the same masks on any device. Shuffles, crops, mixup and SpecAugment
-        // are drawn on the host from the seed (BatchPlan, BatchAugmenter); initial weights above, on the CPU.
+        // each other's draws and a seed gives the same masks on any device. Shuffles, crops, degradations, mixup and
+        // SpecAugment are drawn on the host from the seed (BatchPlan, BatchAugmenter); initial weights above, on the CPU.
         var dropoutGenerator = new Generator((ulong)memberSeed);
         (model as TaggingModel)?.UseDropoutGenerator(dropoutGenerator);
         var optimizer = new AdamOptimizer(model.parameters(), _options.LearningRate, 0.9, 0.999, _options.AdamEpsilon);

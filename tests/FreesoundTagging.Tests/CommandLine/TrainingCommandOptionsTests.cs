@@ -53,7 +53,8 @@ public class TrainingCommandOptionsTests
         Assert.Equal(
             ["--data", "--epochs", "--batch-size", "--lr", "--seed", "--val-fraction", "--val-verified-only", "--device", "--tf32", "--threads", "--bucket", "--resume",
              "--crop", "--mixup", "--time-masks", "--time-mask-frames", "--freq-masks", "--freq-mask-bands", "--unverified-weight", "--schedule", "--folds",
-             "--keep", "--patience", "--members", "--label-smoothing", "--windows-per-crop", "--score-window", "--ema", "--band-shift", "--tta-shifts", "--recipe"],
+             "--keep", "--patience", "--members", "--label-smoothing", "--windows-per-crop", "--score-window", "--ema", "--band-shift", "--tta-shifts",
+             "--background", "--reverb", "--random-filter", "--noise", "--dc-offset", "--recipe"],
             command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal) && n != "--help" && n != "--version"));
     }
 

@@ -114,25 +114,37 @@ public class RecipeTests
         Assert.Equal(0, outcome.History[0].TrainLoss);
     }
 
-    [Fact]
-    public void AnInterruptedRecipeRunResumesExactly()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnInterruptedRecipeRunResumesExactly(bool degraded)
     {
         using var dir = new TempDir();
         var files = SyntheticDataset.Write(dir.Path, rows: 32, classes: 4, verified: i => i % 2 == 0);
         using var data = TrainingSet.Open([files]);
-        var straight = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("a.ckpt")).Run(resume: false);
+        var recipe = degraded ? Recipe() with { Degradations = new RecordingDegradations(0.5, 0.5, 0.5, 0.5, 0.5) } : Recipe();
+        var straight = new Trainer(data, recipe, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("a.ckpt")).Run(resume: false);
 
         using var cancel = new CancellationTokenSource();
         var progress = new Progress(p => { if (p.Epoch == 2 && p.Step == 2) cancel.Cancel(); });
         Assert.Throws<OperationCanceledException>(() =>
-            new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: false, progress, cancel: cancel.Token));
-        var resumed = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true);
+            new Trainer(data, recipe, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: false, progress, cancel: cancel.Token));
+        var resumed = new Trainer(data, recipe, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true);
 
         Assert.Equal(straight.History.Select(h => h.TrainLoss), resumed.History.Select(h => h.TrainLoss), new Tolerance(1e-5));
         foreach (var (a, b) in straight.Model.parameters().Zip(resumed.Model.parameters()))
             Assert.True(a.allclose(b, rtol: 1e-5, atol: 1e-6));
         Assert.Contains("other settings", Assert.Throws<InvalidModelException>(() =>
-            new Trainer(data, Recipe(4) with { MixupAlpha = 0.2 }, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true)).Message);
+            new Trainer(data, recipe with { Epochs = 4, MixupAlpha = 0.2 }, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true)).Message);
+        if (degraded)
+        {
+            // The degradations are settings of the run: other probabilities refuse to resume it.
+            Assert.Contains("other settings", Assert.Throws<InvalidModelException>(() =>
+                new Trainer(data, recipe with { Epochs = 4, Degradations = recipe.Degradations with { Noise = 0.9 } }, () => ModelVariant.Vgg2d.Create(16, 4), dir.File("b.ckpt")).Run(resume: true)).Message);
+            // And they change the run: the same seed without them trains other weights.
+            var plain = new Trainer(data, Recipe(), () => ModelVariant.Vgg2d.Create(16, 4), dir.File("c.ckpt")).Run(resume: false);
+            Assert.Contains(plain.Model.parameters().Zip(straight.Model.parameters()), pair => !pair.First.allclose(pair.Second));
+        }
     }
 
     [Fact]
@@ -221,6 +233,8 @@ public class RecipeTests
     [InlineData("schedule")]
     [InlineData("folds")]
     [InlineData("folds+val")]
+    [InlineData("noise")]
+    [InlineData("degradations-without-crop")]
     public void BadRecipeSettingsAreNamed(string what)
     {
         var options = what switch
@@ -232,6 +246,8 @@ public class RecipeTests
             "unverified" => Recipe() with { UnverifiedWeight = 1.5 },
             "schedule" => Recipe() with { Schedule = (LearningRateSchedule)7 },
             "folds" => Recipe() with { Folds = 1 },
+            "noise" => Recipe() with { Degradations = RecordingDegradations.None with { Noise = 1.5 } },
+            "degradations-without-crop" => Recipe() with { CropSeconds = null, Degradations = RecordingDegradations.None with { Reverb = 0.3 } },
             _ => Recipe() with { Folds = 3, ValidationFraction = 0.2 },
         };
         Assert.Single(options.Problems());
