@@ -28,28 +28,7 @@ mkdir -p "$work/feat" "$work/models" "$work/p"
 # The split: 20% of each class held out, drawn with Python's random.Random(20261202) (rows grouped by label, as
 # the ablation in the docs was run; the row order matters, since batches are drawn by row index); or, with
 # FST_ABLATION_VALIDATION=verified, half of each class's verified clips from the same shuffle.
-"$python" - "$corpus/train.csv" "$work" "${FST_ABLATION_VALIDATION:-all}" <<'PY'
-import collections, csv, random, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-rng, by = random.Random(20261202), collections.defaultdict(list)
-for r in rows: by[r["label"]].append(r)
-train, val = [], []
-for label in sorted(by):
-    group = by[label][:]; rng.shuffle(group)
-    if sys.argv[3] == "verified":
-        verified = [r for r in group if r["manually_verified"] == "1"]
-        held = verified[:round(len(verified) * 0.5)]
-        val += held; train += [r for r in group if r not in held]
-    else:
-        k = round(len(group) * 0.2)
-        val += group[:k]; train += group[k:]
-with open(sys.argv[2] + "/train.csv", "w") as f:
-    f.write("fname,label,manually_verified\n")
-    for r in train: f.write(f"{r['fname']},{r['label']},{r['manually_verified']}\n")
-with open(sys.argv[2] + "/val_labels.csv", "w") as f, open(sys.argv[2] + "/val_submission.csv", "w") as g:
-    f.write("fname,label\n"); g.write("fname,label\n")
-    for r in val: f.write(f"{r['fname']},{r['label']}\n"); g.write(f"{r['fname']},x\n")
-PY
+"$python" "$root/tests/Benchmarks/ablation_split.py" "$corpus/train.csv" "$work" "${FST_ABLATION_VALIDATION:-all}"
 [ -s "$work/feat/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$work/train.csv" -o "$work/feat" > /dev/null
 
 # Every configuration starts from the deep recipe; the best recipe is deep + --members 3 + --tta-shifts 1 +

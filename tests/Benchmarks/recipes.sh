@@ -4,7 +4,8 @@
 #   tests/Benchmarks/recipes.sh [corpus] [seeds] [recipe...]
 # corpus defaults to ../shared/corpus-dev, seeds to "1 2 3", recipes to all of those below. Prints one line per
 # run, then per recipe: test MAP@3 mean ± std (sample) and min-max over the seeds, training time, model size.
-# Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that).
+# Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that). FST_RECIPES_DEGRADED=1 also
+# scores each model on the test clips degraded 19 ways (robustness.sh) and reports the mean over the degradations.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FST_BIN:-$root/artifacts/bin}   # FST_BIN: run a copy of the build, so rebuilding meanwhile is safe
@@ -43,7 +44,7 @@ data_for() { # recipe → its feature folder, made once per distinct set of inpu
   echo "$dir"
 }
 
-declare -A maps times sizes
+declare -A maps times sizes degradeds
 for name in "${order[@]}"; do
   [ -n "${recipe[$name]:-}" ] || { echo "unknown recipe $name (known: ${!recipe[*]})" >&2; exit 2; }
   for seed in $seeds; do
@@ -59,7 +60,14 @@ for name in "${order[@]}"; do
       "$keep/$name.seed$seed.csv" --truth "$corpus/test_labels.csv" > "$work/predict.log"
     map=$(grep -o 'MAP@3 [0-9.]*' "$work/predict.log" | awk '{ print $2 }')
     bytes=$(cat "${models[@]}" | wc -c)
-    echo "$name seed $seed: test MAP@3 $map, trained in $seconds s, $((bytes / 1024)) KB in ${#models[@]} file(s)"
+    degraded=""
+    if [ -n "${FST_RECIPES_DEGRADED:-}" ]; then
+      BIN=$bin "$root/tests/Benchmarks/robustness.sh" "$corpus" "${models[@]}" > "$keep/$name.seed$seed.robustness.txt"
+      degraded=$(awk '$1 == "mean" { print $3 }' "$keep/$name.seed$seed.robustness.txt")
+      degradeds[$name]+="$degraded "
+      degraded=", mean over the degradations $degraded"
+    fi
+    echo "$name seed $seed: test MAP@3 $map$degraded, trained in $seconds s, $((bytes / 1024)) KB in ${#models[@]} file(s)"
     maps[$name]+="$map "; times[$name]+="$seconds "; sizes[$name]=$((bytes / 1024))
   done
 done
@@ -75,4 +83,10 @@ for name in "${order[@]}"; do
     lo = hi = m[1]; for (i = 1; i <= k; i++) { if (m[i] < lo) lo = m[i]; if (m[i] > hi) hi = m[i] }
     ts = 0; for (i = 1; i <= k; i++) ts += t[i]
     printf "| %s | %.3f ± %.3f (%.3f–%.3f) | %.3f | %.0f s | %d KB |\n", n, mean, sd, lo, hi, 1 - mean, ts / k, kb }'
+done
+for name in "${order[@]}"; do
+  [ -n "${degradeds[$name]:-}" ] || continue
+  echo "${degradeds[$name]}" | awk -v n="$name" '{ s = 0; for (i = 1; i <= NF; i++) s += $i; mean = s / NF
+    v = 0; for (i = 1; i <= NF; i++) v += ($i - mean) ^ 2
+    printf "%s: mean over the degradations %.3f ± %.3f (seeds: %s)\n", n, mean, NF > 1 ? sqrt(v / (NF - 1)) : 0, $0 }'
 done

@@ -7,7 +7,8 @@
 # Models default to the shipped cnn_1d_dropout, cnn_2d_vgg and cnn_2d_vgg_best. The degraded sets are made once
 # (about a minute) and cached under $ROBUSTNESS_CACHE (default artifacts/robustness/<corpus>). SPLIT=test (default)
 # degrades audio_test with test_labels.csv: report on it, never choose settings on it. To choose, degrade a validation
-# split instead: LABELS=<fname,label CSV of the held-out training rows> SPLIT=validation (audio from audio_train).
+# split instead: LABELS=<fname,label CSV of the held-out training rows> SPLIT=validation (audio from audio_train), and
+# TRAIN_CSV=<the rows the models were trained on>.
 # Needs sox, ffmpeg and numpy under /usr/bin/python3 (Debian: apt-get install sox ffmpeg python3-numpy); run ./build.sh first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +17,8 @@ models=("$@")
 [ ${#models[@]} -gt 0 ] || models=("$root/pre_trained_models/cnn_1d_dropout.fstmodel" "$root/pre_trained_models/cnn_2d_vgg.fstmodel" "$root/pre_trained_models/cnn_2d_vgg_best.fstmodel")
 bin=${BIN:-$root/artifacts/bin}
 split=${SPLIT:-test}
+# The training CSV the models were trained on (its class order is theirs): a validation split's own rows.
+train_csv=${TRAIN_CSV:-$corpus/train.csv}
 case $split in
   test) audio=$corpus/audio_test; labels=${LABELS:-$corpus/test_labels.csv} ;;
   validation) audio=$corpus/audio_train; labels=${LABELS:?LABELS=<validation rows fname,label> is needed with SPLIT=validation} ;;
@@ -31,8 +34,10 @@ trap 'rm -rf "$work"' EXIT
 awk -F, 'NR == 1 { print "fname,label"; next } { print $1 ",x" }' "$labels" > "$work/sample.csv"
 
 map3() { # model audio_dir -> MAP@3
-  "$bin/predict" "$1" "$2" "$work/sample.csv" "$corpus/train.csv" "$work/sub.csv" --truth "$labels" 2>&1 |
-    sed -n 's/^MAP@3 \([0-9.]*\) over.*/\1/p'
+  local out
+  out=$("$bin/predict" "$1" "$2" "$work/sample.csv" "$train_csv" "$work/sub.csv" --truth "$labels" 2>&1) ||
+    { echo "$out" >&2; exit 1; }
+  sed -n 's/^MAP@3 \([0-9.]*\) over.*/\1/p' <<< "$out"
 }
 echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $split clips of $(basename "$corpus") ($(($(wc -l < "$labels") - 1)) clips); $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '%-18s' set; for m in "${models[@]}"; do printf ' %22s' "$(basename "${m%.fstmodel}")"; done; echo
