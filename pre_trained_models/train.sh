@@ -41,9 +41,10 @@ if [ "$which" = deep ] || [ "$which" = all ]; then
 fi
 
 if [ "$which" = best ] || [ "$which" = all ]; then
-  # --recipe best = the deep recipe trained as 3 members (seeds 1, 1000004 and 2000007) in one ensemble file, scored
-  #                 on 5.12 s windows, each also shifted one mel band up and down (--members 3 --tta-shifts 1
-  #                 --score-window 5.12).
+  # --recipe best = the deep recipe trained as 3 members (seeds 1, 1000004 and 2000007) in one ensemble file, on crops
+  #                 degraded as recordings are, scored on 5.12 s windows, each also shifted one mel band up and down
+  #                 (--members 3 --background 0.15 --reverb 0.15 --random-filter 0.15 --noise 0.15 --dc-offset 0.15
+  #                 --tta-shifts 1 --score-window 5.12).
   # Its features are measured against each clip's peak, ln(mel / peak + 1e-6), over mel bands from 20 Hz to 16 kHz;
   # the model file records them for predict.
   mkdir -p "$work/best" && "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000

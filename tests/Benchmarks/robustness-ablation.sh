@@ -36,11 +36,11 @@ declare -A config=(
 # Configurations on other features than the best recipe's: inputs options, one feature folder each.
 best_features="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
 declare -A features=(
-  [absolute_degrade05]="--log-offset 1e-4 --fmin 20 --fmax 16000"
-  [band125_7500_degrade05]="--log-reference clip-peak --log-offset 1e-6"
+  [absolute_degrade015]="--log-offset 1e-4 --fmin 20 --fmax 16000"
+  [band125_7500_degrade015]="--log-reference clip-peak --log-offset 1e-6"
 )
-config[absolute_degrade05]=${config[degrade05]}
-config[band125_7500_degrade05]=${config[degrade05]}
+config[absolute_degrade015]=${config[degrade015]}
+config[band125_7500_degrade015]=${config[degrade015]}
 order=(clean degrade03 degrade05)
 [ $# -gt 0 ] && order=("$@")
 

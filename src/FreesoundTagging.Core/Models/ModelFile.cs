@@ -156,14 +156,15 @@ public static class ModelFile
 
     internal static string SerializeMetadata(ModelMetadata metadata) => JsonSerializer.Serialize(metadata, IO.JsonFormat.Options);
 
-    /// <summary>The container bytes around given metadata and weights (tests use it to forge consistent files).</summary>
-    internal static byte[] Pack(string metadataJson, byte[] weights)
+    /// <summary>The container bytes around given metadata and weights (tests use it to forge consistent files, also of
+    /// an earlier <paramref name="version"/>).</summary>
+    internal static byte[] Pack(string metadataJson, byte[] weights, uint version = FormatVersion)
     {
         byte[] meta = Encoding.UTF8.GetBytes(metadataJson);
         using var buffer = new MemoryStream(HeaderLength + meta.Length + 8 + weights.Length + HashLength);
         Span<byte> number = stackalloc byte[8];
         buffer.Write(Magic);
-        BinaryPrimitives.WriteUInt32LittleEndian(number, FormatVersion);
+        BinaryPrimitives.WriteUInt32LittleEndian(number, version);
         buffer.Write(number[..4]);
         BinaryPrimitives.WriteInt64LittleEndian(number, meta.Length);
         buffer.Write(number);

@@ -141,7 +141,8 @@ public class TrainingCommandTests
         Assert.Equal(new SpecAugmentOptions(2, 12, 2, 8), deep.SpecAugment);
         Assert.Equal(["epochs", "batch-size", "crop", "mixup", "time-masks", "time-mask-frames", "freq-masks", "freq-mask-bands", "schedule"], TrainingRecipe.Deep.Keys);
         var best = TrainingRecipe.Resolve("best").Apply(new TrainingOptions());
-        Assert.Equal(deep with { Members = 3, TtaBandShifts = 1, ScoringWindowSeconds = 5.12 }, best);
+        Assert.Equal(deep with { Members = 3, TtaBandShifts = 1, ScoringWindowSeconds = 5.12, Degradations = new RecordingDegradations(0.15, 0.15, 0.15, 0.15, 0.15) }, best);
+        Assert.Contains("degraded: background 0.15, reverb 0.15, filter 0.15, noise 0.15, DC offset 0.15", best.Describe("cnn_2d_vgg"));
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using FreesoundTagging.Features;
 using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
 using FreesoundTagging.Runtime;
 using FreesoundTagging.Tests.Repository;
 using FreesoundTagging.Tests.Support;
@@ -19,17 +20,33 @@ public sealed class FirstFormatModelFileTests
     private static uint VersionOf(string path) => BinaryPrimitives.ReadUInt32LittleEndian(File.ReadAllBytes(path).AsSpan(8, 4));
 
     [Fact]
-    public void ThePreTrainedModelsAreFormatOneAndStillRead()
+    public void ThePreTrainedFormatOneModelsStillRead()
     {
-        foreach (string name in new[] { "cnn_1d", "cnn_1d_dropout", "cnn_1d_dense_dropout", "cnn_2d_vgg", "cnn_2d_vgg_best" })
+        foreach (string name in new[] { "cnn_1d", "cnn_1d_dropout", "cnn_1d_dense_dropout", "cnn_2d_vgg" })
         {
             Assert.Equal((uint)ModelFile.PascalCaseVersion, VersionOf(PreTrained(name)));
             var m = ModelFile.ReadMetadata(PreTrained(name));
-            Assert.Equal(name.Replace("_best", ""), m.Variant);
+            Assert.Equal(name, m.Variant);
             Assert.Equal(24, m.Classes.Count);
             Assert.NotEmpty(m.History.Epochs);
         }
-        var best = ModelFile.ReadMetadata(PreTrained("cnn_2d_vgg_best"));
+        Assert.Equal(128, ModelFile.ReadMetadata(PreTrained("cnn_2d_vgg")).WindowFrames);
+    }
+
+    /// <summary>The best recipe's model as shipped in format 1 (its description, golden/format-1; the weights are not
+    /// needed to read it), before recording degradations existed.</summary>
+    internal static string FormatOneBest(TempDir dir)
+    {
+        string path = dir.File("best.format1.fstmodel");
+        File.WriteAllBytes(path, ModelFile.Pack(File.ReadAllText(Golden.PathOf("format-1/cnn_2d_vgg_best.metadata.json")), [], ModelFile.PascalCaseVersion));
+        return path;
+    }
+
+    [Fact]
+    public void TheFormatOneBestModelStillReads()
+    {
+        using var dir = new TempDir();
+        var best = ModelFile.ReadMetadata(FormatOneBest(dir));
         Assert.Equal(FeatureConfig.Original with { LogReference = LogReference.ClipPeak, LogOffset = 1e-6, FMinHz = 20, FMaxHz = 16000 }, best.Features);
         Assert.Equal((512, 256, 3, 1), (best.WindowFrames, best.WindowHopFrames, best.Members, best.BandShifts));
         Assert.Equal(128, best.TrainingCropFrames);
@@ -38,6 +55,24 @@ public sealed class FirstFormatModelFileTests
         Assert.Equal((1.28, 5.12, 3), (best.History.Options!.CropSeconds, best.History.Options.ScoringWindowSeconds, best.History.Options.Members));
         Assert.Equal(new[] { 2, 12, 2, 8 }, new[] { best.History.Options.SpecAugment.TimeMasks, best.History.Options.SpecAugment.TimeMaskFrames,
             best.History.Options.SpecAugment.FrequencyMasks, best.History.Options.SpecAugment.FrequencyMaskBands });
+        // Written before recording degradations existed: none.
+        Assert.False(best.History.Options.Degradations.Enabled);
+        Assert.Contains("\"log_reference\": \"clip-peak\"", ModelFile.SerializeMetadata(best));
+    }
+
+    [Fact]
+    public void TheShippedBestModelRecordsItsRecipe()
+    {
+        var best = ModelFile.ReadMetadata(PreTrained("cnn_2d_vgg_best"));
+        Assert.Equal((uint)ModelFile.FormatVersion, VersionOf(PreTrained("cnn_2d_vgg_best")));
+        Assert.Equal("cnn_2d_vgg", best.Variant);
+        Assert.Equal(FeatureConfig.Original with { LogReference = LogReference.ClipPeak, LogOffset = 1e-6, FMinHz = 20, FMaxHz = 16000 }, best.Features);
+        Assert.Equal((512, 256, 3, 1), (best.WindowFrames, best.WindowHopFrames, best.Members, best.BandShifts));
+        Assert.Equal(128, best.TrainingCropFrames);
+        Assert.Equal(80, best.History.KeptEpoch);
+        Assert.Equal("best", best.History.RecipeName);
+        Assert.Equal(TrainingRecipe.Best.Apply(new TrainingOptions()) with { Seed = 1, Threads = best.History.Options!.Threads, Device = best.History.Options.Device },
+            best.History.Options);
     }
 
     [Fact]
@@ -45,7 +80,7 @@ public sealed class FirstFormatModelFileTests
     {
         TorchRuntime.Initialise();
         using var dir = new TempDir();
-        string source = PreTrained("cnn_2d_vgg_best");
+        string source = PreTrained("cnn_2d_vgg");
         using var loaded = ModelFile.Load(source);
         var m = loaded.Metadata;
         string copy = dir.File("copy.fstmodel");
@@ -53,7 +88,7 @@ public sealed class FirstFormatModelFileTests
 
         Assert.Equal((uint)ModelFile.FormatVersion, VersionOf(copy));
         Assert.Equal(ModelFile.SerializeMetadata(m), ModelFile.SerializeMetadata(ModelFile.ReadMetadata(copy)));
-        Assert.Contains("\"log_reference\": \"clip-peak\"", ModelFile.SerializeMetadata(m));
+        Assert.Contains("\"log_reference\": \"absolute\"", ModelFile.SerializeMetadata(m));
         Assert.Equal(WeightsOf(source), WeightsOf(copy));
     }
 

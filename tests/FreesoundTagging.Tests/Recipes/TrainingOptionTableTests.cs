@@ -100,8 +100,8 @@ public class TrainingOptionTableTests
     [Fact]
     public void OldModelFilesReadTheirOptionsAsEnumerations()
     {
-        string path = Path.Combine(RepositoryLayoutTests.RepositoryRoot(), "pre_trained_models", "cnn_2d_vgg_best.fstmodel");
-        var metadata = ModelFile.ReadMetadata(path);
+        using var dir = new TempDir();
+        var metadata = ModelFile.ReadMetadata(FreesoundTagging.Tests.Models.FirstFormatModelFileTests.FormatOneBest(dir));
         var options = metadata.History.Options!;
         Assert.Equal((LearningRateSchedule.Cosine, KeepEpoch.Last, 3), (options.Schedule, options.Keep, options.Members));
         string written = ModelFile.SerializeMetadata(metadata);
