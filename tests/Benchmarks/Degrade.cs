@@ -12,8 +12,7 @@ internal static class Degrade
     {
         const int count = 32, frames = 128, bands = 64;
         var features = new FeatureConfig { LogReference = LogReference.ClipPeak, LogOffset = 1e-6, FMinHz = 20, FMaxHz = 16000 };
-        var degrader = new RecordingDegrader(features);
-        var all = new RecordingDegradations(probability, probability, probability, probability, probability);
+        var degrader = new RecordingDegrader(features, new RecordingDegradations(probability, probability, probability, probability, probability));
         var source = new float[count * frames * bands];
         var random = new Random(1);
         // Log-mel-like values: a floor near ln(1e-6) with louder cells up to the peak (0).
@@ -24,7 +23,7 @@ internal static class Degrade
         {
             source.CopyTo(batch, 0);
             var clock = Stopwatch.StartNew();
-            degrader.Apply(all, new Random(b), count, frames, batch);
+            degrader.Apply(new Random(b), count, frames, batch);
             if (b > 0) times.Add(clock.Elapsed.TotalMilliseconds);
         }
         times.Sort();

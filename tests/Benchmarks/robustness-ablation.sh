@@ -27,11 +27,8 @@ declare -A config=(
   [clean]=""
   [degrade03]="$(all5 0.3)"
   [degrade05]="$(all5 0.5)"
-  [degrade08]="$(all5 0.8)"
   [degrade015]="$(all5 0.15)"
   [degrade03_e120]="$(all5 0.3) --epochs 120"
-  [noise_background05]="--background 0.5 --noise 0.5"
-  [filter_reverb_dc05]="--random-filter 0.5 --reverb 0.5 --dc-offset 0.5"
 )
 # Configurations on other features than the best recipe's: inputs options, one feature folder each.
 best_features="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"

@@ -154,7 +154,7 @@ public sealed record TrainingOptions
         if (!(AdamEpsilon > 0)) p.Add($"Adam epsilon must be positive (got {AdamEpsilon})");
         if (Threads < 1) p.Add($"threads must be at least 1 (got {Threads})");
         if (ScoringWindowSeconds is not null && CropSeconds is null) p.Add("--score-window needs --crop (without crops predict scores whole clips)");
-        if (Degradations.Enabled && CropSeconds is null) p.Add("recording degradations (--background, --reverb, --random-filter, --noise, --dc-offset) need --crop (whole padded rows would degrade their padding)");
+        if (Degradations.Enabled && CropSeconds is null) p.Add($"recording degradations ({Degradations.Describe()}) need --crop (whole padded rows would degrade their padding)");
         if (CropSeconds is not null && Bucket) p.Add("crops and --bucket do not combine (crops already fix each batch's length)");
         if (Members >= 2 && Folds >= 2) p.Add("--members and --folds do not combine (train the folds, then predict with all of them)");
         if (Folds >= 2 && ValidationFraction > 0) p.Add("--folds and --val-fraction do not combine (each fold is the validation set of its model)");

@@ -49,7 +49,7 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
 {
     private readonly Augmentation _augmentation = augmentation ?? Augmentation.None;
 
-    private readonly RecordingDegrader? _degrader = augmentation?.Degradations is { Enabled: true } ? new RecordingDegrader(data.Features) : null;
+    private readonly RecordingDegrader? _degrader = augmentation?.Degradations is { Enabled: true } degradations ? new RecordingDegrader(data.Features, degradations) : null;
 
     private readonly Stack<AssembledBatch> _free = new(
         Enumerable.Range(0, 2).Select(_ => new AssembledBatch(

@@ -27,7 +27,8 @@ public sealed record Augmentation(double MixupAlpha, SpecAugmentOptions SpecAugm
 /// </summary>
 public static class BatchAugmenter
 {
-    /// <param name="degrader">Needed when the augmentation has degradations: it knows the features' filter bank.</param>
+    /// <param name="degrader">The augmentation's <see cref="Augmentation.Degradations"/> for these features (it needs their
+    /// filter bank); null when it has none.</param>
     public static void Apply(Augmentation augmentation, Random random, int count, int frames, int bands, int classes,
         Span<float> samples, Span<float> targets, Span<float> weights, RecordingDegrader? degrader = null)
     {
@@ -37,11 +38,7 @@ public static class BatchAugmenter
             for (int i = 0; i < count; i++)
                 BandShifter.Shift(samples.Slice(i * size, size), frames, bands, random.Next(-augmentation.BandShift, augmentation.BandShift + 1));
         }
-        if (augmentation.Degradations is { Enabled: true } degradations)
-        {
-            if (degrader is null) throw new ArgumentNullException(nameof(degrader), "recording degradations need the features' degrader");
-            degrader.Apply(degradations, random, count, frames, samples);
-        }
+        degrader?.Apply(random, count, frames, samples);
         if (augmentation.MixupAlpha > 0 && count > 1) Mixup(augmentation.MixupAlpha, random, count, frames * bands, classes, samples, targets, weights);
         if (augmentation.SpecAugment.Enabled)
         {

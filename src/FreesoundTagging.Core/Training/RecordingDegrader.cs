@@ -13,7 +13,7 @@ namespace FreesoundTagging.Training;
 /// </summary>
 public sealed class RecordingDegrader
 {
-    // Ranges of what recordings do, from the list of real-recording traits, not tuned on corpus-dev.
+    // Ranges of what recordings do (docs/training.md, "Training on degraded crops"), not tuned on corpus-dev.
     private const double BackgroundSnrMaxDb = 20, NoiseSnrMaxDb = 25, EqMaxDb = 6;
     private const double Rt60MinSeconds = 0.2, Rt60MaxSeconds = 2, DirectToReverbMinDb = -5, DirectToReverbMaxDb = 10;
     private const double LowPassMinHz = 2500, LowPassMaxHz = 12000, DcMinDb = -20, DcMaxDb = 10;
@@ -23,47 +23,57 @@ public sealed class RecordingDegrader
     private const double SilentFrame = 1e-5;
 
     private readonly FeatureConfig _features;
+    private readonly RecordingDegradations _degradations;
     private readonly MelFilterBank _bank;
     private readonly double[] _binHz;
     private readonly double[] _bandHz;
+    private readonly double[] _weightSums;
     private readonly double[] _binsPerBand;
     private readonly double[] _dcShape;
 
-    public RecordingDegrader(FeatureConfig features)
+    public RecordingDegrader(FeatureConfig features, RecordingDegradations degradations)
     {
         _features = features;
+        _degradations = degradations;
         _bank = MelFilterBank.Create(features);
         _binHz = Enumerable.Range(0, _bank.BinCount).Select(k => k * (double)features.SampleRate / features.FftSize).ToArray();
         int bands = _bank.MelCount;
-        _bandHz = new double[bands];
+        _weightSums = ThroughBands(_ => 1);
+        var centres = ThroughBands(k => _binHz[k]);
+        _bandHz = Enumerable.Range(0, bands).Select(b => _weightSums[b] > 0 ? centres[b] / _weightSums[b] : 0).ToArray();
+        // The bins a band averages, (Σw)²/Σw²: its noise fluctuates as the mean of that many exponential variables.
         _binsPerBand = new double[bands];
-        _dcShape = new double[bands];
-        // A DC offset c through the periodic Hann window leaves |c·N/2|² in bin 0 and |c·N/4|² in bin 1, nothing above.
-        double[] dcBins = [1, 0.25];
         for (int b = 0; b < bands; b++)
         {
-            var f = _bank.Filters[b];
-            double sum = 0, squares = 0, centre = 0;
-            for (int k = 0; k < f.Weights.Length; k++)
-            {
-                double w = f.Weights[k];
-                sum += w; squares += w * w; centre += w * _binHz[f.FirstBin + k];
-                if (f.FirstBin + k < dcBins.Length) _dcShape[b] += w * dcBins[f.FirstBin + k];
-            }
-            _bandHz[b] = sum > 0 ? centre / sum : 0;
-            // The bins a band averages: its noise fluctuates as a mean of that many exponential variables.
-            _binsPerBand[b] = squares > 0 ? Math.Max(1, sum * sum / squares) : 1;
+            double squares = _bank.Filters[b].Weights.Sum(w => w * w);
+            _binsPerBand[b] = squares > 0 ? Math.Max(1, _weightSums[b] * _weightSums[b] / squares) : 1;
         }
-        // Where the lowest bands start above 21.5 Hz no bin carries DC into them: the offset then costs nothing.
+        // A DC offset c through the periodic Hann window leaves |c·N/2|² in bin 0 and |c·N/4|² in bin 1, nothing
+        // above. Where the lowest band starts above bin 1 no band sees it: the offset then costs nothing.
+        _dcShape = ThroughBands(k => k == 0 ? 1 : k == 1 ? 0.25 : 0);
         double dcPeak = _dcShape.Max();
         if (dcPeak > 0) for (int b = 0; b < bands; b++) _dcShape[b] /= dcPeak;
+    }
+
+    /// <summary>Σₖ wₖ·perBin(k) over each band's filter weights: what a spectrum of perBin(k) per FFT bin k puts into
+    /// each mel band.</summary>
+    private double[] ThroughBands(Func<int, double> perBin)
+    {
+        var result = new double[_bank.MelCount];
+        for (int b = 0; b < result.Length; b++)
+        {
+            var f = _bank.Filters[b];
+            for (int k = 0; k < f.Weights.Length; k++) result[b] += f.Weights[k] * perBin(f.FirstBin + k);
+        }
+        return result;
     }
 
     /// <summary>Degrades each of the batch's <paramref name="count"/> (frames, bands) examples in place, drawing from
     /// <paramref name="random"/> in a fixed order, so the batch is a function of its seed. An example drawn no
     /// degradation keeps its bits.</summary>
-    public void Apply(RecordingDegradations o, Random random, int count, int frames, Span<float> samples)
+    public void Apply(Random random, int count, int frames, Span<float> samples)
     {
+        var o = _degradations;
         int bands = _bank.MelCount, size = frames * bands;
         if (!o.Enabled || count == 0) return;
         float offset = (float)_features.LogOffset;
@@ -181,23 +191,14 @@ public sealed class RecordingDegrader
     {
         double[] cosine = [Uniform(random, -1, 1), Uniform(random, -1, 1) / 2, Uniform(random, -1, 1) / 3];
         double? cutoff = random.NextDouble() < 0.5 ? LogUniform(random, LowPassMinHz, LowPassMaxHz) : null;
+        double[]? passed = cutoff is { } fc ? ThroughBands(k => 1 / (1 + Math.Pow(_binHz[k] / fc, 48))) : null;
         var gain = new float[bands];
         for (int b = 0; b < bands; b++)
         {
             double position = bands > 1 ? b / (bands - 1.0) : 0, db = 0;
             for (int j = 0; j < cosine.Length; j++) db += cosine[j] * Math.Cos((j + 1) * Math.PI * position);
             double g = Math.Pow(10, EqMaxDb * db / (1 + 1 / 2.0 + 1 / 3.0) / 10);
-            if (cutoff is { } fc)
-            {
-                var f = _bank.Filters[b];
-                double sum = 0, passed = 0;
-                for (int k = 0; k < f.Weights.Length; k++)
-                {
-                    sum += f.Weights[k];
-                    passed += f.Weights[k] / (1 + Math.Pow(_binHz[f.FirstBin + k] / fc, 48));
-                }
-                if (sum > 0) g *= passed / sum;
-            }
+            if (passed is not null && _weightSums[b] > 0) g *= passed[b] / _weightSums[b];
             gain[b] = (float)g;
         }
         for (int t = 0; t < frames; t++)
@@ -212,13 +213,8 @@ public sealed class RecordingDegrader
     private void AddNoise(Random random, int frames, int bands, double signal, Span<float> power)
     {
         double beta = Uniform(random, 0, 2), snrDb = Uniform(random, 0, NoiseSnrMaxDb);
-        var shape = new double[bands];
-        double lowest = _features.SampleRate / (double)_features.FftSize;
-        for (int b = 0; b < bands; b++)
-        {
-            var f = _bank.Filters[b];
-            for (int k = 0; k < f.Weights.Length; k++) shape[b] += f.Weights[k] * Math.Pow(Math.Max(_binHz[f.FirstBin + k], lowest), -beta);
-        }
+        // Bin 0 (DC) takes bin 1's level rather than f^−β's infinity.
+        var shape = ThroughBands(k => Math.Pow(_binHz[Math.Max(k, 1)], -beta));
         double total = shape.Sum();
         if (!(total > 0)) return;
         double level = signal / Math.Pow(10, snrDb / 10) / total;
@@ -226,7 +222,7 @@ public sealed class RecordingDegrader
             for (int b = 0; b < bands; b++)
             {
                 double bins = _binsPerBand[b];
-                power[t * bands + b] += (float)(level * shape[b] * Gamma(bins, random) / bins);
+                power[t * bands + b] += (float)(level * shape[b] * BatchAugmenter.Gamma(bins, random) / bins);
             }
     }
 
@@ -241,6 +237,4 @@ public sealed class RecordingDegrader
             for (int t = 0; t < frames; t++) power[t * bands + b] += add;
         }
     }
-
-    private static double Gamma(double shape, Random random) => BatchAugmenter.Gamma(shape, random);
 }

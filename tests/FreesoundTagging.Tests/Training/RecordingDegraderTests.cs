@@ -43,7 +43,7 @@ public class RecordingDegraderTests
     {
         features ??= ClipPeak;
         var x = Batch(count, features);
-        new RecordingDegrader(features).Apply(o, new Random(seed), count, Frames, x);
+        new RecordingDegrader(features, o).Apply(new Random(seed), count, Frames, x);
         return x;
     }
 
@@ -53,7 +53,7 @@ public class RecordingDegraderTests
         Assert.Equal(Batch(4, ClipPeak), Degrade(RecordingDegradations.None, 1));
         // Through the batch augmenter too, with a degrader at hand.
         var x = Batch(4, ClipPeak);
-        BatchAugmenter.Apply(Augmentation.None with { Degradations = RecordingDegradations.None }, new Random(1), 4, Frames, Bands, 2, x, new float[8], new float[4], new RecordingDegrader(ClipPeak));
+        BatchAugmenter.Apply(Augmentation.None, new Random(1), 4, Frames, Bands, 2, x, new float[8], new float[4], new RecordingDegrader(ClipPeak, RecordingDegradations.None));
         Assert.Equal(Batch(4, ClipPeak), x);
     }
 
