@@ -37,6 +37,7 @@ internal static class TrainingDisplay
                     Console.WriteLine($"{runName} {k + 1}/{n}");
                 },
                 (epoch, step) => Console.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)),
+                Console.WriteLine,
                 p => clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1)),
                 e => Console.WriteLine(EpochLine.Plain(stage.Value!, e, epochs, clock.EpochDone(Current(), e)))));
         T result = default!;
@@ -60,7 +61,7 @@ internal static class TrainingDisplay
                     bar.Description = Markup.Escape(EpochLine.Running(stage.Value!, p, EpochLine.Budget(Width)));
                     whole.Value = clock.EpochsDone(Current(), p.Epoch - 1 + p.Step / (double)Math.Max(p.Steps, 1));
                 }
-                result = work(new Observer(Starting, (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)), Progress, e =>
+                result = work(new Observer(Starting, (epoch, step) => AnsiConsole.WriteLine(EpochLine.Resuming(stage.Value!, epoch, step)), AnsiConsole.WriteLine, Progress, e =>
                 {
                     clock.EpochDone(Current(), e);
                     if (bars.Value.Bar is { } bar) bar.Description = Markup.Escape(EpochLine.Finished(stage.Value!, e, epochs, EpochLine.Budget(Width)));
@@ -73,8 +74,10 @@ internal static class TrainingDisplay
     private static int Width => AnsiConsole.Profile.Width;
 
     /// <summary>The display's reactions, as the trainer's observer.</summary>
-    private sealed class Observer(Action<int, int> runStarting, Action<int, int> resuming, Action<TrainingProgress> progress, Action<EpochRecord> epoch) : ITrainingObserver
+    private sealed class Observer(Action<int, int> runStarting, Action<int, int> resuming, Action<string> notice, Action<TrainingProgress> progress, Action<EpochRecord> epoch) : ITrainingObserver
     {
+        public void OnNotice(string line) => notice(line);
+
         public void OnRunStarting(int run, int runs) => runStarting(run, runs);
 
         public void OnResuming(int epoch, int step) => resuming(epoch, step);

@@ -25,6 +25,10 @@ public sealed record TrainRequest
 
     public TrainingOptions Options { get; init; } = new();
 
+    /// <summary>A model file to distil from (<see cref="TeacherScoring"/>): the run is trained towards its probabilities
+    /// as well as the labels, as <see cref="TrainingOptions.DistillWeight"/> and <see cref="TrainingOptions.DistillTemperature"/> say; null: the labels alone.</summary>
+    public string? TeacherPath { get; init; }
+
     /// <summary>Continue from SavePath's checkpoint instead of starting afresh.</summary>
     public bool Resume { get; init; }
 
@@ -102,9 +106,10 @@ public static class ModelTraining
         observer ??= TrainingObserver.None;
         CheckRequest(request);
         using var data = OpenData(request);
+        var teacher = Teacher(request, data, observer, cancel);
         var result = request.Options.Members >= 2
-            ? TrainMembers(data, request, observer, cancel)
-            : Train(data, request, new TrainingRun(request.Variant.Name), observer, cancel);
+            ? TrainMembers(data, request, teacher, observer, cancel)
+            : Train(data, request, new TrainingRun(request.Variant.Name), teacher, observer, cancel);
         if (result.Validation is not { } held) return result;
         var report = ClassReport.Compute(held.Scores, data.Classes, held.Rows.Select(r => data.Labels[r]).ToList());
         ClassReportFiles.Write(request.ReportPaths, report, $"{request.Variant.Name}, epoch {result.History.KeptEpoch} ({result.ValidationRows} validation clips)");
@@ -123,6 +128,7 @@ public static class ModelTraining
         if (folds < 2) throw new InvalidInputException($"folds must be at least 2 (got {folds})");
         CheckRequest(request);
         using var data = OpenData(request);
+        var teacher = Teacher(request, data, observer, cancel);
         // Every fold must split the rows the same way, so the seed is fixed once for all of them (and a resumed
         // run takes it from the first fold's model or checkpoint).
         int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request.Runs[0]) : null) ?? Random.Shared.Next();
@@ -133,7 +139,7 @@ public static class ModelTraining
             var foldRequest = request with { SavePath = request.FoldPath(k), Options = request.Options with { Seed = seed } };
             var fold = new TrainingRun(request.Variant.Name, Fold: k);
             results.Add(request.Resume && Finished(foldRequest, fold, data) is { } done ? done
-                : Train(data, foldRequest with { Resume = request.Resume && File.Exists(foldRequest.CheckpointPath) }, fold, observer, cancel));
+                : Train(data, foldRequest with { Resume = request.Resume && File.Exists(foldRequest.CheckpointPath) }, fold, teacher, observer, cancel));
         }
         // Out-of-fold: every row scored by the one model that did not train on it.
         var rows = results.SelectMany(r => r.Validation!.Rows).ToList();
@@ -151,7 +157,7 @@ public static class ModelTraining
     /// max(1, T / width) threads (<see cref="ParallelMembers"/> gives the width). With <see cref="TrainRequest.Resume"/>, finished members
     /// are kept and interrupted ones continue from their checkpoints.
     /// </summary>
-    private static TrainResult TrainMembers(TrainingSet data, TrainRequest request, ITrainingObserver observer, CancellationToken cancel)
+    private static TrainResult TrainMembers(TrainingSet data, TrainRequest request, TeacherTargets? teacher, ITrainingObserver observer, CancellationToken cancel)
     {
         int count = request.Options.Members;
         int seed = request.Options.Seed ?? (request.Resume ? SavedSeed(request.Runs[0]) : null) ?? Random.Shared.Next();
@@ -162,7 +168,7 @@ public static class ModelTraining
             var member = request.Runs[k] with { Options = memberOptions };
             var run = new TrainingRun(request.Variant.Name, Member: k);
             return request.Resume && Finished(member, run, data) is { } done ? done
-                : Train(data, member with { Resume = request.Resume && File.Exists(member.CheckpointPath) }, run, observer, token);
+                : Train(data, member with { Resume = request.Resume && File.Exists(member.CheckpointPath) }, run, teacher, observer, token);
         }
         var members = parallel > 1 ? ConcurrentRuns.Run(count, parallel, TrainMember, observer.OnRunStarting, cancel)
             : [.. Enumerable.Range(0, count).Select(k => { observer.OnRunStarting(k, count); return TrainMember(k, cancel); })];
@@ -179,7 +185,7 @@ public static class ModelTraining
             // Members trained side by side overlap: their times shared out over the threads that trained them
             // (each member's time includes any earlier process's part, so this holds for resumed runs too).
             ElapsedSeconds = members.Sum(m => m.History.ElapsedSeconds) / parallel,
-            Options = options, Recipe = options.Describe(request.Variant.Name),
+            Options = options, Recipe = Describe(request, options),
             MemberElapsedSeconds = [.. members.Select(m => m.History.ElapsedSeconds)], EnsembleValidationMap3 = map,
             MemberValidationMap3 = held is null ? null : [.. members.Select(m => m.History.Kept?.MeanAveragePrecisionAt3 ?? double.NaN)],
         };
@@ -226,12 +232,22 @@ public static class ModelTraining
         return new HeldOutScores(rows, mean);
     }
 
-    private static TrainResult Train(TrainingSet data, TrainRequest request, TrainingRun run, ITrainingObserver observer, CancellationToken cancel)
+    /// <summary>The request's teacher targets (the teacher scored once for every fold or member), or null without one.</summary>
+    private static TeacherTargets? Teacher(TrainRequest request, TrainingSet data, ITrainingObserver observer, CancellationToken cancel) =>
+        request.TeacherPath is { } path ? TeacherScoring.Score(path, data, request.Options, observer.OnNotice, cancel) : null;
+
+    /// <summary>The run's settings in words, with the teacher it was distilled from.</summary>
+    private static string Describe(TrainRequest request, TrainingOptions options, int fold = 0) =>
+        options.Describe(request.Variant.Name, fold) + (request.TeacherPath is { } teacher
+            ? FormattableString.Invariant($", distilled from {Path.GetFileName(teacher)} (temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4})")
+            : "");
+
+    private static TrainResult Train(TrainingSet data, TrainRequest request, TrainingRun run, TeacherTargets? teacher, ITrainingObserver observer, CancellationToken cancel)
     {
         var variant = request.Variant;
         int channels = data.Features.MelCount, classes = data.Classes.Count;
         using var outputLock = OutputLock.Acquire([request.SavePath]);
-        var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath, run);
+        var trainer = new Trainer(data, request.Options, () => variant.Create(channels, classes), request.CheckpointPath, run, teacher);
         // The history CSV follows the run epoch by epoch; a resumed run starts from the checkpoint's epochs.
         var epochs = request.Resume && File.Exists(request.CheckpointPath) ? TrainingCheckpoint.ReadState(request.CheckpointPath).History.ToList() : [];
         var outcome = trainer.Run(request.Resume, new HistoryCsvWriter(request, epochs, observer), cancel);
@@ -239,7 +255,7 @@ public static class ModelTraining
         using var model = (TaggingModel)outcome.Model;
         var options = request.Options with { Seed = outcome.Seed };
         var history = new TrainingHistory(outcome.History, outcome.Seed, outcome.History.Sum(e => e.Seconds), request.Options.Bucket,
-            options.Describe(variant.Name, run.Fold), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName,
+            Describe(request, options, run.Fold), DatasetClips: data.Count, KeptEpoch: outcome.KeptEpoch, StoppedEarly: outcome.StoppedEarly, Options: options, RecipeName: request.RecipeName,
             TrainedOn: outcome.TrainedOn);
         ModelFile.Save(request.SavePath, model, data.Classes, data.Features, history, request.Options.ScoringWindowFrames(data.Features), request.Options.WindowHopFrames(data.Features),
             request.Options.TtaBandShifts);
@@ -300,6 +316,7 @@ public static class ModelTraining
         var inputs = request.DataDirs.Select(DatasetFiles.In)
             .SelectMany(f => new[] { new RunFile("samples.npy", f.SamplesPath), new RunFile("labels.npy", f.LabelsPath), new RunFile("dataset.json", f.DatasetPath) });
         if (request.RecipeName is { } recipe && !TrainingRecipe.BuiltIn.ContainsKey(recipe)) inputs = inputs.Append(new RunFile("recipe", recipe));
+        if (request.TeacherPath is { } teacher) inputs = inputs.Append(new RunFile("the teacher", teacher));
         OutputGuard.Check(inputs, outputs);
         // A run killed while writing (kill -9) leaves its .NAME.PID.*.tmp files; those of dead processes go now.
         foreach (var beside in outputs.GroupBy(o => Path.GetDirectoryName(Path.GetFullPath(o.Path))!))

@@ -93,6 +93,21 @@ public sealed record TrainingOptions
     /// of the clip at once.</summary>
     public double? ScoringWindowSeconds { get; init; }
 
+    /// <summary>Distillation (with a teacher model, <c>model --teacher</c>): the temperature T both the teacher's
+    /// probabilities and the student's logits are softened by in the distillation term; 1 = as they are. Without a
+    /// teacher it does nothing.</summary>
+    public double DistillTemperature { get; init; } = DefaultDistillTemperature;
+
+    /// <summary>Distillation: the share α of the loss that is the teacher's, α·T²·CE(teacher_T, student_T), beside
+    /// (1 − α)·CE(labels, student); 0 = the labels alone. Without a teacher it does nothing.</summary>
+    public double DistillWeight { get; init; } = DefaultDistillWeight;
+
+    /// <summary>Chosen on corpus-dev's checked-label validation split (docs/recipes-and-results.md, distillation).</summary>
+    public const double DefaultDistillTemperature = 2;
+
+    /// <inheritdoc cref="DefaultDistillTemperature"/>
+    public const double DefaultDistillWeight = 0.7;
+
     /// <summary>Which epoch's weights the model file holds: the last (the original) or the one with the highest
     /// validation MAP@3 (<see cref="KeepEpoch.Best"/>; needs a validation set).</summary>
     public KeepEpoch Keep { get; init; } = KeepEpoch.Last;

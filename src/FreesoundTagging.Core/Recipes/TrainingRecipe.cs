@@ -88,7 +88,7 @@ public sealed class TrainingRecipe
     /// <summary>A warning for a built-in recipe run on features other than those it was chosen on, else null.</summary>
     public static string? FeatureWarning(string? recipeName, FeatureConfig features)
     {
-        if (recipeName != "best") return null;
+        if (recipeName is not ("best" or "distilled")) return null;
         var made = new List<string>();
         if (features.LogReference != BestLogReference) made.Add($"--log-reference {OptionValue(features.LogReference)}");
         if (features.LogOffset != BestLogOffset) made.Add($"--log-offset {FeatureConfig.FormatLogOffset(features.LogOffset)}");
@@ -100,12 +100,22 @@ public sealed class TrainingRecipe
 
     private static string OptionValue(LogReference reference) => reference == LogReference.ClipPeak ? "clip-peak" : "absolute";
 
+    /// <summary>One network trained towards a teacher's probabilities (<c>model --teacher best.fstmodel</c>) as well as the
+    /// labels: the best recipe's network, crops, augmentation and degradations, without its members and test-time band
+    /// shifts. Chosen on corpus-dev's checked-label validation split with a teacher of the best recipe trained on
+    /// the split's training rows (docs/recipes-and-results.md, distillation).</summary>
+    public static TrainingRecipe Distilled { get; } = Best.Then(o => o with { Members = 1, TtaBandShifts = 0 });
+
+    /// <summary>The built-in recipes that are meant to distil, so they need a teacher.</summary>
+    public static IReadOnlySet<string> Distilling { get; } = new HashSet<string>(StringComparer.Ordinal) { "distilled" };
+
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
     public static IReadOnlyDictionary<string, TrainingRecipe> BuiltIn { get; } = new Dictionary<string, TrainingRecipe>(StringComparer.Ordinal)
     {
         ["original"] = Original,
         ["deep"] = Deep,
         ["best"] = Best,
+        ["distilled"] = Distilled,
     };
 
     private static readonly JsonSerializerOptions Json = new()

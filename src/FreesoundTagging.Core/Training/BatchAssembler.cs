@@ -6,13 +6,16 @@ using static TorchSharp.torch;
 namespace FreesoundTagging.Training;
 
 /// <summary>A batch copied out of the memory-mapped arrays into reusable buffers.</summary>
-public sealed class AssembledBatch(float[] samples, float[] targets, float[] weights, int melCount, int classes)
+public sealed class AssembledBatch(float[] samples, float[] targets, float[] weights, int melCount, int classes, float[]? teacherTargets = null)
 {
     internal float[] SampleBuffer { get; } = samples;
 
     internal float[] TargetBuffer { get; } = targets;
 
     internal float[] WeightBuffer { get; } = weights;
+
+    /// <summary>With a teacher: its softened probabilities per row, blended by mixup as the targets are.</summary>
+    internal float[]? TeacherBuffer { get; } = teacherTargets;
 
     public int Count { get; internal set; }
 
@@ -34,6 +37,9 @@ public sealed class AssembledBatch(float[] samples, float[] targets, float[] wei
     /// <summary>(Count, C) targets on <paramref name="device"/>: one-hot, or blended by mixup.</summary>
     public Tensor Targets(Device device) => HostTransfer.ToDevice(TargetBuffer, [Count, classes], device);
 
+    /// <summary>(Count, C) teacher targets on <paramref name="device"/> (<see cref="TeacherTargets"/>); null without a teacher.</summary>
+    public Tensor? TeacherTargets(Device device) => TeacherBuffer is null ? null : HostTransfer.ToDevice(TeacherBuffer, [Count, classes], device);
+
     /// <summary>(Count) loss weights on <paramref name="device"/> (1 unless unverified labels are down-weighted).</summary>
     public Tensor Weights(Device device) => HostTransfer.ToDevice(WeightBuffer, [Count], device);
 }
@@ -45,7 +51,8 @@ public sealed class AssembledBatch(float[] samples, float[] targets, float[] wei
 /// <param name="trimPadding">Pack each batch's rows at the length of its longest content (<see cref="AssembledBatch.StoredFrames"/>),
 /// for networks that are fed only the frames holding content (<see cref="BatchForward"/>): the trimming runs here, off
 /// the training thread, and the rows reach the device in one contiguous piece.</param>
-public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames, Augmentation? augmentation = null, bool trimPadding = false)
+/// <param name="teacher">Distillation targets of every row (<see cref="TeacherTargets"/>), carried beside the labels; null: none.</param>
+public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrames, Augmentation? augmentation = null, bool trimPadding = false, TeacherTargets? teacher = null)
 {
     private readonly Augmentation _augmentation = augmentation ?? Augmentation.None;
 
@@ -54,7 +61,7 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
     private readonly Stack<AssembledBatch> _free = new(
         Enumerable.Range(0, 2).Select(_ => new AssembledBatch(
             new float[batchSize * maxFrames * data.Features.MelCount], new float[batchSize * data.Classes.Count], new float[batchSize],
-            data.Features.MelCount, data.Classes.Count)));
+            data.Features.MelCount, data.Classes.Count, teacher is null ? null : new float[batchSize * data.Classes.Count])));
 
     public Task<AssembledBatch> StartAsync(Batch plan)
     {
@@ -66,10 +73,11 @@ public sealed class BatchAssembler(TrainingSet data, int batchSize, int maxFrame
             buffer.Count = count;
             buffer.Frames = plan.Frames;
             data.FillBatch(plan.Rows, plan.Frames, plan.Offsets, buffer.SampleBuffer, buffer.TargetBuffer);
+            teacher?.Fill(plan.Rows, buffer.TeacherBuffer);
             for (int i = 0; i < count; i++)
                 buffer.WeightBuffer[i] = data.Verified[plan.Rows[i]] ? 1f : (float)_augmentation.UnverifiedWeight;
             BatchAugmenter.Apply(_augmentation, new Random(plan.AugmentSeed), count, plan.Frames, data.Features.MelCount, data.Classes.Count,
-                buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer, _degrader);
+                buffer.SampleBuffer, buffer.TargetBuffer, buffer.WeightBuffer, _degrader, buffer.TeacherBuffer);
             buffer.ContentFrames = ContentFrames(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount);
             buffer.StoredFrames = trimPadding ? Trim(buffer.SampleBuffer, count, plan.Frames, data.Features.MelCount, buffer.ContentFrames) : plan.Frames;
             return buffer;

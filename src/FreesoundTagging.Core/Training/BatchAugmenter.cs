@@ -29,8 +29,10 @@ public static class BatchAugmenter
 {
     /// <param name="degrader">The augmentation's <see cref="Augmentation.Degradations"/> for these features (it needs their
     /// filter bank); null when it has none.</param>
+    /// <param name="teacherTargets">A teacher's (count, classes) targets, blended by mixup exactly as the labels are
+    /// (label smoothing is the labels' alone); empty without a teacher. The draws are the same either way.</param>
     public static void Apply(Augmentation augmentation, Random random, int count, int frames, int bands, int classes,
-        Span<float> samples, Span<float> targets, Span<float> weights, RecordingDegrader? degrader = null)
+        Span<float> samples, Span<float> targets, Span<float> weights, RecordingDegrader? degrader = null, Span<float> teacherTargets = default)
     {
         if (augmentation.BandShift > 0)
         {
@@ -39,7 +41,7 @@ public static class BatchAugmenter
                 BandShifter.Shift(samples.Slice(i * size, size), frames, bands, random.Next(-augmentation.BandShift, augmentation.BandShift + 1));
         }
         degrader?.Apply(random, count, frames, samples);
-        if (augmentation.MixupAlpha > 0 && count > 1) Mixup(augmentation.MixupAlpha, random, count, frames * bands, classes, samples, targets, weights);
+        if (augmentation.MixupAlpha > 0 && count > 1) Mixup(augmentation.MixupAlpha, random, count, frames * bands, classes, samples, targets, weights, teacherTargets);
         if (augmentation.SpecAugment.Enabled)
         {
             int size = frames * bands;
@@ -60,11 +62,13 @@ public static class BatchAugmenter
     /// λ ≥ 0.5 so that every example stays mostly itself (as in Zhang et al.'s mixup applied within a batch);
     /// targets and weights are blended by the same λ.
     /// </summary>
-    private static void Mixup(double alpha, Random random, int count, int size, int classes, Span<float> samples, Span<float> targets, Span<float> weights)
+    private static void Mixup(double alpha, Random random, int count, int size, int classes, Span<float> samples, Span<float> targets, Span<float> weights,
+        Span<float> teacherTargets)
     {
         int[] partner = Enumerable.Range(0, count).ToArray();
         random.Shuffle(partner);
         float[] x = samples[..(count * size)].ToArray(), y = targets[..(count * classes)].ToArray(), w = weights[..count].ToArray();
+        float[] teacher = teacherTargets.IsEmpty ? [] : teacherTargets[..(count * classes)].ToArray();
         for (int i = 0; i < count; i++)
         {
             double beta = Beta(alpha, random);
@@ -72,6 +76,8 @@ public static class BatchAugmenter
             int j = partner[i];
             Blend(x.AsSpan(i * size, size), x.AsSpan(j * size, size), lambda, rest, samples.Slice(i * size, size));
             Blend(y.AsSpan(i * classes, classes), y.AsSpan(j * classes, classes), lambda, rest, targets.Slice(i * classes, classes));
+            if (teacher.Length > 0)
+                Blend(teacher.AsSpan(i * classes, classes), teacher.AsSpan(j * classes, classes), lambda, rest, teacherTargets.Slice(i * classes, classes));
             weights[i] = lambda * w[i] + rest * w[j];
         }
     }

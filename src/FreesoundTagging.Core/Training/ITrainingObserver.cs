@@ -21,6 +21,9 @@ public interface ITrainingObserver
 
     /// <summary>An epoch is done, its checkpoint written.</summary>
     void OnEpoch(EpochRecord epoch) { }
+
+    /// <summary>A line about the job outside any epoch (a teacher being scored before distillation).</summary>
+    void OnNotice(string line) { }
 }
 
 /// <summary>Observers that need no class of their own.</summary>

@@ -38,6 +38,7 @@ public sealed class Trainer
     private readonly TrainingRun _run;
     private readonly Func<nn.Module<Tensor, Tensor>> _createModel;
     private readonly string _checkpointPath;
+    private readonly TeacherTargets? _teacher;
     // The epoch the checkpoint on disk belongs to this run (resumed from or written), for the divergence message.
     private int? _checkpointEpoch;
 
@@ -45,8 +46,15 @@ public sealed class Trainer
     private const double ReadIntervalSeconds = 0.5;
 
     /// <param name="run">Which run this is (variant, fold, member); a single run of an unnamed network by default.</param>
-    public Trainer(TrainingSet data, TrainingOptions options, Func<nn.Module<Tensor, Tensor>> createModel, string checkpointPath, TrainingRun? run = null)
+    /// <param name="teacher">Distil from these targets (one row per row of <paramref name="data"/>), weighted and softened
+    /// as <paramref name="options"/> say; null: train on the labels alone.</param>
+    public Trainer(TrainingSet data, TrainingOptions options, Func<nn.Module<Tensor, Tensor>> createModel, string checkpointPath, TrainingRun? run = null,
+        TeacherTargets? teacher = null)
     {
+        if (teacher is not null && (teacher.Classes != data.Classes.Count || teacher.Probabilities.Length != data.Count * teacher.Classes))
+            throw new ArgumentException($"teacher targets for {teacher.Probabilities.Length / Math.Max(teacher.Classes, 1)} rows of {teacher.Classes} classes, data of {data.Count} rows of {data.Classes.Count}", nameof(teacher));
+        if (teacher is not null && teacher.Temperature != options.DistillTemperature)
+            throw new ArgumentException($"teacher targets softened at T = {teacher.Temperature}, options say {options.DistillTemperature}", nameof(teacher));
         run ??= new TrainingRun("");
         var problems = options.Problems().Concat(run.Problems(options)).ToList();
         if (problems.Count > 0) throw new InvalidSettingsException(problems, "training options");
@@ -55,6 +63,7 @@ public sealed class Trainer
         _run = run;
         _createModel = createModel;
         _checkpointPath = checkpointPath;
+        _teacher = teacher;
     }
 
     /// <summary>Trains every epoch left (all of them, or those after the checkpoint's with <paramref name="resume"/>),
@@ -188,7 +197,7 @@ public sealed class Trainer
             Compute = compute, Seed = seed, MemberSeed = memberSeed, Fingerprint = fingerprint,
             Model = model, Average = average, DropoutGenerator = dropoutGenerator, Optimizer = optimizer,
             TrainRows = trainRows, ValidationRows = validationRows, CropFrames = cropFrames, History = history,
-            Assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? _data.Features.MaxFrames, Augmentation.Of(_options), BatchForward.TrimsPadding(model)),
+            Assembler = new BatchAssembler(_data, _options.BatchSize, cropFrames ?? _data.Features.MaxFrames, Augmentation.Of(_options), BatchForward.TrimsPadding(model), _teacher),
             Saved = saved, BestWeights = bestWeights, BestEpoch = BestEpoch(history),
         };
     }
@@ -238,7 +247,9 @@ public sealed class Trainer
         {
             var y = batch.Targets(run.Device);
             var logits = BatchForward.Logits(run.Model, batch, run.Device);
-            var loss = SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(run.Device));
+            var loss = batch.TeacherTargets(run.Device) is { } teacher
+                ? DistillationLoss.Compute(logits, y, teacher, batch.Weights(run.Device), _options.DistillTemperature, _options.DistillWeight)
+                : SoftTargetCrossEntropy.Compute(logits, y, batch.Weights(run.Device));
             state.Totals.Add(loss, logits, y, batch.Count);
             if (read)
             {
@@ -378,6 +389,7 @@ public sealed class Trainer
             EpochSeconds = position.Seconds,
             History = run.History.ToList(),
             DataFingerprint = run.Fingerprint,
+            TeacherFingerprint = _teacher?.Fingerprint,
             StoppedEarly = run.StoppedEarly,
         }, run.Model, run.Optimizer, run.BestWeights, run.Average?.Save());
         _checkpointEpoch = position.Epoch;
@@ -387,6 +399,10 @@ public sealed class Trainer
     {
         if (saved.DataFingerprint != fingerprint)
             throw new InvalidModelException("checkpoint was made on other data (rows or classes differ); start without --resume", _checkpointPath);
+        if (saved.TeacherFingerprint != _teacher?.Fingerprint)
+            throw new InvalidModelException(saved.TeacherFingerprint is null ? "checkpoint was made without a teacher; resume without --teacher"
+                : _teacher is null ? "checkpoint was made distilling from a teacher; resume with the same --teacher"
+                : "checkpoint was made with another teacher (its file differs); resume with the same --teacher", _checkpointPath);
         var o = saved.Options;
         var run = saved.Run ?? _run;
         // Epochs may grow, and threads and device may change; everything else shapes the run and must match.

@@ -38,6 +38,10 @@ public sealed record CheckpointState
     /// <summary>Fingerprint of the data (rows, classes) so a resume on other data is refused.</summary>
     public required string DataFingerprint { get; init; }
 
+    /// <summary>With distillation: the teacher file's fingerprint (<see cref="TeacherTargets.Fingerprint"/>), so a resume
+    /// distils from the same teacher; null without one.</summary>
+    public string? TeacherFingerprint { get; init; }
+
     /// <summary>The run ended at <see cref="Epoch"/> by early stopping: it is finished.</summary>
     public bool StoppedEarly { get; init; }
 }

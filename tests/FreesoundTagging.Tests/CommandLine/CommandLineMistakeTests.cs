@@ -30,7 +30,7 @@ public class CommandLineMistakeTests
         using var dir = new TempDir();
         var r = CommandProcess.Run("model", Patience, "cnn_2d_vgg", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", "Deep");
         Assert.Equal(2, r.Exit);
-        Assert.Equal("error: --recipe: unknown recipe 'Deep' (did you mean 'deep'?): valid are original, deep, best, or a recipe file (JSON)", FirstLine(r.Err));
+        Assert.Equal("error: --recipe: unknown recipe 'Deep' (did you mean 'deep'?): valid are original, deep, best, distilled, or a recipe file (JSON)", FirstLine(r.Err));
     }
 
     [Fact]

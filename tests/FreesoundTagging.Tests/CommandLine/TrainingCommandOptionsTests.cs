@@ -27,7 +27,9 @@ public class TrainingCommandOptionsTests
         var declared = TrainingOptionTable.Find(name)!;
         object value = TrainingOptionTableTests.Sample(declared);
         var (options, command) = Command();
-        var parse = command.Parse(["cnn_2d_vgg", "m.fstmodel", "--" + name, declared.Format(value)]);
+        // A distillation setting needs a teacher beside it.
+        string[] teacher = name.StartsWith("distill-", StringComparison.Ordinal) ? ["--teacher", "t.fstmodel"] : [];
+        var parse = command.Parse(["cnn_2d_vgg", "m.fstmodel", "--" + name, declared.Format(value), .. teacher]);
         Assert.Empty(parse.Errors);
 
         var request = options.Request(parse);
@@ -54,7 +56,8 @@ public class TrainingCommandOptionsTests
             ["--data", "--epochs", "--batch-size", "--lr", "--seed", "--val-fraction", "--val-verified-only", "--device", "--tf32", "--threads", "--bucket", "--resume",
              "--crop", "--mixup", "--time-masks", "--time-mask-frames", "--freq-masks", "--freq-mask-bands", "--unverified-weight", "--schedule", "--folds",
              "--keep", "--patience", "--members", "--label-smoothing", "--windows-per-crop", "--score-window", "--ema", "--band-shift", "--tta-shifts",
-             "--background", "--reverb", "--random-filter", "--noise", "--dc-offset", "--recipe"],
+             "--background", "--reverb", "--random-filter", "--noise", "--dc-offset", "--teacher", "--distill-temperature",
+             "--distill-weight", "--recipe"],
             command.Options.Select(o => o.Name).Where(n => n.StartsWith("--", StringComparison.Ordinal) && n != "--help" && n != "--version"));
     }
 

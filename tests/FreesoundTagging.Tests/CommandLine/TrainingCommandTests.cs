@@ -30,6 +30,40 @@ public class TrainingCommandTests
     }
 
     [Fact]
+    public void TheDistilledRecipeTrainsTowardsATeacherAndNeedsOne()
+    {
+        using var dir = new TempDir();
+        Trained(dir, "cnn_2d_vgg", "teacher.fstmodel", "--recipe", "deep", "--epochs", "1", "--batch-size", "4", "--members", "2", "--tta-shifts", "1", "--seed", "1");
+        var run = Trained(dir, "cnn_2d_vgg", "student.fstmodel", "--recipe", "distilled", "--teacher", dir.File("teacher.fstmodel"), "--epochs", "1", "--batch-size", "4", "--seed", "1");
+        Assert.Contains("teacher: scoring the 12 clips with teacher.fstmodel", run.Out);
+        Assert.Contains("teacher: scored 12 clips", run.Out);
+        var history = ModelFile.ReadMetadata(dir.File("student.fstmodel")).History;
+        // One network, no test-time shifts: the best recipe's crops, augmentation and degradations otherwise.
+        Assert.Equal((1, 0, 5.12), (history.Options!.Members, history.Options.TtaBandShifts, history.Options.ScoringWindowSeconds));
+        Assert.Equal(TrainingRecipe.Best.Apply(new TrainingOptions()).Degradations, history.Options.Degradations);
+        Assert.Contains("distilled from teacher.fstmodel (temperature 2, weight 0.7)", history.Recipe);
+
+        // Without a teacher the recipe, or a distillation setting, would train on the labels alone: a command-line mistake.
+        foreach (var args in new[] { new[] { "--recipe", "distilled" }, ["--distill-weight", "0.5"], ["--distill-temperature", "3"] })
+        {
+            var refused = ConsoleCapture.Run(ModelCommand.Run, ["cnn_2d_vgg", dir.File("x.fstmodel"), "--data", dir.Path, .. args, "--device", "cpu"]);
+            Assert.Equal(2, refused.Exit);
+            Assert.Contains("--teacher", refused.Err);
+            Assert.False(File.Exists(dir.File("x.fstmodel")));
+        }
+        // A teacher made from other features is bad input (exit 3), and nothing is written.
+        using var otherDir = new TempDir();
+        var (audio, train, _) = TinyCorpus.Write(otherDir.Path, perClass: 4);
+        Assert.Equal(0, ConsoleCapture.Run(InputsCommand.Run, audio, train, "--out-dir", otherDir.Path, "--max-frames", "130", "--log-offset", "1e-6").Exit);
+        var other = ConsoleCapture.Run(ModelCommand.Run, ["cnn_1d", otherDir.File("other.fstmodel"), "--data", otherDir.Path, "--epochs", "1", "--device", "cpu"]);
+        Assert.True(other.Exit == 0, other.Err);
+        var mismatch = ConsoleCapture.Run(ModelCommand.Run, ["cnn_2d_vgg", dir.File("y.fstmodel"), "--data", dir.Path, "--recipe", "distilled", "--teacher", otherDir.File("other.fstmodel"), "--epochs", "1", "--device", "cpu"]);
+        Assert.Equal(3, mismatch.Exit);
+        Assert.Contains("other features", mismatch.Err);
+        Assert.False(File.Exists(dir.File("y.fstmodel")));
+    }
+
+    [Fact]
     public void TheDeepRecipeExpandsAndTypedOptionsOverrideIt()
     {
         using var dir = new TempDir();
@@ -160,7 +194,7 @@ public class TrainingCommandTests
         Assert.Contains(expected, r.Err);
         var unknown = ConsoleCapture.Run(ModelCommand.Run, "cnn_1d", dir.File("m.fstmodel"), "--data", dir.Path, "--recipe", "fastest.json");
         Assert.Equal(3, unknown.Exit);
-        Assert.Contains("neither a recipe name (original, deep, best) nor a recipe file", unknown.Err);
+        Assert.Contains("neither a recipe name (original, deep, best, distilled) nor a recipe file", unknown.Err);
     }
 
     [Theory]

@@ -13,6 +13,8 @@ public class TrainingOptionTableTests
     /// <summary>A valid value other than the default, of the option's type.</summary>
     internal static object Sample(TrainingOption option) => option.ValueType switch
     {
+        // A temperature is at least 1.
+        _ when option.Name == "distill-temperature" => 3.0,
         var t when t == typeof(int) || t == typeof(int?) => 3,
         var t when t == typeof(double) || t == typeof(double?) => 0.5,
         var t when t == typeof(bool) => true,

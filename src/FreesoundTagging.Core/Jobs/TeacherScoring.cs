@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using FreesoundTagging.Datasets;
+using FreesoundTagging.Features;
+using FreesoundTagging.Models;
+using FreesoundTagging.Recipes;
+using FreesoundTagging.Scoring;
+using FreesoundTagging.Torch;
+using FreesoundTagging.Training;
+
+namespace FreesoundTagging.Jobs;
+
+/// <summary>
+/// The distillation targets of a training set from a teacher model file: every clip scored once, as predict scores
+/// it with that file (every member, window and band shift), then softened by the run's temperature
+/// (<see cref="TeacherTargets"/>). A teacher must know the data's classes, in order, and have been trained on the same
+/// feature settings: its probabilities would otherwise be for other classes or other inputs.
+/// </summary>
+public static class TeacherScoring
+{
+    /// <exception cref="InvalidModelException">Not a model file, or one whose classes or features differ from the data's.</exception>
+    public static TeacherTargets Score(string teacherPath, TrainingSet data, TrainingOptions options, Action<string>? say = null, CancellationToken cancel = default)
+    {
+        using var teacher = ModelFile.Load(teacherPath);
+        teacher.EnsureClasses(data.Classes);
+        if (Differences(teacher.Features, data.Features) is { Count: > 0 } differ)
+            throw new InvalidModelException($"the teacher was trained on other features than this data ({string.Join(", ", differ)}); a teacher must score the student's own inputs", teacherPath);
+        TorchRuntime.Initialise(options.Threads);
+        var device = ComputeDevice.Resolve(options.Device, announce: false).Device;
+        var scorer = EnsembleScorer.For([teacher], Inference.Predictor.DefaultBatchSize, EnsembleMean.Arithmetic);
+        scorer.Prepare(device);
+        int classes = data.Classes.Count;
+        var probabilities = new float[data.Count * classes];
+        var clock = Stopwatch.StartNew();
+        say?.Invoke($"teacher: scoring the {data.Count} clips with {Path.GetFileName(teacherPath)} ({teacher.History.Recipe})");
+        const int chunk = 64;
+        for (int start = 0; start < data.Count; start += chunk)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int count = Math.Min(chunk, data.Count - start);
+            var rows = scorer.Score([.. Enumerable.Range(start, count).Select(data.ReadClip)], device, cancel);
+            for (int i = 0; i < count; i++) rows[i].CopyTo(probabilities, (start + i) * classes);
+        }
+        TeacherTargets.Soften(probabilities, classes, options.DistillTemperature);
+        say?.Invoke(FormattableString.Invariant($"teacher: scored {data.Count} clips in {clock.Elapsed.TotalSeconds:0} s; distilling at temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4}"));
+        return new TeacherTargets(probabilities, classes, options.DistillTemperature, Fingerprint(teacherPath));
+    }
+
+    /// <summary>The first 16 hex digits of the file's SHA-256.</summary>
+    public static string Fingerprint(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(file))[..16];
+    }
+
+    /// <summary>"name: teacher value, data value" for each feature setting that differs.</summary>
+    internal static List<string> Differences(FeatureConfig teacher, FeatureConfig data) =>
+        [.. typeof(FeatureConfig).GetProperties().Where(p => p.CanRead && !Equals(p.GetValue(teacher), p.GetValue(data)))
+            .Select(p => $"{p.Name} {p.GetValue(teacher)} against {p.GetValue(data)}")];
+}
