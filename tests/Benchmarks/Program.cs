@@ -14,13 +14,15 @@ if (what == "stages") return Stages.Run(args.ElementAtOrDefault(1) ?? "../shared
 if (what == "gc-stress") return GcStress.Run(double.Parse(args.ElementAtOrDefault(1) ?? "30"), args.ElementAtOrDefault(2) ?? "ours", int.Parse(args.ElementAtOrDefault(3) ?? "2000"));
 if (what == "elision") return Elision.Step(args.ElementAtOrDefault(1) ?? ".", args.ElementAtOrDefault(2) ?? "cnn_1d_dropout", int.Parse(args.ElementAtOrDefault(3) ?? "8"), int.Parse(args.ElementAtOrDefault(4) ?? "64"), args.Length > 5 ? int.Parse(args[5]) : null, args.ElementAtOrDefault(6) == "control");
 if (what == "forward") return Forward.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "512"), int.Parse(args.ElementAtOrDefault(3) ?? "3"), args.Skip(4).Select(int.Parse).DefaultIfEmpty(8).ToArray());
+if (what == "looped") return Looped.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "512"), int.Parse(args.ElementAtOrDefault(3) ?? "3"), int.Parse(args.ElementAtOrDefault(4) ?? "24"), args.Skip(5).Select(int.Parse).DefaultIfEmpty(80).ToArray());
+if (what == "rescore") return Rescore.Run(args[1], args[2], double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args.ElementAtOrDefault(4) ?? "2"), int.Parse(args.ElementAtOrDefault(5) ?? "0"));
 if (what == "fold") return Fold.Run(args[1], args[2], int.Parse(args.ElementAtOrDefault(3) ?? "2"));
 if (what == "probe") return Elision.Probe();
 if (what == "degrade") return Degrade.Run(int.Parse(args.ElementAtOrDefault(1) ?? "50"), double.Parse(args.ElementAtOrDefault(2) ?? "1", System.Globalization.CultureInfo.InvariantCulture));
 if (what == "score") return Elision.Score(args[1], args[2], int.Parse(args.ElementAtOrDefault(3) ?? "2"));
 if (what != "step")
 {
-    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir> | bench gc-stress [seconds] [ours|torchsharp] | bench elision <data_dir> [variant] [steps] [batch] | bench score <model> <audio_dir> [rounds] | bench forward <model> [frames] [rounds] [windows…] | bench fold <model> <audio_dir> [rounds] | bench degrade [batches] [probability]");
+    Console.Error.WriteLine("usage: bench step [variant|all] [steps] [batch] [frames] [threads] | bench stages <audio_dir> | bench gc-stress [seconds] [ours|torchsharp] | bench elision <data_dir> [variant] [steps] [batch] | bench score <model> <audio_dir> [rounds] | bench forward <model> [frames] [rounds] [windows…] | bench rescore <model> <out> <window-seconds> [windows-per-window] [tta-shifts] | bench looped <model> [frames] [rounds] [windows] [periods…] | bench fold <model> <audio_dir> [rounds] | bench degrade [batches] [probability]");
     return 2;
 }
 string variantArg = args.ElementAtOrDefault(1) ?? "all";

@@ -6,6 +6,8 @@
 # run, then per recipe: test MAP@3 mean ± std (sample) and min-max over the seeds, training time, model size.
 # Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that). FST_RECIPES_DEGRADED=1 also
 # scores each model on the test clips degraded 19 ways (robustness.sh) and reports the mean over the degradations.
+# The distilled recipe distils from FST_RECIPES_TEACHER (default: the shipped best model, trained on the train set
+# only); its training time is the student's alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FST_BIN:-$root/artifacts/bin}   # FST_BIN: run a copy of the build, so rebuilding meanwhile is safe
@@ -23,13 +25,15 @@ declare -A recipe=(
   [vgg_aug_3fold]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 $aug --folds 3"
   [deep]="cnn_2d_vgg --recipe deep"
   [best]="cnn_2d_vgg --recipe best"
+  [distilled]="cnn_2d_vgg --recipe distilled --teacher ${FST_RECIPES_TEACHER:-$root/pre_trained_models/cnn_2d_vgg_best.fstmodel}"
 )
 # The features each recipe trains on (`inputs` options; the model file records them, so predict follows): the best
 # recipe was chosen on log-mels measured against each clip's peak, over 20 Hz to 16 kHz (docs/recipes-and-results.md).
 declare -A features=(
   [best]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
+  [distilled]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
 )
-order=(original deep best vgg_aug_3fold vgg_crop)
+order=(original deep best distilled vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")
 
 work=$(mktemp -d /tmp/fst-recipes.XXXXXX)
@@ -59,6 +63,7 @@ for name in "${order[@]}"; do
     "$bin/predict" "${models[@]}" "$corpus/audio_test" "$corpus/sample_submission.csv" "$corpus/train.csv" \
       "$keep/$name.seed$seed.csv" --truth "$corpus/test_labels.csv" > "$work/predict.log"
     map=$(grep -o 'MAP@3 [0-9.]*' "$work/predict.log" | awk '{ print $2 }')
+    speed=$(grep -o '[0-9.]* clips/s' "$work/predict.log" | head -1)
     bytes=$(cat "${models[@]}" | wc -c)
     degraded=""
     if [ -n "${FST_RECIPES_DEGRADED:-}" ]; then
@@ -67,7 +72,7 @@ for name in "${order[@]}"; do
       degradeds[$name]+="$degraded "
       degraded=", mean over the degradations $degraded"
     fi
-    echo "$name seed $seed: test MAP@3 $map$degraded, trained in $seconds s, $((bytes / 1024)) KB in ${#models[@]} file(s)"
+    echo "$name seed $seed: test MAP@3 $map$degraded, trained in $seconds s, $((bytes / 1024)) KB in ${#models[@]} file(s), predict $speed"
     maps[$name]+="$map "; times[$name]+="$seconds "; sizes[$name]=$((bytes / 1024))
   done
 done

@@ -43,6 +43,9 @@ public sealed class MemberAverage : TaggingModel
     public override Tensor ForwardPadded(Tensor input, long paddedFrames, IReadOnlyList<int>? contentFrames = null) =>
         MeanOf(m => m.ForwardPadded(input, paddedFrames, contentFrames));
 
+    /// <summary>Each member's own <see cref="TaggingModel.ForwardLooped"/>.</summary>
+    public override Tensor ForwardLooped(Tensor input, IReadOnlyList<int> periods) => MeanOf(m => m.ForwardLooped(input, periods));
+
     /// <summary>The log of the members' mean probabilities, from each member's logits.</summary>
     private Tensor MeanOf(Func<TaggingModel, Tensor> logits)
     {

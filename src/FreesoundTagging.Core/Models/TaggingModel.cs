@@ -45,6 +45,13 @@ public abstract class TaggingModel : nn.Module<Tensor, Tensor>
         return forward(padded);
     }
 
+    /// <summary>
+    /// Logits (N, C) of windows looped from clips shorter than them (<see cref="Features.ClipCrop"/>): row i repeats
+    /// every <paramref name="periods"/>[i] frames (0: it does not). What <c>forward</c> gives; a network that can
+    /// compute one period instead of the whole window (<see cref="LoopedTime"/>) does.
+    /// </summary>
+    public virtual Tensor ForwardLooped(Tensor input, IReadOnlyList<int> periods) => forward(input);
+
     /// <summary>Trainable parameters of this instance.</summary>
     public long ParameterCount() => parameters().Sum(p => p.numel());
 

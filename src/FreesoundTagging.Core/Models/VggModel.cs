@@ -90,8 +90,9 @@ public sealed class VggModel : TaggingModel
     public bool FoldsNormsInEval { get; set; } = true;
 
     /// <summary>Block <paramref name="b"/> in evaluation with each batch norm folded into its convolution
-    /// (<see cref="FoldsNormsInEval"/>); the first block's maps turn channels-last as in <see cref="ForwardFirstBlock"/>.</summary>
-    internal Tensor ForwardFoldedBlock(int b, Tensor x)
+    /// (<see cref="FoldsNormsInEval"/>); the first block's maps turn channels-last as in <see cref="ForwardFirstBlock"/>.
+    /// With <paramref name="looped"/>, each convolution runs on the columns the rows' loops leave distinct.</summary>
+    internal Tensor ForwardFoldedBlock(int b, Tensor x, ref LoopedTime? looped)
     {
         var layers = blocks[b].children().ToList();
         for (int i = 0; i < layers.Count; i += 3)
@@ -103,27 +104,68 @@ public sealed class VggModel : TaggingModel
             var scale = norm.weight!.div(norm.running_var!.add(eps, OwnedScalars.One).sqrt_());
             var weight = conv.weight!.mul(scale.view(-1, 1, 1, 1));
             var bias = norm.bias!.sub(norm.running_mean!.mul(scale));
-            x = functional.conv2d(x, weight, bias, padding: [1, 1]).relu_();
-            if (b == 0 && i == 0 && ChannelsLast) x = MemoryLayout.ToChannelsLast(x);
+            bool toChannelsLast = b == 0 && i == 0 && ChannelsLast;
+            Tensor Convolve(Tensor input)
+            {
+                var y = functional.conv2d(input, weight, bias, padding: [1, 1]).relu_();
+                return toChannelsLast ? MemoryLayout.ToChannelsLast(y) : y;
+            }
+            if (looped is null) x = Convolve(x);
+            else (x, looped) = looped.Convolve(x, Convolve);
         }
         return x;
     }
 
-    public override Tensor forward(Tensor input)
+    /// <summary>
+    /// Logits of windows looped from clips shorter than them (<see cref="LoopedTime"/>): row i repeats every
+    /// <paramref name="periods"/>[i] frames (0: it does not). The same logits as <c>forward</c> to float rounding, from
+    /// a fraction of the convolutions for short clips. Evaluation with folded batch norms only; otherwise <c>forward</c>.
+    /// </summary>
+    public override Tensor ForwardLooped(Tensor input, IReadOnlyList<int> periods)
+    {
+        CheckInput(input);
+        if (periods.Count != input.shape[0]) throw new ArgumentException($"expected a period per row ({input.shape[0]}), got {periods.Count}", nameof(periods));
+        var looped = LoopedTime.Of(periods, (int)input.shape[1]);
+        if (training || !FoldsNormsInEval || !looped.Loops) return forward(input);
+        using var scope = NewDisposeScope();
+        var x = bandNorm.forward(input.transpose(1, 2)).unsqueeze(1);
+        LoopedTime? state = looped;
+        for (int b = 0; b < blocks.Count; b++)
+        {
+            x = ForwardFoldedBlock(b, x, ref state);
+            (x, state) = state!.MaxPool(x);
+        }
+        var (max, mean) = state!.MaxAndMeanOverTime(x.mean([2]));
+        return classifier.forward(dropout.forward(cat([max, mean], 1))).MoveToOuterDisposeScope();
+    }
+
+    private void CheckInput(Tensor input)
     {
         if (input.dim() != 3 || input.shape[2] != InputChannels || input.shape[1] < 1)
             throw new ArgumentException($"expected input (N, T ≥ 1, {InputChannels}), got ({string.Join(", ", input.shape)})", nameof(input));
+    }
+
+    /// <summary>Mean over frequency, then the max and the mean over time, dropout and the classifier.</summary>
+    private Tensor Head(Tensor x)
+    {
+        var overFrequency = x.mean([2]);
+        var pooled = cat([overFrequency.amax([2]), overFrequency.mean([2])], 1);
+        return classifier.forward(dropout.forward(pooled));
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        CheckInput(input);
         using var scope = NewDisposeScope();
         // (N, T, F) → (N, F, T): batch norm per band, then one image channel (N, 1, F, T).
         var x = bandNorm.forward(input.transpose(1, 2)).unsqueeze(1);
+        LoopedTime? plain = null;
         for (int b = 0; b < blocks.Count; b++)
         {
-            x = !training && FoldsNormsInEval ? ForwardFoldedBlock(b, x) : b == 0 ? ForwardFirstBlock(x) : blocks[b].forward(x);
+            x = !training && FoldsNormsInEval ? ForwardFoldedBlock(b, x, ref plain) : b == 0 ? ForwardFirstBlock(x) : blocks[b].forward(x);
             // ceil_mode keeps a 1-frame (or odd-sized) map valid instead of pooling it away.
             x = functional.max_pool2d(x, [2, 2], [2, 2], ceil_mode: true);
         }
-        var overFrequency = x.mean([2]);
-        var pooled = cat([overFrequency.amax([2]), overFrequency.mean([2])], 1);
-        return classifier.forward(dropout.forward(pooled)).MoveToOuterDisposeScope();
+        return Head(x).MoveToOuterDisposeScope();
     }
 }

@@ -67,14 +67,16 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         // clips: 256 windows per pass peaked at 757 MB, 46 at 427 MB, at the same speed.
         int perPass = WindowsPerPass(batchSize, window);
         var counts = new int[clips.Count];
-        // One input array for every full pass: a new 1 MB array per pass is large-object garbage that the GC
-        // collects late: with cnn_2d_vgg a 20-minute clip (1,875 windows, 59 passes) peaked 55 MB higher.
-        var buffer = new float[Math.Min(perPass, windows.Count) * window * features.MelCount];
-        // The same holds for the shifted copies of a pass with band shifts.
-        var shiftBuffer = BandShifts > 0 ? new float[buffer.Length] : null;
+        // One input array for every full pass (band-shifted copies included): a new 1 MB array per pass is
+        // large-object garbage that the GC collects late: with cnn_2d_vgg a 20-minute clip (1,875 windows, 59 passes)
+        // peaked 55 MB higher.
+        var buffer = new float[(2 * BandShifts + 1) * Math.Min(perPass, windows.Count) * window * features.MelCount];
+        // Windows of clips of like lengths side by side: a pass of looped windows computes as many columns as its
+        // longest loop needs (TaggingModel.ForwardLooped). Each window is scored on its own, so the order changes no value.
+        windows = [.. windows.OrderBy(w => Math.Min(clips[w.Clip].Frames, window))];
         foreach (var chunk in windows.Chunk(perPass))
         {
-            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), device, buffer, shiftBuffer);
+            var probabilities = Forward(chunk.Select(w => clips[w.Clip]).ToList(), window, chunk.Select(w => w.Start).ToArray(), device, buffer);
             for (int j = 0; j < chunk.Length; j++)
             {
                 int clip = chunk[j].Clip;
@@ -138,41 +140,42 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     }
 
     /// <summary>Softmax of one forward pass over <paramref name="frames"/> frames of each clip: from frame 0
-    /// zero-padded past the clip's end, or with <paramref name="starts"/> a looped crop (<see cref="ClipCrop"/>).</summary>
-    /// <param name="buffer">Reused as the input of a crop batch of exactly its size (crops overwrite all of it; the
-    /// zero-padded batches need a fresh, zeroed array).</param>
-    /// <param name="shiftBuffer">Reused for the band-shifted copies of the input when it is the input's size.</param>
-    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device, float[]? buffer = null, float[]? shiftBuffer = null)
+    /// zero-padded past the clip's end, or with <paramref name="starts"/> a looped crop (<see cref="ClipCrop"/>), which
+    /// the network may compute one loop of (<see cref="TaggingModel.ForwardLooped"/>). With band shifts, the shifted
+    /// copies go through the network in the same pass, after the inputs, and their probabilities are averaged.</summary>
+    /// <param name="buffer">Reused as the input of a crop batch of exactly its size, shifted copies included (crops
+    /// overwrite all of it; the zero-padded batches need a fresh, zeroed array).</param>
+    private float[][] Forward(IReadOnlyList<LogMel> clips, int frames, int[]? starts, Device device, float[]? buffer = null)
     {
         int bands = features.MelCount;
         if (starts is null && BandShifts == 0 && Model is TaggingModel { SkipsPadding: true } network) return ForwardPadded(network, clips, frames, device);
-        int size = frames * bands;
-        var input = starts is not null && buffer is not null && buffer.Length == clips.Count * size ? buffer : new float[clips.Count * size];
-        for (int i = 0; i < clips.Count; i++)
+        int size = frames * bands, count = clips.Count, passes = 2 * BandShifts + 1;
+        var input = starts is not null && buffer is not null && buffer.Length == passes * count * size ? buffer : new float[passes * count * size];
+        for (int i = 0; i < count; i++)
         {
             var clip = clips[i];
             if (starts is not null) ClipCrop.Copy(clip.Values, clip.Frames, bands, starts[i], frames, input.AsSpan(i * size, size));
             else clip.Values.AsSpan(0, Math.Min(clip.Frames, frames) * bands).CopyTo(input.AsSpan(i * size));
         }
+        // Copy p holds every input shifted by +k or -k bands: k = 1, -1, 2, -2, …
+        for (int p = 1; p < passes; p++)
+        {
+            int shift = (p + 1) / 2 * (p % 2 == 1 ? 1 : -1);
+            var copy = input.AsSpan(p * count * size, count * size);
+            input.AsSpan(0, count * size).CopyTo(copy);
+            for (int i = 0; i < count; i++) BandShifter.Shift(copy.Slice(i * size, size), frames, bands, shift);
+        }
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = HostTransfer.ToDevice(input, [clips.Count, frames, bands], device);
-        if (BandShifts == 0) return Probabilities(Model.forward(x), clips.Count);
-        var sum = nn.functional.softmax(Model.forward(x), 1);
-        // Owned Scalars: TorchSharp's implicit ones can be finalized mid-call (ScalarLifetimeTests).
-        using var one = 1.ToScalar();
-        using var passes = (2 * BandShifts + 1).ToScalar();
-        var shifted = shiftBuffer is not null && shiftBuffer.Length == input.Length ? shiftBuffer : new float[input.Length];
-        for (int k = 1; k <= BandShifts; k++)
-        {
-            foreach (int shift in new[] { k, -k })
-            {
-                input.CopyTo(shifted, 0);
-                for (int i = 0; i < clips.Count; i++) BandShifter.Shift(shifted.AsSpan(i * size, size), frames, bands, shift);
-                sum.add_(nn.functional.softmax(Model.forward(HostTransfer.ToDevice(shifted, [clips.Count, frames, bands], device)), 1), one);
-            }
-        }
+        var x = HostTransfer.ToDevice(input, [passes * count, frames, bands], device);
+        var logits = starts is not null && Model is TaggingModel tagging
+            ? tagging.ForwardLooped(x, [.. Enumerable.Repeat(clips.Select(c => c.Frames < frames ? c.Frames : 0), passes).SelectMany(p => p)])
+            : Model.forward(x);
+        if (BandShifts == 0) return Probabilities(logits, count);
+        // Owned Scalar: TorchSharp's implicit ones can be finalized mid-call (ScalarLifetimeTests).
+        using var passCount = passes.ToScalar();
+        var mean = nn.functional.softmax(logits, 1).view(passes, count, -1).sum(0L).div_(passCount);
         // Probabilities applies a softmax: the log of the mean probabilities comes back out of it unchanged.
-        return Probabilities(sum.div_(passes).log_(), clips.Count);
+        return Probabilities(mean.log_(), count);
     }
 }
