@@ -65,35 +65,50 @@ public sealed class LoopedTime
     public bool Loops => _periods.Any(p => p > 0);
 
     /// <summary>
+    /// <paramref name="x"/> (N, C, F, <see cref="Frames"/>), held whole, packed to each row's distinct columns with room
+    /// for <paramref name="convolutions"/> convolutions before the next pooling (or held whole where packing does not pay).
+    /// </summary>
+    public (Tensor Output, LoopedTime After) Pack(Tensor x, int convolutions)
+    {
+        if (Width != Frames) throw new InvalidOperationException("the map is already packed");
+        var (periods, prefix, suffix, width) = Layout(Frames, _periods, _margins, convolutions);
+        var after = new LoopedTime(Frames, width, 0, periods, [.. _margins], prefix, suffix);
+        return width == Frames ? (x, after) : (Take(x, Columns(after.Kept)), after);
+    }
+
+    /// <summary>
     /// <paramref name="convolve"/> (a 3-wide convolution along time with padding 1, and pointwise steps after it) of
-    /// the packed map <paramref name="x"/> (N, C, F, <see cref="Width"/>): run on each row's distinct columns, plus
-    /// the frame either side each needs. Returns the packed output and its layout.
+    /// the packed map <paramref name="x"/> (N, C, F, <see cref="Width"/>), run on the packed columns as they stand:
+    /// the window's own padding lies at both ends of a packed row, so only the two columns either side of the gap
+    /// become wrong, and the gap widens by them. Returns the output and its layout.
     /// </summary>
     public (Tensor Output, LoopedTime After) Convolve(Tensor x, Func<Tensor, Tensor> convolve)
     {
         var margins = _margins.Select(m => m + 1).ToArray();
-        var (periods, prefix, suffix, width) = Layout(Frames, _periods, margins, gap: 2);
-        var after = new LoopedTime(Frames, width, width == Frames ? 0 : 2, periods, margins, prefix, suffix);
-        // Input columns: the prefix and the frame after it, the frame before the suffix and the suffix; whole rows as they are.
-        var columns = Columns(i => after.Whole(i)
-            ? Enumerable.Range(0, Frames)
-            : Enumerable.Range(0, prefix[i] + 1).Concat(Enumerable.Range(Frames - suffix[i] - 1, suffix[i] + 1)));
-        return (convolve(Take(x, columns)), after);
+        if (Width == Frames) return (convolve(x), new LoopedTime(Frames, Width, 0, _periods, margins, _prefix, _suffix));
+        var prefix = _prefix.Select(a => a - 1).ToArray();
+        var suffix = _suffix.Select(b => b - 1).ToArray();
+        for (int i = 0; i < Rows; i++)
+            if (prefix[i] < margins[i] + _periods[i] || suffix[i] < margins[i])
+                throw new InvalidOperationException($"row {i} was packed without room for this convolution");
+        return (convolve(x), new LoopedTime(Frames, Width, Gap + 2, _periods, margins, prefix, suffix));
     }
 
     /// <summary>
-    /// A 2×2, stride-2 max pooling (ceil mode) of the packed map <paramref name="x"/>: each kept output frame from the
-    /// two input frames it pools (the last one alone at an odd length, paired with itself).
+    /// A 2×2, stride-2 max pooling (ceil mode) of the map <paramref name="x"/>: each kept output frame from the two
+    /// input frames it pools (the last one alone at an odd length, paired with itself), packed with room for
+    /// <paramref name="convolutions"/> convolutions before the next pooling.
     /// </summary>
-    public (Tensor Output, LoopedTime After) MaxPool(Tensor x)
+    public (Tensor Output, LoopedTime After) MaxPool(Tensor x, int convolutions)
     {
         int frames = (Frames + 1) / 2;
         var margins = _margins.Select(m => (m + 1) / 2 + 1).ToArray();
         var halved = _periods.Select(p => p % 2 == 0 ? p / 2 : p).ToArray();
-        var (periods, prefix, suffix, width) = Layout(frames, halved, margins, gap: 0);
+        var (periods, prefix, suffix, width) = Layout(frames, halved, margins, convolutions);
         var after = new LoopedTime(frames, width, 0, periods, margins, prefix, suffix);
-        var columns = Columns(i => after.Kept(i).SelectMany(u => new[] { 2 * u, Math.Min(2 * u + 1, Frames - 1) }));
-        var pairs = Take(x, columns);
+        // Whole in, whole out: the plain pooling.
+        if (Width == Frames && width == frames) return (nn.functional.max_pool2d(x, [2, 2], [2, 2], ceil_mode: true), after);
+        var pairs = Take(x, Columns(i => after.Kept(i).SelectMany(u => new[] { 2 * u, Math.Min(2 * u + 1, Frames - 1) })));
         return (nn.functional.max_pool2d(pairs, [2, 2], [2, 2], ceil_mode: true), after);
     }
 
@@ -120,19 +135,20 @@ public sealed class LoopedTime
         return (max.MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Per row, the period kept (0 where packing does not pay) and the prefix and suffix lengths, every row
-    /// as wide as the widest; all rows whole when that is not much narrower than the frames.</summary>
-    private static (int[] Periods, int[] Prefix, int[] Suffix, int Width) Layout(int frames, int[] periods, int[] margins, int gap)
+    /// <summary>Per row, the period kept (0 where packing does not pay) and the prefix and suffix lengths, with room for
+    /// <paramref name="convolutions"/> convolutions (each costs a row a frame at either side of the gap and widens its
+    /// margin by one), every row as wide as the widest; all rows whole when that is not much narrower than the frames.</summary>
+    private static (int[] Periods, int[] Prefix, int[] Suffix, int Width) Layout(int frames, int[] periods, int[] margins, int convolutions)
     {
-        int rows = periods.Length;
+        int rows = periods.Length, room = 2 * convolutions;
         var kept = new int[rows];
         for (int i = 0; i < rows; i++)
-            kept[i] = periods[i] > 0 && margins[i] + periods[i] + gap + margins[i] < frames ? periods[i] : 0;
-        int width = Enumerable.Range(0, rows).Max(i => kept[i] > 0 ? 2 * margins[i] + kept[i] + gap : frames);
+            kept[i] = periods[i] > 0 && 2 * (margins[i] + room) + periods[i] < frames ? periods[i] : 0;
+        int width = Enumerable.Range(0, rows).Max(i => kept[i] > 0 ? 2 * (margins[i] + room) + kept[i] : frames);
         if (width >= PackedShareLimit * frames)
             return (new int[rows], Enumerable.Repeat(frames, rows).ToArray(), new int[rows], frames);
-        var suffix = margins.ToArray();
-        return (kept, [.. Enumerable.Range(0, rows).Select(i => width - gap - suffix[i])], suffix, width);
+        var suffix = margins.Select(m => m + room).ToArray();
+        return (kept, [.. Enumerable.Range(0, rows).Select(i => width - suffix[i])], suffix, width);
     }
 
     private bool Whole(int row) => _periods[row] == 0;

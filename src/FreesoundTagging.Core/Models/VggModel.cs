@@ -129,11 +129,14 @@ public sealed class VggModel : TaggingModel
         if (training || !FoldsNormsInEval || !looped.Loops) return forward(input);
         using var scope = NewDisposeScope();
         var x = bandNorm.forward(input.transpose(1, 2)).unsqueeze(1);
-        LoopedTime? state = looped;
+        // Each block's two convolutions run on the packed columns; each pooling packs again for the next block.
+        const int convolutionsPerBlock = 2;
+        (x, var packed) = looped.Pack(x, convolutionsPerBlock);
+        LoopedTime? state = packed;
         for (int b = 0; b < blocks.Count; b++)
         {
             x = ForwardFoldedBlock(b, x, ref state);
-            (x, state) = state!.MaxPool(x);
+            (x, state) = state!.MaxPool(x, b + 1 < blocks.Count ? convolutionsPerBlock : 0);
         }
         var (max, mean) = state!.MaxAndMeanOverTime(x.mean([2]));
         return classifier.forward(dropout.forward(cat([max, mean], 1))).MoveToOuterDisposeScope();
