@@ -38,8 +38,8 @@ public class TrainingCommandTests
         Assert.Contains("teacher: scoring the 12 clips with teacher.fstmodel", run.Out);
         Assert.Contains("teacher: scored 12 clips", run.Out);
         var history = ModelFile.ReadMetadata(dir.File("student.fstmodel")).History;
-        // One network, no test-time shifts, 2.56 s windows: the best recipe's crops, augmentation and degradations otherwise.
-        Assert.Equal((1, 0, 2.56), (history.Options!.Members, history.Options.TtaBandShifts, history.Options.ScoringWindowSeconds));
+        // One network, no test-time shifts, scored on windows of its crop: the best recipe's crops, augmentation and degradations otherwise.
+        Assert.Equal((1, 0, (double?)null, 1.28), (history.Options!.Members, history.Options.TtaBandShifts, history.Options.ScoringWindowSeconds, history.Options.CropSeconds));
         Assert.Equal(TrainingRecipe.Best.Apply(new TrainingOptions()).Degradations, history.Options.Degradations);
         Assert.Contains("distilled from teacher.fstmodel (temperature 2, weight 0.7)", history.Recipe);
 
