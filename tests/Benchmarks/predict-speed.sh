@@ -5,7 +5,8 @@
 # BIN_*: folders holding `predict` (e.g. a build of the commit before a change, and artifacts/bin). Models default to
 # the shipped ones (pre_trained_models/); CORPUS (default ../shared/corpus-dev) gives audio_test/,
 # sample_submission.csv, train.csv and test_labels.csv. Prints, per model: predict's own clips/s (features included)
-# for each build and round, the test MAP@3 of each build, and the largest difference between their probabilities.
+# for each build and round, the test MAP@3 of each build, whether their submissions are the same bytes, and the
+# largest difference between their probabilities.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 before=$(cd "$1" && pwd); now=$(cd "$2" && pwd); rounds=${3:-2}
@@ -16,8 +17,8 @@ models=("$@")
 work=$(mktemp -d /tmp/fst-predict-speed.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 echo "before = $before"; echo "now = $now"; echo "$(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "| model | clips/s before (rounds) | clips/s now (rounds) | MAP@3 before / now | largest probability difference |"
-echo "|---|---|---|---|---|"
+echo "| model | clips/s before (rounds) | clips/s now (rounds) | MAP@3 before / now | same submission | largest probability difference |"
+echo "|---|---|---|---|---|---|"
 for model in "${models[@]}"; do
   declare -A speed=() map=()
   for r in $(seq 1 "$rounds"); do
@@ -30,5 +31,6 @@ for model in "${models[@]}"; do
     done
   done
   diff=$(/usr/bin/python3 -c "import numpy as np; print('%.1e' % np.abs(np.load('$work/before.npy') - np.load('$work/now.npy')).max())")
-  echo "| $(basename "$model") | ${speed[before]% } | ${speed[now]% } | ${map[before]} / ${map[now]} | $diff |"
+  same=no; cmp -s "$work/before.csv" "$work/now.csv" && same=yes
+  echo "| $(basename "$model") | ${speed[before]% } | ${speed[now]% } | ${map[before]} / ${map[now]} | $same | $diff |"
 done

@@ -15,10 +15,13 @@ namespace FreesoundTagging.Models;
 /// reaches; ReLU keeps it; a 2-wide stride-2 pooling halves the period when it is even and keeps it when it is odd,
 /// and spreads the margin. So each row of a map of T frames is known by its first <c>margin + P</c> frames (the
 /// prefix) and its last <c>margin</c> ones (the suffix): frame t of the middle is frame margin + (t − margin) mod P.
-/// A row is held packed as [prefix | gap | suffix] (the gap holds two columns a convolution computes but nothing
-/// reads); rows that do not repeat are held whole. Every row of a batch is packed to one width by taking more of its
-/// prefix (those are real frames too). The values are those of the plain pass's operations on the same inputs, so the
-/// logits equal the plain pass's to float rounding (the mean over time is a weighted sum of the distinct columns).
+/// A row is packed as [prefix | suffix] after each pooling (and at the input), with room for the convolutions before
+/// the next pooling: they run on the packed row as it stands, the window's own padding at both of its ends, and
+/// each turns the column either side of the junction wrong, so the row becomes [prefix | gap | suffix] with a gap
+/// that nothing reads. Rows that do not repeat are held whole. Every row of a batch is packed to one width by taking
+/// more of its prefix (those are real frames too). The values are those of the plain pass's operations on the same
+/// inputs, so the logits equal the plain pass's to float rounding (the mean over time is a weighted sum of the
+/// distinct columns).
 /// </remarks>
 public sealed class LoopedTime
 {

@@ -65,7 +65,9 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         // Two 1.28 s windows per clip of the batch size, and as many frames per pass for other window lengths: a 2-D
         // network's activations per frame are large. Measured with cnn_2d_vgg (1.28 s windows) on corpus-dev's test
         // clips: 256 windows per pass peaked at 757 MB, 46 at 427 MB, at the same speed.
-        int perPass = WindowsPerPass(batchSize, window);
+        // The band-shifted copies share the pass, so it holds that many times fewer windows: a pass's frames, and
+        // predict's peak memory, stay what they were without shifts.
+        int perPass = Math.Max(1, WindowsPerPass(batchSize, window) / (2 * BandShifts + 1));
         var counts = new int[clips.Count];
         // One input array for every full pass (band-shifted copies included): a new 1 MB array per pass is
         // large-object garbage that the GC collects late: with cnn_2d_vgg a 20-minute clip (1,875 windows, 59 passes)
@@ -97,13 +99,16 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
     internal static int WindowsPerPass(int batchSize, int window) =>
         (int)Math.Clamp(2L * batchSize * ReferenceWindowFrames / Math.Max(1, window), 1, Math.Max(1, 2L * batchSize));
 
+    /// <summary>Clips per pass of whole clips: the batch size, shared with their band-shifted copies.</summary>
+    private int ClipsPerPass => Math.Max(1, batchSize / (2 * BandShifts + 1));
+
     /// <summary>Batches of clip indices with the length to feed them at.</summary>
     private IEnumerable<(int[] Clips, int Frames)> Batches(IReadOnlyList<LogMel> clips)
     {
         var all = Enumerable.Range(0, clips.Count);
         if (lengthBucketed)
         {
-            foreach (var batch in all.OrderBy(i => clips[i].Frames).Chunk(batchSize))
+            foreach (var batch in all.OrderBy(i => clips[i].Frames).Chunk(ClipsPerPass))
                 yield return (batch, batch.Max(i => clips[i].Frames));
             yield break;
         }
@@ -111,7 +116,7 @@ public sealed class ClipScorer(nn.Module<Tensor, Tensor> model, FeatureConfig fe
         // Within a group, by length: each clip is scored alone (no batch statistics), and batches of similar
         // lengths let the 1-D networks crop their padding away.
         foreach (var group in all.GroupBy(i => Math.Max(features.MaxFrames, clips[i].Frames)))
-            foreach (var batch in group.OrderBy(i => clips[i].Frames).Chunk(batchSize))
+            foreach (var batch in group.OrderBy(i => clips[i].Frames).Chunk(ClipsPerPass))
                 yield return (batch, group.Key);
     }
 

@@ -70,6 +70,22 @@ public class BandShiftTests
         Assert.NotEqual(Plain(0), expected, new Tolerance(1e-6));
     }
 
+    [Fact]
+    public void WholeClipsWithShiftsShareTheirPassesWithTheShiftedCopies()
+    {
+        // Padded whole clips (no crops), 5 clips at batch size 4: 4 / 3 = 1 clip and its two shifted copies per pass.
+        using var model = EvaluatedVgg(seed: 9);
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 30 };
+        var random = new Random(4);
+        LogMel[] clips = [.. Enumerable.Range(0, 5).Select(i => RandomClip(random, 5 + 5 * i))];
+        float[][] Shifted(int shift) => new ClipScorer(model, features, windowFrames: null, lengthBucketed: false, batchSize: 4).Score(
+            clips.Select(c => ShiftedCopy(c, shift)).ToList(), CPU);
+        var alone = new[] { 0, 1, -1 }.Select(Shifted).ToArray();
+        var together = new ClipScorer(model, features, windowFrames: null, lengthBucketed: false, batchSize: 4, bandShifts: 1).Score(clips, CPU);
+        for (int i = 0; i < clips.Length; i++)
+            Assert.Equal(Enumerable.Range(0, 3).Select(c => alone.Average(a => a[i][c])).ToArray(), together[i], new Tolerance(1e-6));
+    }
+
     /// <summary>A fresh 16-band, 3-class VGG in eval mode, its weights drawn from <paramref name="seed"/>.</summary>
     private static TaggingModel EvaluatedVgg(int seed)
     {
