@@ -34,17 +34,29 @@ public static class TeacherScoring
         var clock = Stopwatch.StartNew();
         say?.Invoke($"teacher: scoring the {data.Count} clips with {Path.GetFileName(teacherPath)} ({teacher.History.Recipe})");
         const int chunk = 64;
+        // A large set takes minutes on a CPU (the teacher scores each clip as predict would): a line every
+        // ReportSeconds says how far it is.
+        double reported = 0;
         for (int start = 0; start < data.Count; start += chunk)
         {
             cancel.ThrowIfCancellationRequested();
             int count = Math.Min(chunk, data.Count - start);
             var rows = scorer.Score([.. Enumerable.Range(start, count).Select(data.ReadClip)], device, cancel);
             for (int i = 0; i < count; i++) rows[i].CopyTo(probabilities, (start + i) * classes);
+            double seconds = clock.Elapsed.TotalSeconds;
+            if (start + count < data.Count && seconds - reported >= ReportSeconds)
+            {
+                reported = seconds;
+                say?.Invoke(FormattableString.Invariant($"teacher: scored {start + count} of {data.Count} clips ({seconds:0} s)"));
+            }
         }
         TeacherTargets.Soften(probabilities, classes, options.DistillTemperature);
         say?.Invoke(FormattableString.Invariant($"teacher: scored {data.Count} clips in {clock.Elapsed.TotalSeconds:0} s; distilling at temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4}"));
         return new TeacherTargets(probabilities, classes, options.DistillTemperature, Fingerprint(teacherPath));
     }
+
+    /// <summary>Seconds between the progress lines of a long scoring.</summary>
+    public const double ReportSeconds = 10;
 
     /// <summary>The first 16 hex digits of the file's SHA-256.</summary>
     public static string Fingerprint(string path)
