@@ -22,7 +22,7 @@ internal sealed class TrainingCommandOptions
     private readonly Option<bool> _tf32 = new("--tf32") { Description = "On a GPU: allow TF32 tensor-core arithmetic (faster; results then differ from the CPU's by ~1e-3). Off by default" };
     private readonly Option<int> _threads = new("--threads") { Description = "libtorch threads", DefaultValueFactory = _ => Environment.ProcessorCount };
     private readonly Option<bool> _resume = new("--resume") { Description = "Continue an interrupted run from <save_name>.ckpt (with --folds: finished folds are kept)" };
-    private readonly Option<string> _teacher = new("--teacher") { Description = "Distil from this model file (e.g. one trained with --recipe best): train towards its probabilities on each clip as well as the labels (--distill-weight, --distill-temperature); it must have the data's classes and features" };
+    private readonly Option<string[]> _teacher = new("--teacher") { Description = "Distil from this model file (e.g. one trained with --recipe best), or several averaged: train towards its probabilities on each clip as well as the labels (--distill-weight, --distill-temperature); it must have the data's classes and features", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string> _recipe = new("--recipe") { Description = $"Start from a recipe: {string.Join(", ", TrainingRecipe.BuiltIn.Keys)} or a recipe file (JSON of option names without dashes); options typed here override it", DefaultValueFactory = _ => "original" };
 
     // One command-line option per declared training option, with how to read its value back as the option's type.
@@ -100,7 +100,7 @@ internal sealed class TrainingCommandOptions
     public TrainRequest Request(ParseResult parse)
     {
         string recipeName = parse.GetRequiredValue(_recipe);
-        string? teacher = parse.GetValue(_teacher);
+        string[] teachers = parse.GetValue(_teacher) ?? [];
         var typed = TrainingRecipe.Of(_training.Where(t => parse.GetResult(t.Option) is { Implicit: false }).Select(t => (t.Declared, t.Read(parse))));
         var machine = new TrainingOptions { Device = parse.GetRequiredValue(_device), Threads = parse.GetValue(_threads) };
         return new TrainRequest
@@ -111,7 +111,7 @@ internal sealed class TrainingCommandOptions
             Variant = ModelVariant.Parse(parse.GetRequiredValue(_variant)),
             Options = typed.Apply(TrainingRecipe.Resolve(recipeName).Apply(machine)),
             RecipeName = recipeName,
-            TeacherPath = teacher,
+            TeacherPaths = teachers,
         };
     }
 

@@ -25,9 +25,10 @@ public sealed record TrainRequest
 
     public TrainingOptions Options { get; init; } = new();
 
-    /// <summary>A model file to distil from (<see cref="TeacherScoring"/>): the run is trained towards its probabilities
-    /// as well as the labels, as <see cref="TrainingOptions.DistillWeight"/> and <see cref="TrainingOptions.DistillTemperature"/> say; null: the labels alone.</summary>
-    public string? TeacherPath { get; init; }
+    /// <summary>Model files to distil from, averaged as predict averages them (<see cref="TeacherScoring"/>): the run is
+    /// trained towards their probabilities as well as the labels, as <see cref="TrainingOptions.DistillWeight"/> and
+    /// <see cref="TrainingOptions.DistillTemperature"/> say; empty: the labels alone.</summary>
+    public IReadOnlyList<string> TeacherPaths { get; init; } = [];
 
     /// <summary>Continue from SavePath's checkpoint instead of starting afresh.</summary>
     public bool Resume { get; init; }
@@ -234,12 +235,12 @@ public static class ModelTraining
 
     /// <summary>The request's teacher targets (the teacher scored once for every fold or member), or null without one.</summary>
     private static TeacherTargets? Teacher(TrainRequest request, TrainingSet data, ITrainingObserver observer, CancellationToken cancel) =>
-        request.TeacherPath is { } path ? TeacherScoring.Score(path, data, request.Options, observer.OnNotice, cancel) : null;
+        request.TeacherPaths.Count > 0 ? TeacherScoring.Score(request.TeacherPaths, data, request.Options, observer.OnNotice, cancel) : null;
 
     /// <summary>The run's settings in words, with the teacher it was distilled from.</summary>
     private static string Describe(TrainRequest request, TrainingOptions options, int fold = 0) =>
-        options.Describe(request.Variant.Name, fold) + (request.TeacherPath is { } teacher
-            ? FormattableString.Invariant($", distilled from {Path.GetFileName(teacher)} (temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4})")
+        options.Describe(request.Variant.Name, fold) + (request.TeacherPaths.Count > 0
+            ? FormattableString.Invariant($", distilled from {string.Join(" + ", request.TeacherPaths.Select(Path.GetFileName))} (temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4})")
             : "");
 
     private static TrainResult Train(TrainingSet data, TrainRequest request, TrainingRun run, TeacherTargets? teacher, ITrainingObserver observer, CancellationToken cancel)
@@ -316,7 +317,7 @@ public static class ModelTraining
         var inputs = request.DataDirs.Select(DatasetFiles.In)
             .SelectMany(f => new[] { new RunFile("samples.npy", f.SamplesPath), new RunFile("labels.npy", f.LabelsPath), new RunFile("dataset.json", f.DatasetPath) });
         if (request.RecipeName is { } recipe && !TrainingRecipe.BuiltIn.ContainsKey(recipe)) inputs = inputs.Append(new RunFile("recipe", recipe));
-        if (request.TeacherPath is { } teacher) inputs = inputs.Append(new RunFile("the teacher", teacher));
+        inputs = inputs.Concat(request.TeacherPaths.Select(t => new RunFile("the teacher", t)));
         OutputGuard.Check(inputs, outputs);
         // A run killed while writing (kill -9) leaves its .NAME.PID.*.tmp files; those of dead processes go now.
         foreach (var beside in outputs.GroupBy(o => Path.GetDirectoryName(Path.GetFullPath(o.Path))!))

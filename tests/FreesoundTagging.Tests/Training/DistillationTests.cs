@@ -142,15 +142,25 @@ public class DistillationTests
 
         using var data = TrainingSet.Open([files]);
         var lines = new List<string>();
-        var targets = TeacherScoring.Score(dir.File("teacher.fstmodel"), data, options, lines.Add);
+        var targets = TeacherScoring.Score([dir.File("teacher.fstmodel")], data, options, lines.Add);
         Assert.Equal(data.Count * 3, targets.Probabilities.Length);
         for (int i = 0; i < data.Count; i++) Assert.Equal(1, targets.Probabilities.AsSpan(i * 3, 3).ToArray().Sum(), 4);
-        Assert.Equal(TeacherScoring.Fingerprint(dir.File("teacher.fstmodel")), targets.Fingerprint);
+        Assert.Equal(TeacherScoring.Fingerprint([dir.File("teacher.fstmodel")]), targets.Fingerprint);
         Assert.Equal(2, lines.Count);
         // Scored again: the same targets (the run's resume depends on it).
-        Assert.Equal(targets.Probabilities, TeacherScoring.Score(dir.File("teacher.fstmodel"), data, options).Probabilities);
+        Assert.Equal(targets.Probabilities, TeacherScoring.Score([dir.File("teacher.fstmodel")], data, options).Probabilities);
 
-        Assert.Contains("classes", Assert.Throws<InvalidModelException>(() => TeacherScoring.Score(dir.File("four.fstmodel"), data, options)).Message);
+        Assert.Contains("classes", Assert.Throws<InvalidModelException>(() => TeacherScoring.Score([dir.File("four.fstmodel")], data, options)).Message);
+        Assert.Throws<InvalidModelException>(() => TeacherScoring.Score([dir.File("teacher.fstmodel"), dir.File("four.fstmodel")], data, options));
+
+        // Several files are averaged as predict averages them (at T = 1, the targets are that mean), under a fingerprint of their own.
+        ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [Path.GetDirectoryName(files.SamplesPath)!], SavePath = dir.File("second.fstmodel"), Options = options with { Seed = 9 } });
+        var plain = options with { DistillTemperature = 1 };
+        var first = TeacherScoring.Score([dir.File("teacher.fstmodel")], data, plain).Probabilities;
+        var second = TeacherScoring.Score([dir.File("second.fstmodel")], data, plain).Probabilities;
+        var both = TeacherScoring.Score([dir.File("teacher.fstmodel"), dir.File("second.fstmodel")], data, plain);
+        Assert.Equal(first.Zip(second, (a, b) => (a + b) / 2), both.Probabilities, new Tolerance(1e-6));
+        Assert.NotEqual(targets.Fingerprint, both.Fingerprint);
         Assert.NotEmpty(TeacherScoring.Differences(data.Features, data.Features with { LogOffset = 1e-6 }));
         Assert.Empty(TeacherScoring.Differences(data.Features, data.Features with { }));
     }
@@ -164,13 +174,13 @@ public class DistillationTests
         ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options });
         var student = ModelTraining.Run(new TrainRequest
         {
-            Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("student.fstmodel"), Options = options, TeacherPath = dir.File("teacher.fstmodel"),
+            Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("student.fstmodel"), Options = options, TeacherPaths = [dir.File("teacher.fstmodel")],
         });
         Assert.Contains("distilled from teacher.fstmodel (temperature 2, weight 0.7)", student.History.Recipe);
         // The teacher is an input: a run may not write over it.
         Assert.Throws<InvalidInputException>(() => ModelTraining.Run(new TrainRequest
         {
-            Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options, TeacherPath = dir.File("teacher.fstmodel"),
+            Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options, TeacherPaths = [dir.File("teacher.fstmodel")],
         }));
     }
 }
