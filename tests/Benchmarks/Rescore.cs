@@ -13,7 +13,8 @@ internal static class Rescore
         var f = loaded.Features;
         int window = Math.Max(1, (int)Math.Round(windowSeconds * f.SampleRate / f.HopLength));
         int hop = Math.Max(1, (int)Math.Round(window / (double)windowsPerWindow));
-        var options = loaded.History.Options! with { ScoringWindowSeconds = windowSeconds, WindowsPerCrop = windowsPerWindow, TtaBandShifts = shifts };
+        // Files from before the options were recorded: the defaults stand for them.
+        var options = (loaded.History.Options ?? new FreesoundTagging.Recipes.TrainingOptions()) with { ScoringWindowSeconds = windowSeconds, WindowsPerCrop = windowsPerWindow, TtaBandShifts = shifts };
         ModelFile.Save(outPath, loaded.Model, loaded.Classes, f, loaded.History with { Options = options }, window, hop, shifts);
         Console.WriteLine($"wrote {outPath}: windows of {window} frames every {hop}, band shifts ±{shifts}");
         return 0;

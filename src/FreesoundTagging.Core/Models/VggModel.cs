@@ -91,8 +91,9 @@ public sealed class VggModel : TaggingModel
 
     /// <summary>Block <paramref name="b"/> in evaluation with each batch norm folded into its convolution
     /// (<see cref="FoldsNormsInEval"/>); the first block's maps turn channels-last as in <see cref="ForwardFirstBlock"/>.
-    /// With <paramref name="looped"/>, each convolution runs on the columns the rows' loops leave distinct.</summary>
-    internal Tensor ForwardFoldedBlock(int b, Tensor x, ref LoopedTime? looped)
+    /// With <paramref name="looped"/>, each convolution runs on the columns the rows' loops leave distinct, and the
+    /// layout after the block comes back with the output (null without).</summary>
+    internal (Tensor Output, LoopedTime? After) ForwardFoldedBlock(int b, Tensor x, LoopedTime? looped = null)
     {
         var layers = blocks[b].children().ToList();
         for (int i = 0; i < layers.Count; i += 3)
@@ -113,7 +114,7 @@ public sealed class VggModel : TaggingModel
             if (looped is null) x = Convolve(x);
             else (x, looped) = looped.Convolve(x, Convolve);
         }
-        return x;
+        return (x, looped);
     }
 
     /// <summary>
@@ -131,15 +132,14 @@ public sealed class VggModel : TaggingModel
         var x = bandNorm.forward(input.transpose(1, 2)).unsqueeze(1);
         // Each block's two convolutions run on the packed columns; each pooling packs again for the next block.
         const int convolutionsPerBlock = 2;
-        (x, var packed) = looped.Pack(x, convolutionsPerBlock);
-        LoopedTime? state = packed;
+        (x, var state) = looped.Pack(x, convolutionsPerBlock);
         for (int b = 0; b < blocks.Count; b++)
         {
-            x = ForwardFoldedBlock(b, x, ref state);
-            (x, state) = state!.MaxPool(x, b + 1 < blocks.Count ? convolutionsPerBlock : 0);
+            (x, var afterBlock) = ForwardFoldedBlock(b, x, state);
+            (x, state) = afterBlock!.MaxPool(x, b + 1 < blocks.Count ? convolutionsPerBlock : 0);
         }
-        var (max, mean) = state!.MaxAndMeanOverTime(x.mean([2]));
-        return classifier.forward(dropout.forward(cat([max, mean], 1))).MoveToOuterDisposeScope();
+        var (max, mean) = state.MaxAndMeanOverTime(x.mean([2]));
+        return Head(max, mean).MoveToOuterDisposeScope();
     }
 
     private void CheckInput(Tensor input)
@@ -148,13 +148,8 @@ public sealed class VggModel : TaggingModel
             throw new ArgumentException($"expected input (N, T ≥ 1, {InputChannels}), got ({string.Join(", ", input.shape)})", nameof(input));
     }
 
-    /// <summary>Mean over frequency, then the max and the mean over time, dropout and the classifier.</summary>
-    private Tensor Head(Tensor x)
-    {
-        var overFrequency = x.mean([2]);
-        var pooled = cat([overFrequency.amax([2]), overFrequency.mean([2])], 1);
-        return classifier.forward(dropout.forward(pooled));
-    }
+    /// <summary>The classifier (after dropout) on the max and the mean over time of the maps' mean over frequency.</summary>
+    private Tensor Head(Tensor max, Tensor mean) => classifier.forward(dropout.forward(cat([max, mean], 1)));
 
     public override Tensor forward(Tensor input)
     {
@@ -162,13 +157,13 @@ public sealed class VggModel : TaggingModel
         using var scope = NewDisposeScope();
         // (N, T, F) → (N, F, T): batch norm per band, then one image channel (N, 1, F, T).
         var x = bandNorm.forward(input.transpose(1, 2)).unsqueeze(1);
-        LoopedTime? plain = null;
         for (int b = 0; b < blocks.Count; b++)
         {
-            x = !training && FoldsNormsInEval ? ForwardFoldedBlock(b, x, ref plain) : b == 0 ? ForwardFirstBlock(x) : blocks[b].forward(x);
+            x = !training && FoldsNormsInEval ? ForwardFoldedBlock(b, x).Output : b == 0 ? ForwardFirstBlock(x) : blocks[b].forward(x);
             // ceil_mode keeps a 1-frame (or odd-sized) map valid instead of pooling it away.
             x = functional.max_pool2d(x, [2, 2], [2, 2], ceil_mode: true);
         }
-        return Head(x).MoveToOuterDisposeScope();
+        var overFrequency = x.mean([2]);
+        return Head(overFrequency.amax([2]), overFrequency.mean([2])).MoveToOuterDisposeScope();
     }
 }
