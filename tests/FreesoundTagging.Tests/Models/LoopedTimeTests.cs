@@ -69,6 +69,40 @@ public class LoopedTimeTests
     }
 
     [Fact]
+    public void TheLoopedPassComputesFromThePeriodsItIsGiven()
+    {
+        // Windows that do not repeat, claimed to repeat every 40 frames: the looped pass trusts the claim and computes
+        // other logits, so it does not run the plain pass underneath.
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var loaded = ModelFile.Load(Path.Combine(RepositoryLayoutTests.RepositoryRoot(), "pre_trained_models", "cnn_2d_vgg_best.fstmodel"));
+        var network = ((MemberAverage)loaded.Model).Members[0];
+        network.eval();
+        manual_seed(4);
+        var x = randn(2, 512, 64).mul(2.0).sub(4.0);
+        Assert.True(network.forward(x).sub(network.ForwardLooped(x, [40, 40])).abs().max().item<float>() > 1e-3);
+    }
+
+    [Fact]
+    public void ShortPeriodsArePackedAndLongOnesHeldWhole()
+    {
+        using var scope = NewDisposeScope();
+        var x = zeros(3, 1, 8, 512);
+        // Room for two convolutions at either end (4 + 4 frames) around one period of 40.
+        var (packed, layout) = LoopedTime.Of([40, 40, 40], 512).Pack(x, convolutions: 2);
+        Assert.Equal(48, layout.Width);
+        Assert.Equal(new long[] { 3, 1, 8, 48 }, packed.shape);
+        // A pooling halves an even period; one too long for a quarter's saving leaves every row whole.
+        var (_, pooled) = layout.Convolve(packed, t => t).After.Convolve(packed, t => t).After.MaxPool(packed, convolutions: 2);
+        Assert.Equal(256, pooled.Frames);
+        Assert.True(pooled.Width < 48);
+        Assert.Equal(512, LoopedTime.Of([40, 400, 40], 512).Pack(x, convolutions: 2).After.Width);
+        // A third convolution was not made room for.
+        var twice = layout.Convolve(packed, t => t).After.Convolve(packed, t => t).After;
+        Assert.Throws<InvalidOperationException>(() => twice.Convolve(packed, t => t));
+    }
+
+    [Fact]
     public void TrainingModeAndUnfoldedNormsTakeThePlainPass()
     {
         using var scope = NewDisposeScope();

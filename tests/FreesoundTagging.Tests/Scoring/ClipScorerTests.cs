@@ -15,6 +15,36 @@ public class ClipScorerTests
 {
     public ClipScorerTests() => TorchRuntime.Initialise();
 
+    /// <summary>A network that records the periods each windowed pass says its rows loop with.</summary>
+    private sealed class PeriodRecorder(int bands) : TaggingModel(ModelVariant.Vgg2d, bands, 2)
+    {
+        public List<int[]> Passes { get; } = [];
+
+        public override Tensor forward(Tensor input) => zeros(input.shape[0], 2);
+
+        public override Tensor ForwardLooped(Tensor input, IReadOnlyList<int> periods)
+        {
+            Passes.Add([.. periods]);
+            return forward(input);
+        }
+    }
+
+    [Fact]
+    public void WindowsGoThroughTheLoopedPassSortedByLoopLengthWithTheirShiftedCopies()
+    {
+        var features = FeatureConfig.Original with { MelCount = 16, MaxFrames = 100 };
+        using var model = new PeriodRecorder(features.MelCount);
+        var random = new Random(1);
+        // Clips of 7, 3, 25 and 5 frames in windows of 10: the 25-frame one is not looped (four windows, period 0).
+        var clips = new[] { 7, 3, 25, 5 }.Select(f => new LogMel(Enumerable.Range(0, f * 16).Select(_ => (float)random.NextDouble()).ToArray(), f, 16)).ToList();
+        // Batch size 16: 32 windows per pass, a third of that with one band shift either way: all 7 in one pass.
+        new ClipScorer(model, features, windowFrames: 10, lengthBucketed: false, batchSize: 16, bandShifts: 1).Score(clips, CPU);
+        var pass = Assert.Single(model.Passes);
+        // Sorted by loop length, then the same rows again for each of the two shifted copies.
+        int[] rows = [3, 5, 7, 0, 0, 0, 0];
+        Assert.Equal([.. rows, .. rows, .. rows], pass);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
