@@ -77,7 +77,8 @@ internal sealed class TrainingCommandOptions
                 command.Options.Add(_threads);
             }
             if (declared.Name == "crop") command.Options.Add(_resume);
-            if (declared.Name == "distill-temperature") command.Options.Add(_teacher);
+            // --teacher heads the options that need it.
+            if (declared.NeedsTeacher && !command.Options.Contains(_teacher)) command.Options.Add(_teacher);
             command.Options.Add(option);
         }
         command.Options.Add(_recipe);
@@ -85,10 +86,10 @@ internal sealed class TrainingCommandOptions
         command.Validators.Add(result =>
         {
             if (result.GetResult(_teacher) is { Implicit: false }) return;
-            var typed = _training.Where(t => t.Declared.Name.StartsWith("distill-", StringComparison.Ordinal) && result.GetResult(t.Option) is { Implicit: false })
+            var typed = _training.Where(t => t.Declared.NeedsTeacher && result.GetResult(t.Option) is { Implicit: false })
                 .Select(t => "--" + t.Declared.Name).ToList();
             string? recipe = result.GetResult(_recipe) is { Implicit: false } r ? r.GetValueOrDefault<string>() : null;
-            if (recipe is not null && TrainingRecipe.Distilling.Contains(recipe)) typed.Insert(0, $"--recipe {recipe}");
+            if (recipe is not null && TrainingRecipe.BuiltIn.TryGetValue(recipe, out var named) && named.NeedsTeacher) typed.Insert(0, $"--recipe {recipe}");
             if (typed.Count > 0) result.AddError($"{string.Join(" and ", typed)} {(typed.Count > 1 ? "need" : "needs")} a teacher to distil from: add --teacher MODEL (a model trained on the same data, e.g. with --recipe best)");
         });
     }

@@ -25,6 +25,10 @@ public abstract class TrainingOption
     /// <summary>One line for --help.</summary>
     public string Help { get; }
 
+    /// <summary>The option shapes distillation only (<c>--distill-weight</c>): typed without <c>--teacher</c>, it would
+    /// change nothing, so the command refuses it.</summary>
+    public bool NeedsTeacher { get; init; }
+
     /// <summary>The value's type in <see cref="TrainingOptions"/> (an enumeration's options are typed as its names).</summary>
     public abstract Type ValueType { get; }
 

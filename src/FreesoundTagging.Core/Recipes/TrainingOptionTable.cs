@@ -70,9 +70,9 @@ public static class TrainingOptionTable
         new TrainingOption<double>("dc-offset", "Recording degradation: probability per example of a DC offset's power in the lowest bands; needs --crop",
             o => o.Degradations.DcOffset, (o, v) => o with { Degradations = o.Degradations with { DcOffset = v } }, ValueRule.NumberBetween(0, 1)),
         new TrainingOption<double>("distill-temperature", "With --teacher: temperature T softening the teacher's probabilities and the network's in the distillation term (1 = as they are)",
-            o => o.DistillTemperature, (o, v) => o with { DistillTemperature = v }, ValueRule.NumberBetween(1, 100)),
+            o => o.DistillTemperature, (o, v) => o with { DistillTemperature = v }, ValueRule.NumberBetween(1, 100)) { NeedsTeacher = true },
         new TrainingOption<double>("distill-weight", "With --teacher: share of the loss that follows the teacher (the rest follows the labels); 0 = labels only",
-            o => o.DistillWeight, (o, v) => o with { DistillWeight = v }, ValueRule.NumberBetween(0, 1)),
+            o => o.DistillWeight, (o, v) => o with { DistillWeight = v }, ValueRule.NumberBetween(0, 1)) { NeedsTeacher = true },
     ];
 
     /// <summary>The option named <paramref name="name"/> (without dashes), or null.</summary>

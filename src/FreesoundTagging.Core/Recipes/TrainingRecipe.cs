@@ -29,6 +29,10 @@ public sealed class TrainingRecipe
         return Of(TrainingOptionTable.All.Where(o => !Equals(o.ValueIn(changed), o.ValueIn(defaults))).Select(o => (o, o.ValueIn(changed))));
     }
 
+    /// <summary>The recipe is meant to distil (<see cref="Distilled"/>): run without <c>--teacher</c> it would train on
+    /// the labels alone, so the command refuses it. A recipe built from this one with <see cref="Then"/> does not inherit it.</summary>
+    public bool NeedsTeacher { get; private init; }
+
     /// <summary>This recipe, then <paramref name="change"/> over it.</summary>
     public TrainingRecipe Then(Func<TrainingOptions, TrainingOptions> change) => Of(o => change(Apply(o)));
 
@@ -108,10 +112,10 @@ public sealed class TrainingRecipe
     /// 0.926 against 0.907 for the labels alone at 80 epochs, and 0.938 at 120 (the teacher: 0.935); at 120 epochs the
     /// crop's windows scored as 5.12 s ones, at a quarter of the frames for short clips; band shifts did not help a
     /// distilled network.</summary>
-    public static TrainingRecipe Distilled { get; } = Best.Then(o => o with { Members = 1, TtaBandShifts = 0, ScoringWindowSeconds = null, Epochs = 120 });
-
-    /// <summary>The built-in recipes that are meant to distil, so they need a teacher.</summary>
-    public static IReadOnlySet<string> Distilling { get; } = new HashSet<string>(StringComparer.Ordinal) { "distilled" };
+    public static TrainingRecipe Distilled { get; } = new(Best.Then(o => o with { Members = 1, TtaBandShifts = 0, ScoringWindowSeconds = null, Epochs = 120 })._values)
+    {
+        NeedsTeacher = true,
+    };
 
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
     public static IReadOnlyDictionary<string, TrainingRecipe> BuiltIn { get; } = new Dictionary<string, TrainingRecipe>(StringComparer.Ordinal)

@@ -28,7 +28,7 @@ public class TrainingCommandOptionsTests
         object value = TrainingOptionTableTests.Sample(declared);
         var (options, command) = Command();
         // A distillation setting needs a teacher beside it.
-        string[] teacher = name.StartsWith("distill-", StringComparison.Ordinal) ? ["--teacher", "t.fstmodel"] : [];
+        string[] teacher = declared.NeedsTeacher ? ["--teacher", "t.fstmodel"] : [];
         var parse = command.Parse(["cnn_2d_vgg", "m.fstmodel", "--" + name, declared.Format(value), .. teacher]);
         Assert.Empty(parse.Errors);
 
@@ -37,6 +37,27 @@ public class TrainingCommandOptionsTests
         Assert.Equal(value, declared.ValueIn(request.Options));
         Assert.Equal(declared.With(new TrainingOptions(), value), request.Options);
         Assert.Same(ModelVariant.Vgg2d, request.Variant);
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void AnOptionThatNeedsATeacherIsRefusedWithoutOne(string name)
+    {
+        var declared = TrainingOptionTable.Find(name)!;
+        var (_, command) = Command();
+        var parse = command.Parse(["cnn_2d_vgg", "m.fstmodel", "--" + name, declared.Format(TrainingOptionTableTests.Sample(declared))]);
+        if (declared.NeedsTeacher) Assert.Contains(parse.Errors, e => e.Message.StartsWith($"--{name} needs a teacher", StringComparison.Ordinal));
+        else Assert.Empty(parse.Errors);
+    }
+
+    [Fact]
+    public void OnlyTheDistillationSettingsAndRecipeNeedATeacher()
+    {
+        Assert.Equal(["distill-temperature", "distill-weight"], TrainingOptionTable.All.Where(o => o.NeedsTeacher).Select(o => o.Name));
+        Assert.Equal(["distilled"], TrainingRecipe.BuiltIn.Where(r => r.Value.NeedsTeacher).Select(r => r.Key));
+        var (_, command) = Command();
+        Assert.Contains(command.Parse(["cnn_2d_vgg", "m.fstmodel", "--recipe", "distilled"]).Errors, e => e.Message.StartsWith("--recipe distilled needs a teacher", StringComparison.Ordinal));
+        Assert.Empty(command.Parse(["cnn_2d_vgg", "m.fstmodel", "--recipe", "distilled", "--teacher", "t.fstmodel"]).Errors);
     }
 
     [Fact]
