@@ -233,9 +233,36 @@ public static class ModelTraining
         return new HeldOutScores(rows, mean);
     }
 
-    /// <summary>The request's teacher targets (the teacher scored once for every fold or member), or null without one.</summary>
-    private static TeacherTargets? Teacher(TrainRequest request, TrainingSet data, ITrainingObserver observer, CancellationToken cancel) =>
-        request.TeacherPaths.Count > 0 ? TeacherScoring.Score(request.TeacherPaths, data, request.Options, observer.OnNotice, cancel) : null;
+    /// <summary>The request's teacher targets (the teacher scored once for every fold or member), or null without one
+    /// or when a resumed request has no run left to train.</summary>
+    /// <remarks>The teacher scores every clip as predict would, minutes on a large set. So a resumed request's
+    /// checkpoints are checked first against the teacher's files (and a single run's against being finished): a run
+    /// that cannot resume is refused before that wait, with the words the trainer would use.</remarks>
+    private static TeacherTargets? Teacher(TrainRequest request, TrainingSet data, ITrainingObserver observer, CancellationToken cancel)
+    {
+        if (request.TeacherPaths.Count == 0) return null;
+        if (request.Resume)
+        {
+            string fingerprint = TeacherScoring.Fingerprint(request.TeacherPaths);
+            var runs = request.Runs;
+            bool anyLeft = false;
+            foreach (var run in runs)
+            {
+                if (!File.Exists(run.CheckpointPath))
+                {
+                    anyLeft = true;
+                    continue;
+                }
+                var saved = TrainingCheckpoint.ReadState(run.CheckpointPath);
+                Trainer.CheckTeacher(saved, fingerprint, run.CheckpointPath);
+                // A finished fold or member is kept as it is (Finished); a single run has nothing to resume.
+                if (runs.Count == 1) Trainer.CheckUnfinished(saved, request.Options, run.CheckpointPath);
+                anyLeft |= !File.Exists(run.SavePath) || (saved.Epoch < request.Options.Epochs && !saved.StoppedEarly);
+            }
+            if (!anyLeft) return null;
+        }
+        return TeacherScoring.Score(request.TeacherPaths, data, request.Options, observer.OnNotice, cancel);
+    }
 
     /// <summary>The run's settings in words, with the teacher it was distilled from.</summary>
     private static string Describe(TrainRequest request, TrainingOptions options, int fold = 0) =>

@@ -399,19 +399,32 @@ public sealed class Trainer
     {
         if (saved.DataFingerprint != fingerprint)
             throw new InvalidModelException("checkpoint was made on other data (rows or classes differ); start without --resume", _checkpointPath);
-        if (saved.TeacherFingerprint != _teacher?.Fingerprint)
-            throw new InvalidModelException(saved.TeacherFingerprint is null ? "checkpoint was made without a teacher; resume without --teacher"
-                : _teacher is null ? "checkpoint was made distilling from a teacher; resume with the same --teacher"
-                : "checkpoint was made with another teacher (its file differs); resume with the same --teacher", _checkpointPath);
+        CheckTeacher(saved, _teacher?.Fingerprint, _checkpointPath);
         var o = saved.Options;
         var run = saved.Run ?? _run;
         // Epochs may grow, and threads and device may change; everything else shapes the run and must match.
         if (o with { Epochs = 0, Threads = 1, Device = "", Seed = null } != _options with { Epochs = 0, Threads = 1, Device = "", Seed = null } || run != _run)
             throw new InvalidModelException($"checkpoint was made with other settings (variant {run.Variant}, batch {o.BatchSize}, validation {o.ValidationFraction}, bucket {o.Bucket}, crop {o.CropSeconds?.ToString() ?? "none"}, fold {run.Fold + 1}/{o.Folds}); resume with the same ones", _checkpointPath);
+        CheckUnfinished(saved, _options, _checkpointPath);
+    }
+
+    /// <summary>Refuses a checkpoint made with other teacher files than those <paramref name="teacherFingerprint"/>
+    /// identifies, with a teacher where there is none, or with none where there is one.</summary>
+    internal static void CheckTeacher(CheckpointState saved, string? teacherFingerprint, string checkpointPath)
+    {
+        if (saved.TeacherFingerprint != teacherFingerprint)
+            throw new InvalidModelException(saved.TeacherFingerprint is null ? "checkpoint was made without a teacher; resume without --teacher"
+                : teacherFingerprint is null ? "checkpoint was made distilling from a teacher; resume with the same --teacher"
+                : "checkpoint was made with another teacher (its file differs); resume with the same --teacher", checkpointPath);
+    }
+
+    /// <summary>Refuses a checkpoint whose run has nothing left to train under <paramref name="options"/>.</summary>
+    internal static void CheckUnfinished(CheckpointState saved, TrainingOptions options, string checkpointPath)
+    {
         if (saved.StoppedEarly)
-            throw new InvalidModelException($"checkpoint's run already stopped early at epoch {saved.Epoch} (--patience {o.Patience}); start without --resume to train again", _checkpointPath);
-        if (saved.Epoch >= _options.Epochs)
-            throw new InvalidModelException($"checkpoint has already finished {saved.Epoch} of {_options.Epochs} epochs; raise --epochs to train further", _checkpointPath);
+            throw new InvalidModelException($"checkpoint's run already stopped early at epoch {saved.Epoch} (--patience {saved.Options.Patience}); start without --resume to train again", checkpointPath);
+        if (saved.Epoch >= options.Epochs)
+            throw new InvalidModelException($"checkpoint has already finished {saved.Epoch} of {options.Epochs} epochs; raise --epochs to train further", checkpointPath);
     }
 
     private string DataFingerprint()

@@ -183,4 +183,39 @@ public class DistillationTests
             Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options, TeacherPaths = [dir.File("teacher.fstmodel")],
         }));
     }
+
+    [Fact]
+    public void AResumeThatCannotGoOnIsRefusedBeforeTheTeacherScores()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
+        var options = RecipeTests.Recipe(1);
+        TrainRequest Request(string save, string[] teachers, TrainingOptions with, bool resume = false) => new()
+        {
+            Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File(save), Options = with, TeacherPaths = [.. teachers.Select(dir.File)], Resume = resume,
+        };
+        ModelTraining.Run(Request("a.fstmodel", [], options));
+        ModelTraining.Run(Request("b.fstmodel", [], options with { Seed = 9 }));
+        ModelTraining.Run(Request("student.fstmodel", ["a.fstmodel"], options));
+        var observer = new NoticeRecorder();
+
+        Assert.Contains("another teacher", Assert.Throws<InvalidModelException>(() => ModelTraining.Run(Request("student.fstmodel", ["b.fstmodel"], options, resume: true), observer)).Message);
+        Assert.Contains("another teacher", Assert.Throws<InvalidModelException>(() =>
+            ModelTraining.Run(Request("student.fstmodel", ["a.fstmodel", "b.fstmodel"], options, resume: true), observer)).Message);
+        Assert.Contains("already finished 1 of 1 epochs", Assert.Throws<InvalidModelException>(() =>
+            ModelTraining.Run(Request("student.fstmodel", ["a.fstmodel"], options, resume: true), observer)).Message);
+        Assert.DoesNotContain(observer.Lines, line => line.StartsWith("teacher: scoring", StringComparison.Ordinal));
+
+        // With an epoch left, the same teacher is scored and the run goes on from its checkpoint.
+        var resumed = ModelTraining.Run(Request("student.fstmodel", ["a.fstmodel"], options with { Epochs = 2 }, resume: true), observer);
+        Assert.Contains(observer.Lines, line => line.StartsWith("teacher: scoring", StringComparison.Ordinal));
+        Assert.Equal(2, resumed.History.Epochs.Count);
+    }
+
+    private sealed class NoticeRecorder : ITrainingObserver
+    {
+        public List<string> Lines { get; } = [];
+
+        public void OnNotice(string line) => Lines.Add(line);
+    }
 }
