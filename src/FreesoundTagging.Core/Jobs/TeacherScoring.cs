@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using FreesoundTagging.Datasets;
 using FreesoundTagging.Features;
@@ -19,9 +18,12 @@ namespace FreesoundTagging.Jobs;
 /// </summary>
 public static class TeacherScoring
 {
+    /// <param name="time">The clock of the progress lines (tests pass one that jumps).</param>
     /// <exception cref="InvalidModelException">Not a model file, or one whose classes or features differ from the data's.</exception>
-    public static TeacherTargets Score(IReadOnlyList<string> teacherPaths, TrainingSet data, TrainingOptions options, Action<string>? say = null, CancellationToken cancel = default)
+    public static TeacherTargets Score(IReadOnlyList<string> teacherPaths, TrainingSet data, TrainingOptions options, Action<string>? say = null, CancellationToken cancel = default,
+        TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         // Several files must agree with each other on classes and features (ModelEnsemble), and the first with the data.
         using var teachers = ModelEnsemble.Load(teacherPaths);
         var teacher = teachers.Models[0];
@@ -34,7 +36,7 @@ public static class TeacherScoring
         scorer.Prepare(device);
         int classes = data.Classes.Count;
         var probabilities = new float[data.Count * classes];
-        var clock = Stopwatch.StartNew();
+        long started = time.GetTimestamp();
         say?.Invoke(teacherPaths.Count == 1
             ? $"teacher: scoring the {data.Count} clips with {Path.GetFileName(teacherPaths[0])} ({teacher.History.Recipe})"
             : $"teacher: scoring the {data.Count} clips with {teacherPaths.Count} model files averaged ({string.Join(", ", teacherPaths.Select(Path.GetFileName))})");
@@ -48,7 +50,7 @@ public static class TeacherScoring
             int count = Math.Min(chunk, data.Count - start);
             var rows = scorer.Score([.. Enumerable.Range(start, count).Select(data.ReadClip)], device, cancel);
             for (int i = 0; i < count; i++) rows[i].CopyTo(probabilities, (start + i) * classes);
-            double seconds = clock.Elapsed.TotalSeconds;
+            double seconds = time.GetElapsedTime(started).TotalSeconds;
             if (start + count < data.Count && seconds - reported >= ReportSeconds)
             {
                 reported = seconds;
@@ -56,7 +58,7 @@ public static class TeacherScoring
             }
         }
         TeacherTargets.Soften(probabilities, classes, options.DistillTemperature);
-        say?.Invoke(FormattableString.Invariant($"teacher: scored {data.Count} clips in {clock.Elapsed.TotalSeconds:0} s; distilling at temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4}"));
+        say?.Invoke(FormattableString.Invariant($"teacher: scored {data.Count} clips in {time.GetElapsedTime(started).TotalSeconds:0} s; distilling at temperature {options.DistillTemperature:G4}, weight {options.DistillWeight:G4}"));
         return new TeacherTargets(probabilities, classes, options.DistillTemperature, Fingerprint(teacherPaths));
     }
 

@@ -185,6 +185,44 @@ public class DistillationTests
     }
 
     [Fact]
+    public void ALongScoringSaysHowFarItIsEveryTenSeconds()
+    {
+        using var dir = new TempDir();
+        var files = SyntheticDataset.Write(dir.Path, rows: 150, classes: 3);
+        var options = RecipeTests.Recipe(1);
+        ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options });
+        using var data = TrainingSet.Open([files]);
+        string[] Lines(double secondsPerLook)
+        {
+            var lines = new List<string>();
+            TeacherScoring.Score([dir.File("teacher.fstmodel")], data, options, lines.Add, time: new JumpingClock(secondsPerLook));
+            return [.. lines];
+        }
+
+        // The clock is read at the start, after each chunk of 64 clips and for the last line: 150 clips are three
+        // chunks, so a line after the first two when each look finds 11 s gone, none when it finds 4 s.
+        var slow = Lines(11);
+        Assert.Equal(["teacher: scored 64 of 150 clips (11 s)", "teacher: scored 128 of 150 clips (22 s)"], slow[1..^1]);
+        Assert.StartsWith("teacher: scored 150 clips in 44 s", slow[^1]);
+        Assert.Equal(2, Lines(4).Length);
+    }
+
+    /// <summary>A clock that moves on by a fixed number of seconds each time it is read.</summary>
+    private sealed class JumpingClock(double secondsPerLook) : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp()
+        {
+            long now = _ticks;
+            _ticks += (long)(secondsPerLook * TimeSpan.TicksPerSecond);
+            return now;
+        }
+    }
+
+    [Fact]
     public void AResumeThatCannotGoOnIsRefusedBeforeTheTeacherScores()
     {
         using var dir = new TempDir();
