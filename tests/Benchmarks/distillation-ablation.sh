@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Chooses the distilled recipe (docs/recipes-and-results.md, "Distillation") on corpus-dev's training clips only: a
-# best-recipe teacher trained on the checked-label split's training rows (ablation_split.py verified), students of
-# `--recipe distilled` with other distillation settings on the same rows, each scored on the held-out verified clips
-# with 5.12, 2.56 and 1.28 s windows (bench rescore saves the same weights with other scoring windows). The test clips
-# are never touched. Run after ./build.sh.
+# Chooses the distilled recipe (docs/recipes-and-results.md, "Distillation") on corpus-dev's training clips only:
+# best-recipe teachers trained on the checked-label split's training rows (ablation_split.py verified; seed 1, and
+# seeds 2 and 3 for the configuration taught by all three), students of `--recipe distilled` with other distillation
+# settings on the same rows, each scored on the held-out verified clips with 5.12, 2.56 and 1.28 s windows (bench
+# rescore saves the same weights with other scoring windows). The test clips are never touched. Run after ./build.sh.
 #   tests/Benchmarks/distillation-ablation.sh [corpus] [configuration...]
 # Students train two at a time on one thread each. Work files stay in FST_ABLATION_WORK (default a new /tmp folder),
 # and models already there are not trained again.
@@ -26,16 +26,25 @@ declare -A config=(
   [t4_w09]="--distill-temperature 4 --distill-weight 0.9 --epochs 80"
   [t2_w07_e120]="--epochs 120"
   [t2_w07_ema]="--ema 0.995 --epochs 80"
+  [t2_w07_e120_seeds123]="--epochs 120"
 )
-order=(labels_only t2_w07 t1_w05 t4_w09 t2_w07_e120 t2_w07_ema)
+# The teachers' seeds per configuration (default: seed 1 alone); several files are averaged as predict averages them.
+declare -A teacher_seeds=([t2_w07_e120_seeds123]="1 2 3")
+order=(labels_only t2_w07 t1_w05 t4_w09 t2_w07_e120 t2_w07_ema t2_w07_e120_seeds123)
 [ $# -gt 0 ] && order=("$@")
-teacher="$work/m/teacher.fstmodel"
-[ -f "$teacher" ] || "$bin/model" cnn_2d_vgg "$teacher" --data "$work/feat" --recipe best --seed 1 > "$work/m/teacher.log"
+teacher() { # seed → the best-recipe teacher of that seed on the split (seed 1's file is teacher.fstmodel)
+  local file="$work/m/teacher.fstmodel"
+  [ "$1" = 1 ] || file="$work/m/teacher.seed$1.fstmodel"
+  [ -f "$file" ] || "$bin/model" cnn_2d_vgg "$file" --data "$work/feat" --recipe best --seed "$1" > "${file%.fstmodel}.log"
+  echo "$file"
+}
+for name in "${order[@]}"; do for seed in ${teacher_seeds[$name]:-1}; do teacher "$seed" > /dev/null; done; done
 student() {
-  local name=$1
+  local name=$1 teachers=()
   [ -f "$work/m/$name.fstmodel" ] && return
+  for seed in ${teacher_seeds[$name]:-1}; do teachers+=("$(teacher "$seed")"); done
   # shellcheck disable=SC2086
-  "$bin/model" cnn_2d_vgg "$work/m/$name.fstmodel" --data "$work/feat" --recipe distilled --teacher "$teacher" --score-window 5.12 \
+  "$bin/model" cnn_2d_vgg "$work/m/$name.fstmodel" --data "$work/feat" --recipe distilled --teacher "${teachers[@]}" --score-window 5.12 \
     --seed 1 --threads 1 ${config[$name]} > "$work/m/$name.log"
 }
 for ((i = 0; i < ${#order[@]}; i += 2)); do
@@ -43,11 +52,12 @@ for ((i = 0; i < ${#order[@]}; i += 2)); do
   [ $((i + 1)) -lt ${#order[@]} ] && student "${order[$((i + 1))]}" &
   wait
 done
-score() { # model → held-out MAP@3
-  "$bin/predict" "$1" "$corpus/audio_train" "$work/val_submission.csv" "$work/train.csv" "$work/scored.csv" --truth "$work/val_labels.csv" |
+score() { # model file(s) → held-out MAP@3
+  "$bin/predict" "$@" "$corpus/audio_train" "$work/val_submission.csv" "$work/train.csv" "$work/scored.csv" --truth "$work/val_labels.csv" |
     grep -o 'MAP@3 [0-9.]*' | cut -d' ' -f2
 }
-echo "teacher (--recipe best, 3 members, band shifts): $(score "$teacher")"
+echo "teacher seed 1 (--recipe best, 3 members, band shifts): $(score "$(teacher 1)")"
+[ -f "$work/m/teacher.seed2.fstmodel" ] && echo "teachers seeds 1-3 averaged: $(score "$(teacher 1)" "$(teacher 2)" "$(teacher 3)")"
 echo "| student | 5.12 s windows | 2.56 s windows | 1.28 s windows |"
 echo "|---|---|---|---|"
 for name in "${order[@]}"; do

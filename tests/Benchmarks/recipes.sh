@@ -6,8 +6,10 @@
 # run, then per recipe: test MAP@3 mean ± std (sample) and min-max over the seeds, training time, model size.
 # Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that). FST_RECIPES_DEGRADED=1 also
 # scores each model on the test clips degraded 19 ways (robustness.sh) and reports the mean over the degradations.
-# The distilled recipe distils from FST_RECIPES_TEACHER (default: the shipped best model, trained on the train set
-# only); its training time is the student's alone.
+# The distilled recipe distils from FST_RECIPES_TEACHER: one model file or several, space-separated (default: the
+# shipped best model, trained on the train set only). The results row's teacher is the best row's three seeds,
+# FST_RECIPES_TEACHER="K/best.seed1.fstmodel K/best.seed2.fstmodel K/best.seed3.fstmodel" with K the best row's
+# FST_RECIPES_KEEP. Its training time includes the teacher scoring the training clips, not the teacher's training.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FST_BIN:-$root/artifacts/bin}   # FST_BIN: run a copy of the build, so rebuilding meanwhile is safe
@@ -54,8 +56,10 @@ for name in "${order[@]}"; do
   for seed in $seeds; do
     save="$keep/$name.seed$seed.fstmodel"
     start=$(date +%s.%N)
+    # The save name right after the variant: --teacher takes every file that follows it.
     # shellcheck disable=SC2086
-    "$bin/model" ${recipe[$name]} "$save" --data "$(data_for "$name")" --seed "$seed" > "$work/train.log"
+    set -- ${recipe[$name]}
+    "$bin/model" "$1" "$save" "${@:2}" --data "$(data_for "$name")" --seed "$seed" > "$work/train.log"
     seconds=$(awk "BEGIN { printf \"%.0f\", $(date +%s.%N) - $start }")
     models=("$save")
     [[ ${recipe[$name]} == *--folds* ]] && models=("${save%.fstmodel}".fold*.fstmodel)
