@@ -56,18 +56,13 @@ fi
 
 if [ "$which" = distilled ] || [ "$which" = all ]; then
   # --recipe distilled = the best recipe as one network (no members, no band shifts), 120 epochs, scored on
-  #                      windows of its 1.28 s crop, trained towards its teacher's probabilities on each clip
+  #                      windows of its 1.28 s crop, trained towards the shipped best model's probabilities on each clip
   #                      (--distill-temperature 2 --distill-weight 0.7), on the best recipe's features.
-  # The teacher is the best recipe's seeds 1-3 averaged: the shipped best model (seed 1) and seeds 2 and 3, trained
-  # here (about 11 minutes each on corpus-dev, 2 cores) and not kept.
   mkdir -p "$work/best" && [ -s "$work/best/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000
-  for seed in 2 3; do
-    "$bin/model" cnn_2d_vgg "$work/best.seed$seed.fstmodel" --seed "$seed" --recipe best --data "$work/best"
-  done
   start=$(date +%s)
   "$bin/model" cnn_2d_vgg "$root/pre_trained_models/cnn_2d_vgg_distilled.fstmodel" --seed 1 --recipe distilled --data "$work/best" \
-    --teacher "$root/pre_trained_models/cnn_2d_vgg_best.fstmodel" "$work/best.seed2.fstmodel" "$work/best.seed3.fstmodel"
-  echo "cnn_2d_vgg_distilled: trained in $(( $(date +%s) - start )) s, after its teacher's seeds 2 and 3"
+    --teacher "$root/pre_trained_models/cnn_2d_vgg_best.fstmodel"
+  echo "cnn_2d_vgg_distilled: trained in $(( $(date +%s) - start )) s"
   rm -f "$root/pre_trained_models/cnn_2d_vgg_distilled.fstmodel.ckpt"
   submit cnn_2d_vgg_distilled "$root/pre_trained_models/cnn_2d_vgg_distilled.fstmodel"
 fi

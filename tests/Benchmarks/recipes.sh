@@ -7,9 +7,8 @@
 # Keeps the models in $FST_RECIPES_KEEP if set (pre_trained_models/train.sh uses that). FST_RECIPES_DEGRADED=1 also
 # scores each model on the test clips degraded 19 ways (robustness.sh) and reports the mean over the degradations.
 # The distilled recipe distils from FST_RECIPES_TEACHER: one model file or several, space-separated (default: the
-# shipped best model, trained on the train set only). The results row's teacher is the best row's three seeds,
-# FST_RECIPES_TEACHER="K/best.seed1.fstmodel K/best.seed2.fstmodel K/best.seed3.fstmodel" with K the best row's
-# FST_RECIPES_KEEP. Its training time includes the teacher scoring the training clips, not the teacher's training.
+# shipped best model, trained on the train set only; the results row's teacher). Its training time includes the
+# teacher scoring the training clips, not the teacher's training.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${FST_BIN:-$root/artifacts/bin}   # FST_BIN: run a copy of the build, so rebuilding meanwhile is safe
