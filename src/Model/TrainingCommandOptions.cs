@@ -85,6 +85,10 @@ internal sealed class TrainingCommandOptions
         // A distilling recipe, or a distillation setting, without a teacher would train on the labels alone: refuse it.
         command.Validators.Add(result =>
         {
+            // --teacher takes every file after it, the save name too when it comes later: say so, not only that the
+            // save name is missing.
+            if (result.GetResult(_saveName) is null && result.GetResult(_teacher) is { Implicit: false, Tokens.Count: > 0 } teachers)
+                result.AddError($"--teacher took '{teachers.Tokens[^1].Value}' as a teacher file; give the model's save name before the options (model VARIANT SAVE_NAME ... --teacher FILE...)");
             if (result.GetResult(_teacher) is { Implicit: false }) return;
             var typed = _training.Where(t => t.Declared.NeedsTeacher && result.GetResult(t.Option) is { Implicit: false })
                 .Select(t => "--" + t.Declared.Name).ToList();

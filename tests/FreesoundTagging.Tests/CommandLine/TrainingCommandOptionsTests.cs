@@ -61,6 +61,15 @@ public class TrainingCommandOptionsTests
     }
 
     [Fact]
+    public void ASaveNameAfterTheTeachersIsSaidToHaveBeenTakenAsOne()
+    {
+        var (_, command) = Command();
+        Assert.Contains(command.Parse(["cnn_2d_vgg", "--teacher", "a.fstmodel", "b.fstmodel", "out.fstmodel"]).Errors,
+            e => e.Message.StartsWith("--teacher took 'out.fstmodel' as a teacher file; give the model's save name before the options", StringComparison.Ordinal));
+        Assert.Empty(command.Parse(["cnn_2d_vgg", "out.fstmodel", "--teacher", "a.fstmodel", "b.fstmodel"]).Errors);
+    }
+
+    [Fact]
     public void TypedOptionsOverrideTheNamedRecipe()
     {
         var (options, command) = Command();
