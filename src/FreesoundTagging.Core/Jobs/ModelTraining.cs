@@ -257,7 +257,7 @@ public static class ModelTraining
                 Trainer.CheckTeacher(saved, fingerprint, run.CheckpointPath);
                 // A finished fold or member is kept as it is (Finished); a single run has nothing to resume.
                 if (runs.Count == 1) Trainer.CheckUnfinished(saved, request.Options, run.CheckpointPath);
-                anyLeft |= !File.Exists(run.SavePath) || (saved.Epoch < request.Options.Epochs && !saved.StoppedEarly);
+                anyLeft |= !HasFinished(run, saved);
             }
             if (!anyLeft) return null;
         }
@@ -298,9 +298,9 @@ public static class ModelTraining
     /// <summary>A fold or member whose model was saved and whose checkpoint says it ran all its epochs, or null.</summary>
     private static TrainResult? Finished(TrainRequest fold, TrainingRun run, TrainingSet data)
     {
-        if (!File.Exists(fold.SavePath) || !File.Exists(fold.CheckpointPath)) return null;
+        if (!File.Exists(fold.CheckpointPath)) return null;
         var state = TrainingCheckpoint.ReadState(fold.CheckpointPath);
-        if (state.Epoch < fold.Options.Epochs && !state.StoppedEarly) return null;
+        if (!HasFinished(fold, state)) return null;
         var (trainRows, validationRows) = StratifiedSplit.ForRun(fold.Options, run.Fold, data.Labels, data.Verified, state.Seed);
         // Its held-out scores were not kept: score them again with the saved model, as predict would.
         Torch.TorchRuntime.Initialise(fold.Options.Threads);
@@ -316,6 +316,11 @@ public static class ModelTraining
         return new TrainResult(fold.SavePath, fold.PlotPath, fold.CheckpointPath, loaded.History, loaded.Model.ParameterCount(), data.Count, loaded.Classes,
             trainRows.Length, validationRows.Length, validationRows.Length > 0 ? new HeldOutScores(validationRows, scores.ToArray()) : null);
     }
+
+    /// <summary>Whether a fold or member needs no more training: its model is saved and its checkpoint ran every
+    /// epoch, or stopped early.</summary>
+    private static bool HasFinished(TrainRequest run, CheckpointState saved) =>
+        File.Exists(run.SavePath) && (saved.Epoch >= run.Options.Epochs || saved.StoppedEarly);
 
     /// <summary>The seed of a run's first fold or member, from its checkpoint.</summary>
     private static int? SavedSeed(TrainRequest first) =>

@@ -33,6 +33,9 @@ public sealed class TrainingRecipe
     /// the labels alone, so the command refuses it. A recipe built from this one with <see cref="Then"/> does not inherit it.</summary>
     public bool NeedsTeacher { get; private init; }
 
+    /// <summary>This recipe's values, as a recipe that needs a teacher (<see cref="NeedsTeacher"/>).</summary>
+    private TrainingRecipe NeedingTeacher() => new(_values) { NeedsTeacher = true };
+
     /// <summary>This recipe, then <paramref name="change"/> over it.</summary>
     public TrainingRecipe Then(Func<TrainingOptions, TrainingOptions> change) => Of(o => change(Apply(o)));
 
@@ -112,10 +115,8 @@ public sealed class TrainingRecipe
     /// 0.926 against 0.907 for the labels alone at 80 epochs, and 0.938 at 120 (the teacher: 0.935); at 120 epochs the
     /// crop's windows scored as 5.12 s ones, at a quarter of the frames for short clips; band shifts did not help a
     /// distilled network.</summary>
-    public static TrainingRecipe Distilled { get; } = new(Best.Then(o => o with { Members = 1, TtaBandShifts = 0, ScoringWindowSeconds = null, Epochs = 120 })._values)
-    {
-        NeedsTeacher = true,
-    };
+    public static TrainingRecipe Distilled { get; } =
+        Best.Then(o => o with { Members = 1, TtaBandShifts = 0, ScoringWindowSeconds = null, Epochs = 120 }).NeedingTeacher();
 
     /// <summary>The named recipes --recipe takes; a new one is one more entry.</summary>
     public static IReadOnlyDictionary<string, TrainingRecipe> BuiltIn { get; } = new Dictionary<string, TrainingRecipe>(StringComparer.Ordinal)
