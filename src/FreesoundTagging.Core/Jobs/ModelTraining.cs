@@ -106,6 +106,7 @@ public static class ModelTraining
     {
         observer ??= TrainingObserver.None;
         CheckRequest(request);
+        CheckResumable(request);
         using var data = OpenData(request);
         var teacher = Teacher(request, data, observer, cancel);
         var result = request.Options.Members >= 2
@@ -128,6 +129,7 @@ public static class ModelTraining
         int folds = request.Options.Folds;
         if (folds < 2) throw new InvalidInputException($"folds must be at least 2 (got {folds})");
         CheckRequest(request);
+        CheckResumable(request);
         using var data = OpenData(request);
         var teacher = Teacher(request, data, observer, cancel);
         // Every fold must split the rows the same way, so the seed is fixed once for all of them (and a resumed
@@ -321,6 +323,25 @@ public static class ModelTraining
     /// epoch, or stopped early.</summary>
     private static bool HasFinished(TrainRequest run, CheckpointState saved) =>
         File.Exists(run.SavePath) && (saved.Epoch >= run.Options.Epochs || saved.StoppedEarly);
+
+    /// <summary>
+    /// Refuses <c>--resume</c> of folds or members none of which left a checkpoint, as the trainer refuses a single
+    /// run's: nothing would be resumed, and every run would start afresh (with new seeds unless --seed is given).
+    /// </summary>
+    /// <remarks>An ensemble's member checkpoints are removed once the members are joined, so a finished ensemble is
+    /// such a request too: resumed, it would be trained again and its file replaced.</remarks>
+    private static void CheckResumable(TrainRequest request)
+    {
+        var runs = request.Runs;
+        if (!request.Resume || runs.Count < 2 || runs.Any(r => File.Exists(r.CheckpointPath))) return;
+        bool folds = request.Options.Folds >= 2;
+        if (!folds && File.Exists(request.SavePath))
+            throw new InvalidInputException(
+                $"this ensemble run has finished: its {runs.Count} members were joined into it and their checkpoints removed, so there is nothing to resume; " +
+                "run without --resume to train it again", request.SavePath);
+        throw new InvalidInputException($"checkpoint not found (nothing to resume: none of the {runs.Count} {(folds ? "folds" : "members")} has one)",
+            runs[0].CheckpointPath);
+    }
 
     /// <summary>The seed of a run's first fold or member, from its checkpoint.</summary>
     private static int? SavedSeed(TrainRequest first) =>

@@ -153,6 +153,35 @@ public class EnsembleRecipeTests
     }
 
     [Fact]
+    public void ResumingAFinishedEnsembleIsRefusedAndLeavesItsFileAsItWas()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = Recipe() with { Members = 2 } };
+        ModelTraining.Run(request);
+        byte[] finished = File.ReadAllBytes(request.SavePath);
+
+        // Its members' checkpoints went when they were joined: resumed, every member would train afresh over it.
+        var trained = new List<int>();
+        var refused = Assert.Throws<InvalidInputException>(() => ModelTraining.Run(request with { Resume = true }, new TestObserver { RunStarting = (k, _) => trained.Add(k) }));
+        Assert.Contains("this ensemble run has finished", refused.Message);
+        Assert.Contains("run without --resume to train it again", refused.Message);
+        Assert.Empty(trained);
+        Assert.Equal(finished, File.ReadAllBytes(request.SavePath));
+    }
+
+    [Fact]
+    public void ResumingMembersThatNeverCheckpointedIsRefusedAsASingleRunIs()
+    {
+        using var dir = new TempDir();
+        SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
+        var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = Recipe() with { Members = 2 }, Resume = true };
+        var refused = Assert.Throws<InvalidInputException>(() => ModelTraining.Run(request));
+        Assert.Contains("checkpoint not found (nothing to resume: none of the 2 members has one)", refused.Message);
+        Assert.False(File.Exists(request.SavePath));
+    }
+
+    [Fact]
     public void LabelSmoothingMovesEpsilonOfEachTargetOntoAllClasses()
     {
         var targets = new float[] { 0, 1, 0, 0, 0.25f, 0.75f, 0, 0 };
