@@ -55,7 +55,7 @@ if [ "$which" = best ] || [ "$which" = all ]; then
 fi
 
 if [ "$which" = distilled ] || [ "$which" = all ]; then
-  # --recipe distilled = the best recipe as one network (no members, no band shifts), 120 epochs, scored on
+  # --recipe distilled = the best recipe as one network (no members, no band shifts), 240 epochs, scored on
   #                      windows of its 1.28 s crop, trained towards the shipped best model's probabilities on each clip
   #                      (--distill-temperature 2 --distill-weight 0.7), on the best recipe's features.
   mkdir -p "$work/best" && [ -s "$work/best/samples.npy" ] || "$bin/inputs" "$corpus/audio_train" "$corpus/train.csv" -o "$work/best" --log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000
