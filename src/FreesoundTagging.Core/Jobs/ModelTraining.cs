@@ -325,22 +325,23 @@ public static class ModelTraining
         File.Exists(run.SavePath) && (saved.Epoch >= run.Options.Epochs || saved.StoppedEarly);
 
     /// <summary>
-    /// Refuses <c>--resume</c> of folds or members none of which left a checkpoint, as the trainer refuses a single
-    /// run's: nothing would be resumed, and every run would start afresh (with new seeds unless --seed is given).
+    /// Refuses <c>--resume</c> when no run of the request (itself, its folds or its members) left a checkpoint: nothing
+    /// would be resumed. Checked before any data is read or a teacher scores a clip (minutes on a large set).
     /// </summary>
-    /// <remarks>An ensemble's member checkpoints are removed once the members are joined, so a finished ensemble is
-    /// such a request too: resumed, it would be trained again and its file replaced.</remarks>
+    /// <remarks>Without it, folds and members would start afresh (with new seeds unless --seed is given); and as an
+    /// ensemble's member checkpoints are removed once the members are joined, a finished ensemble would be trained
+    /// again over its file.</remarks>
     private static void CheckResumable(TrainRequest request)
     {
         var runs = request.Runs;
-        if (!request.Resume || runs.Count < 2 || runs.Any(r => File.Exists(r.CheckpointPath))) return;
+        if (!request.Resume || runs.Any(r => File.Exists(r.CheckpointPath))) return;
+        if (runs.Count == 1) throw new InvalidModelException(TrainingCheckpoint.NotFound, request.CheckpointPath);
         bool folds = request.Options.Folds >= 2;
         if (!folds && File.Exists(request.SavePath))
-            throw new InvalidInputException(
+            throw new InvalidModelException(
                 $"this ensemble run has finished: its {runs.Count} members were joined into it and their checkpoints removed, so there is nothing to resume; " +
                 "run without --resume to train it again", request.SavePath);
-        throw new InvalidInputException($"checkpoint not found (nothing to resume: none of the {runs.Count} {(folds ? "folds" : "members")} has one)",
-            runs[0].CheckpointPath);
+        throw new InvalidModelException($"{TrainingCheckpoint.NotFound}: none of the {runs.Count} {(folds ? "folds" : "members")} has one", runs[0].CheckpointPath);
     }
 
     /// <summary>The seed of a run's first fold or member, from its checkpoint.</summary>

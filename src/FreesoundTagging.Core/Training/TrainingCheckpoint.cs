@@ -117,9 +117,12 @@ public static class TrainingCheckpoint
     /// <summary>The weight average saved with --ema, or null.</summary>
     public static byte[]? ReadAverageWeights(string path) => Read(path).AverageWeights;
 
+    /// <summary>What <c>--resume</c> is told when there is no checkpoint to continue from.</summary>
+    internal const string NotFound = "checkpoint not found (nothing to resume)";
+
     private static (CheckpointState State, byte[] Weights, byte[] Moments, byte[]? BestWeights, byte[]? AverageWeights) Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidModelException("checkpoint not found (nothing to resume)", path);
+        if (!File.Exists(path)) throw new InvalidModelException(NotFound, path);
         byte[] bytes = File.ReadAllBytes(path);
         bool camelCase = bytes.Length >= CamelCaseMagic.Length && bytes.AsSpan(0, CamelCaseMagic.Length).SequenceEqual(CamelCaseMagic);
         if (bytes.Length < Magic.Length + 32 || !(camelCase || bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic)))

@@ -137,7 +137,7 @@ public class DistillationTests
         var files = SyntheticDataset.Write(Directory.CreateDirectory(dir.File("data")).FullName, rows: 24, classes: 3);
         var other = SyntheticDataset.Write(Directory.CreateDirectory(dir.File("other")).FullName, rows: 24, classes: 4);
         var options = RecipeTests.Recipe(1) with { DistillTemperature = 2 };
-        ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [Path.GetDirectoryName(files.SamplesPath)!], SavePath = dir.File("teacher.fstmodel"), Options = options });
+        TrainTeacher(Path.GetDirectoryName(files.SamplesPath)!, dir.File("teacher.fstmodel"), options);
         ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [Path.GetDirectoryName(other.SamplesPath)!], SavePath = dir.File("four.fstmodel"), Options = options });
 
         using var data = TrainingSet.Open([files]);
@@ -171,7 +171,7 @@ public class DistillationTests
         using var dir = new TempDir();
         var files = SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
         var options = RecipeTests.Recipe(1);
-        ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options });
+        TrainTeacher(dir.Path, dir.File("teacher.fstmodel"), options);
         var student = ModelTraining.Run(new TrainRequest
         {
             Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("student.fstmodel"), Options = options, TeacherPaths = [dir.File("teacher.fstmodel")],
@@ -190,7 +190,7 @@ public class DistillationTests
         using var dir = new TempDir();
         var files = SyntheticDataset.Write(dir.Path, rows: 150, classes: 3);
         var options = RecipeTests.Recipe(1);
-        ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("teacher.fstmodel"), Options = options });
+        TrainTeacher(dir.Path, dir.File("teacher.fstmodel"), options);
         using var data = TrainingSet.Open([files]);
         string[] Lines(double secondsPerLook)
         {
@@ -242,6 +242,9 @@ public class DistillationTests
             ModelTraining.Run(Request("student.fstmodel", ["a.fstmodel", "b.fstmodel"], options, resume: true), observer)).Message);
         Assert.Contains("already finished 1 of 1 epochs", Assert.Throws<InvalidModelException>(() =>
             ModelTraining.Run(Request("student.fstmodel", ["a.fstmodel"], options, resume: true), observer)).Message);
+        // A single run without a checkpoint gets the trainer's own words, before the teacher too.
+        Assert.EndsWith(": checkpoint not found (nothing to resume)", Assert.Throws<InvalidModelException>(() =>
+            ModelTraining.Run(Request("never-started.fstmodel", ["a.fstmodel"], options, resume: true), observer)).Message);
         Assert.DoesNotContain(observer.Lines, line => line.StartsWith("teacher: scoring", StringComparison.Ordinal));
 
         // With an epoch left, the same teacher is scored and the run goes on from its checkpoint.
@@ -249,6 +252,10 @@ public class DistillationTests
         Assert.Contains(observer.Lines, line => line.StartsWith("teacher: scoring", StringComparison.Ordinal));
         Assert.Equal(2, resumed.History.Epochs.Count);
     }
+
+    /// <summary>A plain network on <paramref name="dataDir"/>'s features, saved as <paramref name="save"/> to teach with.</summary>
+    private static void TrainTeacher(string dataDir, string save, TrainingOptions options) =>
+        ModelTraining.Run(new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dataDir], SavePath = save, Options = options });
 
     private sealed class NoticeRecorder : ITrainingObserver
     {

@@ -163,7 +163,7 @@ public class EnsembleRecipeTests
 
         // Its members' checkpoints went when they were joined: resumed, every member would train afresh over it.
         var trained = new List<int>();
-        var refused = Assert.Throws<InvalidInputException>(() => ModelTraining.Run(request with { Resume = true }, new TestObserver { RunStarting = (k, _) => trained.Add(k) }));
+        var refused = Assert.Throws<InvalidModelException>(() => ModelTraining.Run(request with { Resume = true }, new TestObserver { RunStarting = (k, _) => trained.Add(k) }));
         Assert.Contains("this ensemble run has finished", refused.Message);
         Assert.Contains("run without --resume to train it again", refused.Message);
         Assert.Empty(trained);
@@ -176,8 +176,8 @@ public class EnsembleRecipeTests
         using var dir = new TempDir();
         SyntheticDataset.Write(dir.Path, rows: 24, classes: 3);
         var request = new TrainRequest { Variant = ModelVariant.Vgg2d, DataDirs = [dir.Path], SavePath = dir.File("e.fstmodel"), Options = Recipe() with { Members = 2 }, Resume = true };
-        var refused = Assert.Throws<InvalidInputException>(() => ModelTraining.Run(request));
-        Assert.Contains("checkpoint not found (nothing to resume: none of the 2 members has one)", refused.Message);
+        var refused = Assert.Throws<InvalidModelException>(() => ModelTraining.Run(request));
+        Assert.Contains("checkpoint not found (nothing to resume): none of the 2 members has one", refused.Message);
         Assert.False(File.Exists(request.SavePath));
     }
 
