@@ -18,14 +18,18 @@ public sealed class AudioSecondsMeter
     private readonly int _rate;
     private long _decoded;
     private double _correction;
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly long _start;
     // Nothing from the decode threads in the first second (a short run, or one that fails at once, shows no progress
     // line before its result); after that at most every 0.2 s.
     private long _nextReportTicks = TimeSpan.TicksPerSecond;
 
     /// <param name="sampleRate">The rate the clips are decoded at (the features' rate): what the counts are in.</param>
-    public AudioSecondsMeter(IReadOnlyList<string> paths, int sampleRate)
+    /// <param name="time">The clock that paces <see cref="ReportDue"/> (the system's unless a test moves its own).</param>
+    public AudioSecondsMeter(IReadOnlyList<string> paths, int sampleRate, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
         _rate = sampleRate;
         _expected = paths.Select(ExpectedSeconds).ToArray();
         _samples = new long[paths.Count];
@@ -35,7 +39,7 @@ public sealed class AudioSecondsMeter
     /// <summary>Whether a report from a decode thread is due now (true for one caller at a time, at most every 0.2 s).</summary>
     public bool ReportDue()
     {
-        long now = _clock.Elapsed.Ticks, due = Interlocked.Read(ref _nextReportTicks);
+        long now = _time.GetElapsedTime(_start).Ticks, due = Interlocked.Read(ref _nextReportTicks);
         return now >= due && Interlocked.CompareExchange(ref _nextReportTicks, now + TimeSpan.TicksPerSecond / 5, due) == due;
     }
 

@@ -1,6 +1,7 @@
 using FreesoundTagging.Features;
 using FreesoundTagging.Inference;
 using FreesoundTagging.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
 using Xunit;
 using FreesoundTagging.Jobs;
 
@@ -68,11 +69,21 @@ public class AudioSecondsMeterTests
     [Fact]
     public void DecodeThreadsReportAfterTheFirstSecondAndThenOneAtATime()
     {
-        var meter = new AudioSecondsMeter([], 44100);
+        // The meter's own clock, moved by hand: on a loaded machine the eight calls below can span more than the
+        // 0.2 s between reports, so a real clock would make a second one due.
+        var time = new FakeTimeProvider();
+        var meter = new AudioSecondsMeter([], 44100, time);
         Assert.False(meter.ReportDue());
-        Thread.Sleep(1100);
+        time.Advance(TimeSpan.FromSeconds(0.99));
+        Assert.False(meter.ReportDue());
+        time.Advance(TimeSpan.FromSeconds(0.02));
         var due = Enumerable.Range(0, 8).AsParallel().Select(_ => meter.ReportDue()).ToList();
         Assert.Equal(1, due.Count(d => d));
+        Assert.False(meter.ReportDue());
+        time.Advance(TimeSpan.FromSeconds(0.19));
+        Assert.False(meter.ReportDue());
+        time.Advance(TimeSpan.FromSeconds(0.02));
+        Assert.True(meter.ReportDue());
         Assert.False(meter.ReportDue());
     }
 }
