@@ -3,7 +3,8 @@
 # any device time is spent (docs/gpu.md says how a session runs both).
 #   bash tests/Gpu/prepare-carry.sh [checkout (default: .)] [TORCHSHARP_GIT_DIR]
 # Makes (~15 MB; a GPU machine's copy of the working tree may carry 64 MiB in all, which the script checks):
-#   ft-apps.tar.xz            inputs/model/predict published self-contained (linux-x64, TrimMode=partial, JSON reflection
+#   ft-apps.tar.xz            inputs/model/predict published self-contained (linux-x64, TrimMode=partial, not ReadyToRun:
+#                             IL is a third of the size; JSON reflection
 #                             kept on), libtorch natives removed, identical files hard-linked
 #   torchsharp-native.tar.gz  src/Native of dotnet/TorchSharp at c20b6a1c (0.107.0, libtorch 2.10), to rebuild
 #                             libLibTorchSharp.so against the GPU machine's libtorch: tests/Gpu/torchsharp-native-0.107.0.tar.gz
@@ -36,7 +37,7 @@ for app in Model Predict Inputs; do
   echo "== publish $lower (self-contained, trimmed)"
   find "$work/src" -path '*obj/Release*' -type d -name linked -prune -exec rm -rf {} +
   nice -n 19 dotnet publish "$work/src/src/$app/$app.csproj" -c Release -r linux-x64 --self-contained \
-    -p:PublishTrimmed=true -p:TrimMode=partial -p:JsonSerializerIsReflectionEnabledByDefault=true \
+    -p:PublishTrimmed=true -p:TrimMode=partial -p:JsonSerializerIsReflectionEnabledByDefault=true -p:PublishReadyToRun=false \
     -p:TreatWarningsAsErrors=false -p:SuppressTrimAnalysisWarnings=true -p:DebugType=none \
     -o "$work/apps/$lower" -nologo -v:q -clp:NoSummary
   (cd "$work/apps/$lower" && rm -f $natives createdump libmscordaccore.so libmscordbi.so libcoreclrtraceptprovider.so)
