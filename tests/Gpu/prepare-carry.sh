@@ -3,9 +3,9 @@
 # any device time is spent (docs/gpu.md says how a session runs both).
 #   bash tests/Gpu/prepare-carry.sh [checkout (default: .)] [TORCHSHARP_GIT_DIR]
 # Makes (~15 MB; a GPU machine's copy of the working tree may carry 64 MiB in all, which the script checks):
-#   ft-apps.tar.xz            inputs/model/predict published self-contained (linux-x64, TrimMode=partial, not ReadyToRun:
-#                             IL is a third of the size; JSON reflection
-#                             kept on), libtorch natives removed, identical files hard-linked
+#   ft-apps.tar.xz            inputs/model/predict published self-contained (linux-x64, TrimMode=partial, JSON reflection
+#                             kept on, IL rather than ReadyToRun: a third of the size), libtorch natives removed,
+#                             identical files hard-linked
 #   torchsharp-native.tar.gz  src/Native of dotnet/TorchSharp at c20b6a1c (0.107.0, libtorch 2.10), to rebuild
 #                             libLibTorchSharp.so against the GPU machine's libtorch: tests/Gpu/torchsharp-native-0.107.0.tar.gz
 #                             (MIT, made by `git archive c20b6a1c src/Native`), or from TORCHSHARP_GIT_DIR when given
