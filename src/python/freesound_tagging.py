@@ -105,15 +105,16 @@ class Cnn1d(nn.Module):
 
 
 class Vgg2d(nn.Module):
-    """cnn_2d_vgg: (N, T, F) -> logits (N, C)."""
+    """cnn_2d_vgg (and cnn_2d_vgg_narrow, with other widths): (N, T, F) -> logits (N, C)."""
 
     WIDTHS = (16, 32, 64, 128)
+    NARROW_WIDTHS = (16, 16, 32, 64)
 
-    def __init__(self, n_mels, n_classes):
+    def __init__(self, n_mels, n_classes, widths=WIDTHS):
         super().__init__()
         self.bandNorm = nn.BatchNorm1d(n_mels)
         blocks, channels = [], 1
-        for width in self.WIDTHS:
+        for width in widths:
             blocks.append(nn.Sequential(
                 nn.Conv2d(channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
                 nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU()))
@@ -152,6 +153,7 @@ BUILDERS = {
     "cnn_1d_dense_dropout": lambda n_mels, n_classes: Cnn1d(n_mels, nn.Sequential(
         nn.Dropout(0.2), nn.Linear(200, 100), nn.ReLU(), nn.Dropout(0.2), nn.Linear(100, n_classes))),
     "cnn_2d_vgg": Vgg2d,
+    "cnn_2d_vgg_narrow": lambda n_mels, n_classes: Vgg2d(n_mels, n_classes, Vgg2d.NARROW_WIDTHS),
 }
 
 

@@ -74,6 +74,6 @@ public class ExportCommandTests
         Assert.Equal(built, PyTorchExport.PythonVariants.Order(StringComparer.Ordinal));
         Assert.All(ModelVariant.All, v => Assert.Contains(v.Name, PyTorchExport.PythonVariants));
         var e = Assert.Throws<InvalidInputException>(() => PyTorchExport.CheckLoadable("cnn_3d", "m.fstmodel"));
-        Assert.Equal("m.fstmodel: variant cnn_3d cannot be exported yet: src/python/freesound_tagging.py builds only cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout, cnn_2d_vgg, so PyTorch could not load it", e.Message);
+        Assert.Equal("m.fstmodel: variant cnn_3d cannot be exported yet: src/python/freesound_tagging.py builds only cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout, cnn_2d_vgg, cnn_2d_vgg_narrow, so PyTorch could not load it", e.Message);
     }
 }

@@ -15,13 +15,31 @@ public class VggModelTests
     public VggModelTests() => TorchRuntime.Initialise();
 
     [Theory]
-    [InlineData(64, 41)]
-    [InlineData(40, 7)]
-    public void ParameterCountWithoutBuildingMatchesTheNetwork(int bands, int classes)
+    [InlineData("cnn_2d_vgg", 64, 41)]
+    [InlineData("cnn_2d_vgg", 40, 7)]
+    [InlineData("cnn_2d_vgg_narrow", 64, 41)]
+    [InlineData("cnn_2d_vgg_narrow", 40, 7)]
+    public void ParameterCountWithoutBuildingMatchesTheNetwork(string name, int bands, int classes)
     {
-        using var model = ModelVariant.Vgg2d.Create(bands, classes);
-        Assert.Equal(model.ParameterCount(), ModelVariant.Vgg2d.ParameterCount(bands, classes));
+        Assert.True(ModelVariant.TryParse(name, out var variant));
+        using var model = variant.Create(bands, classes);
+        Assert.Equal(variant, model.Variant);
+        Assert.Equal(model.ParameterCount(), variant.ParameterCount(bands, classes));
         Assert.Equal(model.ParameterCount(), model.parameters().Sum(p => p.numel()));
+    }
+
+    /// <summary>The narrow variant is the same network with 16-16-32-64 channels: the same layers (state-dict keys),
+    /// a quarter of the parameters.</summary>
+    [Fact]
+    public void TheNarrowVariantHasTheSameLayersWithNarrowerBlocks()
+    {
+        using var wide = ModelVariant.Vgg2d.Create(64, 24);
+        using var narrow = ModelVariant.Vgg2dNarrow.Create(64, 24);
+        Assert.Equal(wide.state_dict().Keys, narrow.state_dict().Keys);
+        Assert.Equal(300_008, wide.ParameterCount());
+        Assert.Equal(79_912, narrow.ParameterCount());
+        var outputs = narrow.named_parameters().Where(p => p.name.StartsWith("blocks.") && p.name.EndsWith(".3.weight")).Select(p => p.parameter.shape[0]);
+        Assert.Equal([16L, 16, 32, 64], outputs);
     }
 
     [Theory]
@@ -50,13 +68,16 @@ public class VggModelTests
     /// <summary>The oneDNN AVX2+ convolutions are wrong on this hardware for some channel counts (see
     /// ChannelAlignedConv); float64 convolutions do not go through oneDNN, so they are the reference. Covers
     /// the forward pass and the gradients of every parameter, in training mode (batch statistics, dropout).</summary>
-    [Fact]
-    public void Float32MatchesAFloat64ReferenceForwardAndBackward()
+    [Theory]
+    [InlineData("cnn_2d_vgg")]
+    [InlineData("cnn_2d_vgg_narrow")]
+    public void Float32MatchesAFloat64ReferenceForwardAndBackward(string variantName)
     {
+        Assert.True(ModelVariant.TryParse(variantName, out var variant));
         using var scope = NewDisposeScope();
         manual_seed(11);
-        using var single = ModelVariant.Vgg2d.Create(64, 9);
-        using var reference = ModelVariant.Vgg2d.Create(64, 9);
+        using var single = variant.Create(64, 9);
+        using var reference = variant.Create(64, 9);
         reference.load_state_dict(single.state_dict());
         reference.to(float64);
         // The reference keeps the default layout: the float32 network runs channels-last, as training does.

@@ -38,7 +38,7 @@ public class EnsembleRecipeTests
         using var expected = stack(ensemble.Members.Select(m => nn.functional.softmax(m.forward(input), 1)).ToArray()).mean([0]);
         Assert.Equal(expected.data<float>().ToArray(), probabilities.data<float>().ToArray(), new Tolerance(1e-5));
         Assert.All(ensemble.state_dict().Keys, k => Assert.Matches(@"^members\.[0-2]\.", k));
-        Assert.Equal(3 * VggModel.ParameterCountOf(16, 5), ensemble.ParameterCount());
+        Assert.Equal(3 * ModelVariant.Vgg2d.ParameterCount(16, 5), ensemble.ParameterCount());
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public class EnsembleRecipeTests
         loaded.Model.eval();
         Assert.Equal(ensemble.forward(input).data<float>().ToArray(), loaded.Model.forward(input).data<float>().ToArray(), new Tolerance(1e-6));
         var info = string.Join("\n", ModelInfo.Read(dir.File("e.fstmodel")).ToLines());
-        Assert.Contains($"an ensemble of 2 networks ({2 * VggModel.ParameterCountOf(16, 3):N0} parameters in all)", info);
+        Assert.Contains($"an ensemble of 2 networks ({2 * ModelVariant.Vgg2d.ParameterCount(16, 3):N0} parameters in all)", info);
         Assert.Contains("hop 3 frames", info);
         // predict scores each member on its own, then averages them with the other models of the run.
         Assert.Equal(2, ClipScorer.ForEachMember(loaded, 4).Count());
