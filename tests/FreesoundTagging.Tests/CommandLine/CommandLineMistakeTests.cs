@@ -16,7 +16,7 @@ public class CommandLineMistakeTests
         using var dir = new TempDir();
         var r = CommandProcess.Run("model", Patience, "cnn_1d_dropot", dir.File("m.fstmodel"), "--data", dir.Path);
         Assert.Equal(2, r.Exit);
-        Assert.Equal("error: unknown model variant 'cnn_1d_dropot' (did you mean 'cnn_1d_dropout'?): valid variants are cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout, cnn_2d_vgg", FirstLine(r.Err));
+        Assert.Equal("error: unknown model variant 'cnn_1d_dropot' (did you mean 'cnn_1d_dropout'?): valid variants are cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout, cnn_2d_vgg, cnn_2d_vgg_narrow", FirstLine(r.Err));
         Assert.Contains("Run 'model --help' for usage.", r.Err);
 
         var far = CommandProcess.Run("model", Patience, "cnnX", dir.File("m.fstmodel"), "--data", dir.Path);

@@ -19,7 +19,7 @@ public class ModelVariantTests
     public void UnknownNamesListTheValidOnes(string? name)
     {
         var e = Assert.Throws<InvalidInputException>(() => ModelVariant.Parse(name));
-        Assert.Contains("cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout, cnn_2d_vgg", e.Message);
+        Assert.Contains("cnn_1d, cnn_1d_dropout, cnn_1d_dense_dropout, cnn_2d_vgg, cnn_2d_vgg_narrow", e.Message);
         Assert.False(ModelVariant.TryParse(name, out _));
     }
 
