@@ -21,11 +21,11 @@ public sealed class ModelVariant
 
     /// <summary>VGG-style 2-D CNN over the log-mel image (<see cref="VggModel"/>).</summary>
     public static ModelVariant Vgg2d { get; } = new("cnn_2d_vgg", "VGG-style 2-D CNN: 4 blocks of 2x(3x3 conv + batch norm + ReLU) + 2x2 max pool, global pooling, dropout 0.3, linear",
-        (f, c) => new VggModel(f, c), (f, c) => VggModel.ParameterCountOf(VggModel.Widths, f, c));
+        (f, c) => new VggModel(Vgg2d!, f, c), (f, c) => VggModel.ParameterCountOf(Vgg2d!, f, c));
 
     /// <summary>The VGG-style CNN with narrower blocks (<see cref="VggModel.NarrowWidths"/>): a faster student.</summary>
     public static ModelVariant Vgg2dNarrow { get; } = new("cnn_2d_vgg_narrow", "cnn_2d_vgg with 16-16-32-64 channels: a quarter of the parameters, 2.4x fewer multiplications",
-        (f, c) => new VggModel(Vgg2dNarrow!, VggModel.NarrowWidths, f, c), (f, c) => VggModel.ParameterCountOf(VggModel.NarrowWidths, f, c));
+        (f, c) => new VggModel(Vgg2dNarrow!, f, c), (f, c) => VggModel.ParameterCountOf(Vgg2dNarrow!, f, c));
 
     /// <summary>Every variant: the original three in their order, then the new ones.</summary>
     public static IReadOnlyList<ModelVariant> All { get; } = [Cnn1d, Cnn1dDropout, Cnn1dDenseDropout, Vgg2d, Vgg2dNarrow];

@@ -14,11 +14,12 @@ namespace FreesoundTagging.Models;
 /// a linear layer to the classes. Input (N, T, F), any T ≥ 1; output logits (N, C).
 /// </summary>
 /// <remarks>
-/// Widths 16-32-64-128 (300 k parameters for 24 classes) keep a training step on a 2-core CPU under half a second
-/// for 64 crops of 1.28 s; 32-256 took 2.7x as long. The narrow variant's 16-16-32-64 (80 k parameters) make 2.4x
-/// fewer multiplications per frame, for a student that predicts faster on a CPU. Every width is a multiple of 16, which keeps oneDNN's AVX2+ convolutions on the paths that
-/// are correct on this hardware (see <see cref="ChannelAlignedConv"/>); only the 1-channel input convolution is
-/// not, and VggModelTests checks it against a float64 reference. Field names are state-dict keys.
+/// Widths 16-32-64-128 (300 k parameters for 24 classes) keep a training step on a 2-core CPU under half a second for
+/// 64 crops of 1.28 s; 32-256 took 2.7x as long. The narrow variant's 16-16-32-64 (80 k parameters) make 2.4x fewer
+/// multiplications per frame, for a student that predicts faster on a CPU. Every width is a multiple of 16, which keeps
+/// oneDNN's AVX2+ convolutions on the paths that are correct on this hardware (see <see cref="ChannelAlignedConv"/>);
+/// only the 1-channel input convolution is not, and VggModelTests checks it against a float64 reference. Field names
+/// are state-dict keys.
 /// </remarks>
 public sealed class VggModel : TaggingModel
 {
@@ -36,17 +37,19 @@ public sealed class VggModel : TaggingModel
     private readonly SeededDropout dropout;
     private readonly Linear classifier;
 
-    public VggModel(int inputChannels, int classCount) : this(ModelVariant.Vgg2d, Widths, inputChannels, classCount)
-    {
-    }
+    /// <summary>The blocks' output channels of a VGG variant: <see cref="Widths"/> or <see cref="NarrowWidths"/>.</summary>
+    public static IReadOnlyList<int> WidthsOf(ModelVariant variant) =>
+        variant == ModelVariant.Vgg2d ? Widths
+        : variant == ModelVariant.Vgg2dNarrow ? NarrowWidths
+        : throw new ArgumentException($"{variant.Name} is not a VGG variant", nameof(variant));
 
-    /// <param name="widths">Output channels of the four blocks (<see cref="Widths"/> or <see cref="NarrowWidths"/>).</param>
-    public VggModel(ModelVariant variant, IReadOnlyList<int> widths, int inputChannels, int classCount) : base(variant, inputChannels, classCount)
+    /// <param name="variant"><see cref="ModelVariant.Vgg2d"/> or <see cref="ModelVariant.Vgg2dNarrow"/>: the widths (<see cref="WidthsOf"/>).</param>
+    public VggModel(ModelVariant variant, int inputChannels, int classCount) : base(variant, inputChannels, classCount)
     {
         bandNorm = ChannelBatchNorm.Over1d(inputChannels);
         blocks = new ModuleList<Sequential>();
         int channels = 1;
-        foreach (int width in widths)
+        foreach (int width in WidthsOf(variant))
         {
             blocks.Add(Sequential(
                 Conv2d(channels, width, 3, padding: 1, bias: false), ChannelBatchNorm.Over2d(width), ReLU(),
@@ -60,11 +63,11 @@ public sealed class VggModel : TaggingModel
 
     /// <summary>Trainable parameters without building the network (300,008 for 64 bands and 24 classes; 79,912 with
     /// <see cref="NarrowWidths"/>).</summary>
-    public static long ParameterCountOf(IReadOnlyList<int> widths, int inputChannels, int classCount)
+    public static long ParameterCountOf(ModelVariant variant, int inputChannels, int classCount)
     {
         long count = 2L * inputChannels;
         long channels = 1;
-        foreach (int width in widths)
+        foreach (int width in WidthsOf(variant))
         {
             count += channels * width * 9 + 2L * width + (long)width * width * 9 + 2L * width;
             channels = width;

@@ -107,7 +107,7 @@ public class LoopedTimeTests
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
-        using var network = new VggModel(64, 5);
+        using var network = new VggModel(ModelVariant.Vgg2d, 64, 5);
         int[] periods = [20, 20];
         var x = LoopedWindows(periods, 256, 64, seed: 9);
         network.eval();

@@ -40,6 +40,23 @@ public class VggModelTests
         Assert.Equal(79_912, narrow.ParameterCount());
         var outputs = narrow.named_parameters().Where(p => p.name.StartsWith("blocks.") && p.name.EndsWith(".3.weight")).Select(p => p.parameter.shape[0]);
         Assert.Equal([16L, 16, 32, 64], outputs);
+        // "2.4x fewer multiplications per frame" (the docs): each block's two 3x3 convolutions, at a quarter of the
+        // previous block's positions after each 2x2 pooling.
+        Assert.Equal(2.4, MultiplicationsPerPosition(ModelVariant.Vgg2d) / MultiplicationsPerPosition(ModelVariant.Vgg2dNarrow), 1);
+        Assert.Throws<ArgumentException>(() => VggModel.WidthsOf(ModelVariant.Cnn1d));
+    }
+
+    private static double MultiplicationsPerPosition(ModelVariant variant)
+    {
+        double total = 0, share = 1;
+        int channels = 1;
+        foreach (int width in VggModel.WidthsOf(variant))
+        {
+            total += share * 9 * (channels * width + width * width);
+            channels = width;
+            share /= 4;
+        }
+        return total;
     }
 
     [Theory]
