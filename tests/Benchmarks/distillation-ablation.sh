@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Chooses the distilled recipe (docs/recipes-and-results.md, "Distillation") on corpus-dev's training clips only:
 # best-recipe teachers trained on the checked-label split's training rows (ablation_split.py verified; seed 1, and
-# seeds 2 and 3 for the configuration taught by all three), students of `--recipe distilled` (seed 1; seed 2 for the
-# configurations ending _s2; cnn_2d_vgg_narrow for the one ending _narrow) with other distillation settings on the
+# seeds 2 and 3 for the configuration taught by all three), students of `--recipe distilled` (seed 1; seed 2 or 3 for the
+# configurations ending _s2 or _s3; cnn_2d_vgg_narrow for those with _narrow) with other distillation settings on the
 # same rows, each scored on the held-out verified clips with 5.12, 2.56 and 1.28 s windows (bench rescore saves the
 # same weights with other scoring windows). The test clips are never touched. Run after ./build.sh.
 #   tests/Benchmarks/distillation-ablation.sh [corpus] [configuration...]
@@ -33,14 +33,16 @@ declare -A config=(
   [t2_w07_e120_s2]="--epochs 120"
   [t2_w07_e240_s2]="--epochs 240"
   [t2_w07_e240_narrow]="--epochs 240"
+  [t2_w07_e240_narrow_s2]="--epochs 240"
+  [t2_w07_e240_narrow_s3]="--epochs 240"
 )
 # The students' seeds where not 1: a second seed of a configuration, to see a student's own spread.
-declare -A student_seed=([t2_w07_e120_s2]=2 [t2_w07_e240_s2]=2)
+declare -A student_seed=([t2_w07_e120_s2]=2 [t2_w07_e240_s2]=2 [t2_w07_e240_narrow_s2]=2 [t2_w07_e240_narrow_s3]=3)
 # The students' network where not cnn_2d_vgg: a narrower one, which predicts faster.
-declare -A student_variant=([t2_w07_e240_narrow]=cnn_2d_vgg_narrow)
+declare -A student_variant=([t2_w07_e240_narrow]=cnn_2d_vgg_narrow [t2_w07_e240_narrow_s2]=cnn_2d_vgg_narrow [t2_w07_e240_narrow_s3]=cnn_2d_vgg_narrow)
 # The teachers' seeds per configuration (default: seed 1 alone); several files are averaged as predict averages them.
 declare -A teacher_seeds=([t2_w07_e120_seeds123]="1 2 3")
-order=(labels_only t2_w07 t1_w05 t4_w09 t2_w07_e120 t2_w07_ema t2_w07_e120_seeds123 t2_w07_e240 t2_w07_e120_s2 t2_w07_e240_s2 t2_w07_e240_narrow)
+order=(labels_only t2_w07 t1_w05 t4_w09 t2_w07_e120 t2_w07_ema t2_w07_e120_seeds123 t2_w07_e240 t2_w07_e120_s2 t2_w07_e240_s2 t2_w07_e240_narrow t2_w07_e240_narrow_s2 t2_w07_e240_narrow_s3)
 [ $# -gt 0 ] && order=("$@")
 teacher() { # seed → the best-recipe teacher of that seed on the split (seed 1's file is teacher.fstmodel)
   local file="$work/m/teacher.fstmodel"
