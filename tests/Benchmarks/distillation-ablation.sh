@@ -3,8 +3,8 @@
 # best-recipe teachers trained on the checked-label split's training rows (ablation_split.py verified; seed 1, and
 # seeds 2 and 3 for the configuration taught by all three), students of `--recipe distilled` (seed 1; seed 2 or 3 for the
 # configurations ending _s2 or _s3; cnn_2d_vgg_narrow for those with _narrow) with other distillation settings on the
-# same rows, each scored on the held-out verified clips with 5.12, 2.56 and 1.28 s windows (bench rescore saves the
-# same weights with other scoring windows). The test clips are never touched. Run after ./build.sh.
+# same rows, each scored on the held-out verified clips with 5.12, 2.56 and 1.28 s windows, and 1.28 s ones without
+# overlap (bench rescore saves the same weights with other scoring windows). The test clips are never touched. Run after ./build.sh.
 #   tests/Benchmarks/distillation-ablation.sh [corpus] [configuration...]
 # Students train two at a time on one thread each. Work files stay in FST_ABLATION_WORK (default a new /tmp folder),
 # and models already there are not trained again.
@@ -70,12 +70,14 @@ score() { # model file(s) → held-out MAP@3
 }
 echo "teacher seed 1 (--recipe best, 3 members, band shifts): $(score "$(teacher 1)")"
 [ -f "$work/m/teacher.seed2.fstmodel" ] && echo "teachers seeds 1-3 averaged: $(score "$(teacher 1)" "$(teacher 2)" "$(teacher 3)")"
-echo "| student | 5.12 s windows | 2.56 s windows | 1.28 s windows |"
-echo "|---|---|---|---|"
+echo "| student | 5.12 s windows | 2.56 s windows | 1.28 s windows | 1.28 s windows without overlap |"
+echo "|---|---|---|---|---|"
 for name in "${order[@]}"; do
   m="$work/m/$name.fstmodel"
   "$bin/bench" rescore "$m" "$work/m/$name.w256.fstmodel" 2.56 > /dev/null
   "$bin/bench" rescore "$m" "$work/m/$name.w128.fstmodel" 1.28 > /dev/null
-  echo "| $name | $(score "$m") | $(score "$work/m/$name.w256.fstmodel") | $(score "$work/m/$name.w128.fstmodel") |"
+  # One window per window length (--windows-per-crop 1): every 1.28 s instead of every 0.64 s.
+  "$bin/bench" rescore "$m" "$work/m/$name.w128h1.fstmodel" 1.28 1 > /dev/null
+  echo "| $name | $(score "$m") | $(score "$work/m/$name.w256.fstmodel") | $(score "$work/m/$name.w128.fstmodel") | $(score "$work/m/$name.w128h1.fstmodel") |"
 done
 echo "(work files in $work)" >&2

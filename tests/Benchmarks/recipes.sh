@@ -27,12 +27,15 @@ declare -A recipe=(
   [deep]="cnn_2d_vgg --recipe deep"
   [best]="cnn_2d_vgg --recipe best"
   [distilled]="cnn_2d_vgg --recipe distilled --teacher ${FST_RECIPES_TEACHER:-$root/pre_trained_models/cnn_2d_vgg_best.fstmodel}"
+  # The distilled recipe on the narrower network (docs/recipes-and-results.md, distillation); not in the default order.
+  [distilled_narrow]="cnn_2d_vgg_narrow --recipe distilled --teacher ${FST_RECIPES_TEACHER:-$root/pre_trained_models/cnn_2d_vgg_best.fstmodel}"
 )
 # The features each recipe trains on (`inputs` options; the model file records them, so predict follows): the best
 # recipe was chosen on log-mels measured against each clip's peak, over 20 Hz to 16 kHz (docs/recipes-and-results.md).
 declare -A features=(
   [best]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
   [distilled]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
+  [distilled_narrow]="--log-reference clip-peak --log-offset 1e-6 --fmin 20 --fmax 16000"
 )
 order=(original deep best distilled vgg_aug_3fold vgg_crop)
 [ $# -gt 0 ] && order=("$@")
