@@ -101,13 +101,13 @@ public class InterruptedRunTests
         string[] args = ["cnn_1d", model, "--epochs", "12", "--batch-size", "4", "--seed", "5", "--threads", "1", "--device", "cpu"];
 
         var stderr = new System.Text.StringBuilder();
-        using (var p = Start("model", dir.Path, args))
+        using (var p = CommandProcess.Start("model", args, dir.Path, interruptible: true))
         {
             p.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
             var clock = Stopwatch.StartNew();
-            while (!File.Exists(model + ".ckpt") && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
-            Thread.Sleep(150);
-            Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+            while (!File.Exists(model + ".ckpt") && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(20);
+            Assert.False(p.HasExited, "training finished before it could be interrupted");
+            Signals.Send(p, Signals.Interrupt);
             Assert.Equal(130, Finish(p));
         }
         lock (stderr) Assert.Contains("--resume", stderr.ToString());

@@ -9,9 +9,8 @@ namespace FreesoundTagging.Tests.Interruption;
 [Collection(TorchCollection.Name)]
 public class SignalTests
 {
-    private static Process Start(string command, string workDir, List<string> stderr, params string[] args) => CommandProcess.Start(command, args, workDir, stderr: stderr);
-
-    private static void Signal(Process p, string signals) => Process.Start("sh", ["-c", signals.Replace("PID", p.Id.ToString())])!.WaitForExit();
+    private static Process Start(string command, string workDir, List<string> stderr, params string[] args) =>
+        CommandProcess.Start(command, args, workDir, stderr: stderr, interruptible: true);
 
     private static int Finish(Process p) => CommandProcess.Finish(p);
 
@@ -32,8 +31,7 @@ public class SignalTests
         var stderr = new List<string>();
         using var p = Start("model", dir.Path, stderr, args);
         WaitFor(() => File.Exists(model + ".ckpt"), p);
-        Thread.Sleep(150);
-        Signal(p, "kill -TERM PID");
+        Signals.Send(p, Signals.Terminate);
         Assert.Equal(130, Finish(p));
         lock (stderr) Assert.Contains(stderr, l => l.Contains("--resume"));
         Assert.True(TrainingCheckpoint.ReadState(model + ".ckpt").Epoch < 12);
@@ -41,10 +39,10 @@ public class SignalTests
     }
 
     [Theory]
-    [InlineData("kill -TERM PID")]
-    [InlineData("kill -INT PID; kill -INT PID")]
-    [InlineData("kill -TERM PID; kill -TERM PID")]
-    public void InputsStoppedBySignalsLeavesNoTemporaryFiles(string signals)
+    [InlineData(Signals.Terminate)]
+    [InlineData(Signals.Interrupt, Signals.Interrupt)]
+    [InlineData(Signals.Terminate, Signals.Terminate)]
+    public void InputsStoppedBySignalsLeavesNoTemporaryFiles(params int[] signals)
     {
         using var dir = new TempDir();
         var (audio, csv, _) = TinyCorpus.Write(dir.Path, perClass: 30);
@@ -53,7 +51,7 @@ public class SignalTests
         var stderr = new List<string>();
         using var p = Start("inputs", outDir, stderr, audio, csv, "--threads", "1");
         WaitFor(() => Directory.GetFiles(outDir, "*.tmp").Length > 0, p);
-        Signal(p, signals);
+        Signals.Send(p, signals);
         int exit = Finish(p);
         Assert.True(exit is 130 or 143, $"exit {exit}: {string.Join("\n", stderr)}");
         Assert.Empty(Directory.GetFiles(outDir));

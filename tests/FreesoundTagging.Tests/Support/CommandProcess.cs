@@ -11,11 +11,20 @@ internal static class CommandProcess
     /// <summary>
     /// Starts <paramref name="command"/> with its output redirected and drained; each stderr line is added to
     /// <paramref name="stderr"/> when given. An <paramref name="environment"/> value of null removes that variable.
+    /// With <paramref name="interruptible"/>, the command handles SIGINT as it does when started from a terminal, even
+    /// when this test run ignores it (<see cref="Signals.InterruptIgnored"/>): coreutils' <c>env --default-signal=INT</c>
+    /// restores the default and then runs the command in its own process, whose id is the one returned.
     /// </summary>
     public static Process Start(string command, IEnumerable<string> args, string? workDir = null,
-        IReadOnlyDictionary<string, string?>? environment = null, List<string>? stderr = null)
+        IReadOnlyDictionary<string, string?>? environment = null, List<string>? stderr = null, bool interruptible = false)
     {
         var info = Info(command, args, workDir, environment);
+        if (interruptible && Signals.InterruptIgnored)
+        {
+            info.ArgumentList.Insert(0, info.FileName);
+            info.ArgumentList.Insert(0, "--default-signal=INT");
+            info.FileName = "env";
+        }
         var process = Process.Start(info)!;
         if (stderr is not null) process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.Add(e.Data ?? ""); };
         process.BeginOutputReadLine();
