@@ -36,8 +36,18 @@ internal static class Signals
     /// <summary>Sends each of <paramref name="signals"/> to <paramref name="process"/>, one after the other.</summary>
     public static void Send(Process process, params int[] signals)
     {
-        foreach (int signal in signals)
-            if (SendSignal(process.Id, signal) != 0)
-                throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        for (int i = 0; i < signals.Length; i++)
+        {
+            // A signal sent while the same one is still pending is merged with it: a pause lets the process take each
+            // one before the next, so a second Ctrl+C reaches it as a second.
+            if (i > 0) Thread.Sleep(GapMs);
+            if (process.HasExited) return;
+            // A process the first signal already ended is gone (ESRCH): there is nothing left to signal.
+            if (SendSignal(process.Id, signals[i]) != 0 && Marshal.GetLastPInvokeError() is int errno && errno != NoSuchProcess)
+                throw new InvalidOperationException($"kill({process.Id}, {signals[i]}) failed: errno {errno}");
+        }
     }
+
+    private const int GapMs = 100;
+    private const int NoSuchProcess = 3; // ESRCH
 }
