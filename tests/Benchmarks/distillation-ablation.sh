@@ -30,20 +30,20 @@ declare -A config=(
   [t2_w07_ema]="--ema 0.995 --epochs 80"
   [t2_w07_e120_seeds123]="--epochs 120"
   [t2_w07_e240]="--epochs 240"
-  [t2_w07_e120_s2]="--epochs 120"
-  [t2_w07_e240_s2]="--epochs 240"
   [t2_w07_e240_narrow]="--epochs 240"
-  [t2_w07_e240_narrow_s2]="--epochs 240"
-  [t2_w07_e240_narrow_s3]="--epochs 240"
 )
-# The students' seeds where not 1: a second seed of a configuration, to see a student's own spread.
-declare -A student_seed=([t2_w07_e120_s2]=2 [t2_w07_e240_s2]=2 [t2_w07_e240_narrow_s2]=2 [t2_w07_e240_narrow_s3]=3)
-# The students' network where not cnn_2d_vgg: a narrower one, which predicts faster.
-declare -A student_variant=([t2_w07_e240_narrow]=cnn_2d_vgg_narrow [t2_w07_e240_narrow_s2]=cnn_2d_vgg_narrow [t2_w07_e240_narrow_s3]=cnn_2d_vgg_narrow)
+# A name ending _sN is its configuration's student of seed N (another seed, to see a student's own spread); a
+# configuration with _narrow trains the narrower network, which predicts faster.
+options_of() { echo "${config[${1%_s[0-9]}]}"; }
+seed_of() { [[ $1 =~ _s([0-9])$ ]] && echo "${BASH_REMATCH[1]}" || echo 1; }
+variant_of() { [[ $1 == *_narrow* ]] && echo cnn_2d_vgg_narrow || echo cnn_2d_vgg; }
 # The teachers' seeds per configuration (default: seed 1 alone); several files are averaged as predict averages them.
 declare -A teacher_seeds=([t2_w07_e120_seeds123]="1 2 3")
 order=(labels_only t2_w07 t1_w05 t4_w09 t2_w07_e120 t2_w07_ema t2_w07_e120_seeds123 t2_w07_e240 t2_w07_e120_s2 t2_w07_e240_s2 t2_w07_e240_narrow t2_w07_e240_narrow_s2 t2_w07_e240_narrow_s3)
 [ $# -gt 0 ] && order=("$@")
+for name in "${order[@]}"; do
+  [ -n "${config[${name%_s[0-9]}]+set}" ] || { echo "unknown configuration $name (known: ${!config[*]}, each optionally with _sN)" >&2; exit 2; }
+done
 teacher() { # seed → the best-recipe teacher of that seed on the split (seed 1's file is teacher.fstmodel)
   local file="$work/m/teacher.fstmodel"
   [ "$1" = 1 ] || file="$work/m/teacher.seed$1.fstmodel"
@@ -56,8 +56,8 @@ student() {
   [ -f "$work/m/$name.fstmodel" ] && return
   for seed in ${teacher_seeds[$name]:-1}; do teachers+=("$(teacher "$seed")"); done
   # shellcheck disable=SC2086
-  "$bin/model" "${student_variant[$name]:-cnn_2d_vgg}" "$work/m/$name.fstmodel" --data "$work/feat" --recipe distilled --teacher "${teachers[@]}" --score-window 5.12 \
-    --seed "${student_seed[$name]:-1}" --threads 1 ${config[$name]} > "$work/m/$name.log"
+  "$bin/model" "$(variant_of "$name")" "$work/m/$name.fstmodel" --data "$work/feat" --recipe distilled --teacher "${teachers[@]}" --score-window 5.12 \
+    --seed "$(seed_of "$name")" --threads 1 $(options_of "$name") > "$work/m/$name.log"
 }
 for ((i = 0; i < ${#order[@]}; i += 2)); do
   student "${order[$i]}" &

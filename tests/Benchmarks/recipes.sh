@@ -18,6 +18,7 @@ shift $(( $# > 2 ? 2 : $# ))
 [ -x "$bin/model" ] || { echo "run ./build.sh first" >&2; exit 2; }
 
 # Recipes chosen on a validation split of the train set (--val-fraction 0.2, seed 1), never on the test clips.
+teacher=${FST_RECIPES_TEACHER:-$root/pre_trained_models/cnn_2d_vgg_best.fstmodel}
 aug="--mixup 0.4 --time-masks 2 --time-mask-frames 12 --freq-masks 2 --freq-mask-bands 8"
 declare -A recipe=(
   [original]="cnn_1d_dropout"
@@ -26,9 +27,9 @@ declare -A recipe=(
   [vgg_aug_3fold]="cnn_2d_vgg --crop 1.28 --schedule cosine --epochs 80 --batch-size 32 $aug --folds 3"
   [deep]="cnn_2d_vgg --recipe deep"
   [best]="cnn_2d_vgg --recipe best"
-  [distilled]="cnn_2d_vgg --recipe distilled --teacher ${FST_RECIPES_TEACHER:-$root/pre_trained_models/cnn_2d_vgg_best.fstmodel}"
+  [distilled]="cnn_2d_vgg --recipe distilled --teacher $teacher"
   # The distilled recipe on the narrower network (docs/recipes-and-results.md, distillation); not in the default order.
-  [distilled_narrow]="cnn_2d_vgg_narrow --recipe distilled --teacher ${FST_RECIPES_TEACHER:-$root/pre_trained_models/cnn_2d_vgg_best.fstmodel}"
+  [distilled_narrow]="cnn_2d_vgg_narrow --recipe distilled --teacher $teacher"
 )
 # The features each recipe trains on (`inputs` options; the model file records them, so predict follows): the best
 # recipe was chosen on log-mels measured against each clip's peak, over 20 Hz to 16 kHz (docs/recipes-and-results.md).

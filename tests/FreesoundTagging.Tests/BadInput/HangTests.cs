@@ -50,9 +50,9 @@ public class HangTests(EncodedClips clips) : IClassFixture<EncodedClips>
     }
 
     [Theory]
-    [InlineData("kill -KILL PID")]
-    [InlineData("kill -TERM PID")]
-    public void NoFfmpegOutlivesItsParent(string signal)
+    [InlineData(Signals.Kill)]
+    [InlineData(Signals.Terminate)]
+    public void NoFfmpegOutlivesItsParent(int signal)
     {
         using var dir = new TempDir();
         // A stand-in for an ffmpeg blocked for ever (in open() on a FIFO, say): it says who it is, then sleeps.
@@ -72,7 +72,7 @@ public class HangTests(EncodedClips clips) : IClassFixture<EncodedClips>
         int ffmpeg = int.Parse(File.ReadAllText(pidFile).Trim());
         Thread.Sleep(300);
 
-        Process.Start("sh", ["-c", signal.Replace("PID", p.Id.ToString())])!.WaitForExit();
+        Signals.Send(p, signal);
         clock.Restart();
         bool ended = p.WaitForExit(5_000);
         if (!ended) p.Kill(entireProcessTree: true);
@@ -85,7 +85,7 @@ public class HangTests(EncodedClips clips) : IClassFixture<EncodedClips>
         Assert.False(orphan, "ffmpeg outlived inputs");
         // Nothing under a final name; a SIGTERM also cleans up (a SIGKILL leaves the hidden temporary files to the next run).
         Assert.DoesNotContain(Directory.GetFiles(outDir), f => !Path.GetFileName(f).StartsWith('.'));
-        if (!signal.Contains("TERM")) return;
+        if (signal != Signals.Terminate) return;
         Assert.Equal(130, p.ExitCode);
         Assert.Empty(Directory.GetFiles(outDir));
     }
@@ -119,7 +119,7 @@ public class HangTests(EncodedClips clips) : IClassFixture<EncodedClips>
         Thread.Sleep(4_000);
         Assert.False(p.HasExited, "finished before it could be signalled: " + string.Join("\n", stderr));
 
-        Process.Start("kill", ["-TERM", p.Id.ToString()])!.WaitForExit();
+        Signals.Send(p, Signals.Terminate);
         bool ended = p.WaitForExit(5_000);
         if (!ended) p.Kill(entireProcessTree: true);
         p.WaitForExit();

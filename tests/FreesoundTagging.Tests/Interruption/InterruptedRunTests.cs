@@ -101,7 +101,7 @@ public class InterruptedRunTests
         string[] args = ["cnn_1d", model, "--epochs", "12", "--batch-size", "4", "--seed", "5", "--threads", "1", "--device", "cpu"];
 
         var stderr = new System.Text.StringBuilder();
-        using (var p = CommandProcess.Start("model", args, dir.Path, interruptible: true))
+        using (var p = Start("model", dir.Path, args))
         {
             p.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
             var clock = Stopwatch.StartNew();

@@ -9,8 +9,7 @@ namespace FreesoundTagging.Tests.Interruption;
 [Collection(TorchCollection.Name)]
 public class SignalTests
 {
-    private static Process Start(string command, string workDir, List<string> stderr, params string[] args) =>
-        CommandProcess.Start(command, args, workDir, stderr: stderr, interruptible: true);
+    private static Process Start(string command, string workDir, List<string> stderr, params string[] args) => CommandProcess.Start(command, args, workDir, stderr: stderr);
 
     private static int Finish(Process p) => CommandProcess.Finish(p);
 

@@ -11,20 +11,11 @@ internal static class CommandProcess
     /// <summary>
     /// Starts <paramref name="command"/> with its output redirected and drained; each stderr line is added to
     /// <paramref name="stderr"/> when given. An <paramref name="environment"/> value of null removes that variable.
-    /// With <paramref name="interruptible"/>, the command handles SIGINT as it does when started from a terminal, even
-    /// when this test run ignores it (<see cref="Signals.InterruptIgnored"/>): coreutils' <c>env --default-signal=INT</c>
-    /// restores the default and then runs the command in its own process, whose id is the one returned.
     /// </summary>
     public static Process Start(string command, IEnumerable<string> args, string? workDir = null,
-        IReadOnlyDictionary<string, string?>? environment = null, List<string>? stderr = null, bool interruptible = false)
+        IReadOnlyDictionary<string, string?>? environment = null, List<string>? stderr = null)
     {
         var info = Info(command, args, workDir, environment);
-        if (interruptible && Signals.InterruptIgnored)
-        {
-            info.ArgumentList.Insert(0, info.FileName);
-            info.ArgumentList.Insert(0, "--default-signal=INT");
-            info.FileName = "env";
-        }
         var process = Process.Start(info)!;
         if (stderr is not null) process.ErrorDataReceived += (_, e) => { lock (stderr) stderr.Add(e.Data ?? ""); };
         process.BeginOutputReadLine();
@@ -56,9 +47,17 @@ internal static class CommandProcess
         return new Result(done ? p.ExitCode : -1, stdout.Result, stderr.Result, !done);
     }
 
+    /// <summary>
+    /// How to start a command as a terminal would: with SIGINT handled by default even when this test run ignores it
+    /// (<see cref="Signals.InterruptIgnored"/>: started in the background), through coreutils'
+    /// <c>env --default-signal=INT</c>, which then becomes the command (the same process id).
+    /// </summary>
     private static ProcessStartInfo Info(string command, IEnumerable<string> args, string? workDir, IReadOnlyDictionary<string, string?>? environment)
     {
-        var info = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, command)) { RedirectStandardOutput = true, RedirectStandardError = true };
+        string path = Path.Combine(AppContext.BaseDirectory, command);
+        var info = Signals.InterruptIgnored ? new ProcessStartInfo("env") { ArgumentList = { "--default-signal=INT", path } } : new ProcessStartInfo(path);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
         if (workDir is not null) info.WorkingDirectory = workDir;
         foreach (string a in args) info.ArgumentList.Add(a);
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())

@@ -20,7 +20,7 @@ internal static class Signals
     /// <summary>
     /// Whether this process ignores SIGINT, as every process of a run started in the background does: a POSIX shell
     /// ignores SIGINT for the commands it runs asynchronously (`./build.sh test &amp;`), and children inherit it, so a
-    /// command started from here would ignore Ctrl+C's signal too (CommandProcess undoes that where a test needs it).
+    /// command started from here would ignore Ctrl+C's signal too (CommandProcess starts commands with the default).
     /// </summary>
     public static bool InterruptIgnored { get; } = IgnoredMask() is { } mask && (mask & (1UL << (Interrupt - 1))) != 0;
 
